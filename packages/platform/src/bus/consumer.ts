@@ -1,0 +1,240 @@
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg } from 'nats';
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import {
+  eventCatalog,
+  eventEnvelopeSchema,
+  isEventType,
+  normalizeNamespace,
+  type EventData,
+  type EventEnvelope,
+  type EventType,
+} from '@attestor/contracts';
+import type { NatsBus } from './nats.js';
+import type { Outbox, Transaction } from './outbox.js';
+import { qualified } from '../sql.js';
+
+export interface HandlerContext {
+  requestId: string | null;
+  deliveryCount: number;
+  logger: Logger;
+}
+
+export type EventHandler<T extends EventType> = (
+  event: EventEnvelope<EventData<T>>,
+  tx: Transaction,
+  context: HandlerContext,
+) => Promise<void>;
+
+export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+
+export interface ConsumerSpec {
+  /** Durable name within the service, e.g. `phone-events`. */
+  name: string;
+  /** Subject filter without namespace, e.g. `phone.verification.>`; one filter keeps its events in order. */
+  filter: string;
+  handlers: EventHandlers;
+}
+
+export interface ConsumerOptions {
+  service: string;
+  schema: string;
+  /** Deliveries before an event is parked for an operator. */
+  maxDeliveries: number;
+  /** First retry delay; doubles per delivery, with jitter, up to a minute. */
+  retryBaseMs: number;
+}
+
+export interface ParkedEvent {
+  id: string;
+  consumer: string;
+  eventId: string;
+  subject: string;
+  type: string;
+  error: string;
+  deliveries: number;
+  parkedAt: string;
+  replayedAt: string | null;
+}
+
+const MAX_RETRY_DELAY_MS = 60_000;
+
+export function retryDelay(deliveryCount: number, baseMs: number, random: () => number = Math.random): number {
+  const exponential = Math.min(baseMs * 2 ** Math.max(deliveryCount - 1, 0), MAX_RETRY_DELAY_MS);
+  return Math.round(exponential * (0.75 + random() * 0.5));
+}
+
+/**
+ * A durable JetStream consumer whose handler runs in one database transaction with an inbox row
+ * (consumer, event id): a redelivered event finds the row and has no second effect. A failing handler
+ * is retried with backoff; after `maxDeliveries` the event is parked in `parked_events` and acked, so
+ * it stops blocking the stream while an operator looks at it (and replays it with `replay`).
+ */
+export class DurableConsumer {
+  readonly durable: string;
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly inbox: string;
+  private readonly parked: string;
+
+  constructor(
+    private readonly spec: ConsumerSpec,
+    private readonly bus: NatsBus,
+    private readonly dataSource: DataSource,
+    private readonly outbox: Outbox,
+    private readonly logger: Logger,
+    private readonly options: ConsumerOptions,
+  ) {
+    this.durable = `${options.service}-${spec.name}`;
+    this.inbox = qualified(options.schema, 'inbox');
+    this.parked = qualified(options.schema, 'parked_events');
+  }
+
+  async start(): Promise<void> {
+    const config = {
+      durable_name: this.durable,
+      filter_subject: `${normalizeNamespace(this.bus.namespace)}${this.spec.filter}`,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(30_000),
+      // Parking is ours (we need the event and the error); the server only stops a runaway loop.
+      max_deliver: this.options.maxDeliveries + 5,
+    };
+    try {
+      await this.bus.jsm.consumers.info(this.bus.stream, this.durable);
+      await this.bus.jsm.consumers.update(this.bus.stream, this.durable, {
+        ack_wait: config.ack_wait,
+        max_deliver: config.max_deliver,
+      });
+    } catch (error) {
+      if (!String(error).includes('consumer not found')) throw error;
+      await this.bus.jsm.consumers.add(this.bus.stream, config);
+    }
+    const consumer = await this.bus.js.consumers.get(this.bus.stream, this.durable);
+    this.messages = await consumer.consume({ max_messages: 32 });
+    const messages = this.messages;
+    this.loop = (async () => {
+      for await (const message of messages) await this.receive(message);
+    })().catch((error: unknown) => this.logger.error({ err: error, consumer: this.durable }, 'consumer stopped'));
+  }
+
+  /** Stops pulling and waits for the event in hand to finish. */
+  async stop(): Promise<void> {
+    await this.messages?.close();
+    await this.loop;
+  }
+
+  private async receive(message: JsMsg): Promise<void> {
+    const requestId = message.headers?.get('Attestor-Request-Id') || null;
+    const deliveryCount = message.info.deliveryCount;
+    const logger = this.logger.child({ consumer: this.durable, subject: message.subject, requestId });
+    let event: EventEnvelope;
+    try {
+      event = eventEnvelopeSchema.parse(JSON.parse(new TextDecoder().decode(message.data)));
+    } catch (error) {
+      logger.error({ err: error }, 'malformed event parked');
+      await this.park(message.subject, null, new TextDecoder().decode(message.data), error, deliveryCount);
+      message.ack();
+      return;
+    }
+    try {
+      await this.handle(event, { requestId, deliveryCount, logger });
+      message.ack();
+    } catch (error) {
+      if (deliveryCount >= this.options.maxDeliveries) {
+        logger.error({ err: error, eventId: event.id, deliveryCount }, 'event parked after repeated failures');
+        await this.park(message.subject, event, null, error, deliveryCount);
+        message.ack();
+      } else {
+        const delay = retryDelay(deliveryCount, this.options.retryBaseMs);
+        logger.warn({ err: error, eventId: event.id, deliveryCount, retryInMs: delay }, 'event handler failed');
+        message.nak(delay);
+      }
+    }
+  }
+
+  /** Runs the handler once per (consumer, event id); returns false when the inbox says it already ran. */
+  private async handle(event: EventEnvelope, context: HandlerContext): Promise<boolean> {
+    if (!isEventType(event.type)) return false;
+    const handler = this.spec.handlers[event.type] as EventHandler<EventType> | undefined;
+    if (!handler) return false;
+    const data = eventCatalog[event.type].parse(event.data) as EventData<EventType>;
+    return this.outbox.transaction(
+      async (tx) => {
+        const inserted = (await tx.manager.query(
+          `INSERT INTO ${this.inbox} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
+          [this.durable, event.id],
+        )) as unknown[];
+        if (inserted.length === 0) {
+          context.logger.debug({ eventId: event.id }, 'duplicate delivery ignored');
+          return false;
+        }
+        await handler({ ...event, data }, tx, context);
+        return true;
+      },
+      { requestId: context.requestId },
+    );
+  }
+
+  private async park(
+    subject: string,
+    event: EventEnvelope | null,
+    raw: string | null,
+    error: unknown,
+    deliveries: number,
+  ): Promise<void> {
+    const eventId = event?.id ?? '00000000-0000-0000-0000-000000000000';
+    await this.dataSource.query(
+      `INSERT INTO ${this.parked} (consumer, event_id, subject, payload, error, deliveries)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (consumer, event_id) DO UPDATE
+         SET error = EXCLUDED.error, deliveries = EXCLUDED.deliveries, parked_at = now(), replayed_at = NULL`,
+      [this.durable, eventId, subject, JSON.stringify(event ?? { raw }), errorText(error), deliveries],
+    );
+  }
+
+  async listParked(): Promise<ParkedEvent[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id::text, consumer, event_id, subject, payload->>'type' AS type, error, deliveries,
+              parked_at, replayed_at FROM ${this.parked} WHERE consumer = $1 ORDER BY id`,
+      [this.durable],
+    )) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      id: String(r['id']),
+      consumer: String(r['consumer']),
+      eventId: String(r['event_id']),
+      subject: String(r['subject']),
+      type: String(r['type'] ?? ''),
+      error: String(r['error']),
+      deliveries: Number(r['deliveries']),
+      parkedAt: new Date(r['parked_at'] as string).toISOString(),
+      replayedAt: r['replayed_at'] ? new Date(r['replayed_at'] as string).toISOString() : null,
+    }));
+  }
+
+  /**
+   * Runs a parked event's handler again (after the operator fixed the cause). On success the row is
+   * marked replayed; on failure it stays parked with the new error, which is rethrown.
+   */
+  async replay(parkedId: string): Promise<'handled' | 'already-handled'> {
+    const [row] = (await this.dataSource.query(
+      `SELECT payload FROM ${this.parked} WHERE id = $1 AND consumer = $2 AND replayed_at IS NULL`,
+      [parkedId, this.durable],
+    )) as Array<{ payload: unknown }>;
+    if (!row) throw new Error(`no parked event ${parkedId} waiting on ${this.durable}`);
+    const event = eventEnvelopeSchema.parse(row.payload);
+    const logger = this.logger.child({ consumer: this.durable, eventId: event.id, replay: true });
+    try {
+      const handled = await this.handle(event, { requestId: null, deliveryCount: 0, logger });
+      await this.dataSource.query(`UPDATE ${this.parked} SET replayed_at = now() WHERE id = $1`, [parkedId]);
+      return handled ? 'handled' : 'already-handled';
+    } catch (error) {
+      await this.dataSource.query(`UPDATE ${this.parked} SET error = $2 WHERE id = $1`, [parkedId, errorText(error)]);
+      throw error;
+    }
+  }
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 2000);
+}

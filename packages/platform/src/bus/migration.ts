@@ -1,0 +1,56 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { schemaOf } from '../sql.js';
+
+/**
+ * Tables every service has for its events: the outbox (written in the same transaction as the state
+ * change), the inbox (one row per handled event and consumer) and parked events awaiting an operator.
+ */
+export class PlatformTables1764115200000 implements MigrationInterface {
+  name = 'PlatformTables1764115200000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const s = schemaOf(queryRunner);
+    await queryRunner.query(`
+      CREATE TABLE "${s}".outbox (
+        seq bigserial PRIMARY KEY,
+        event_id uuid NOT NULL UNIQUE,
+        subject text NOT NULL,
+        payload jsonb NOT NULL,
+        request_id text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz,
+        attempts int NOT NULL DEFAULT 0,
+        last_error text
+      )`);
+    await queryRunner.query(
+      `CREATE INDEX outbox_unpublished ON "${s}".outbox (seq) WHERE published_at IS NULL`,
+    );
+    await queryRunner.query(`
+      CREATE TABLE "${s}".inbox (
+        consumer text NOT NULL,
+        event_id uuid NOT NULL,
+        handled_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+      )`);
+    await queryRunner.query(`
+      CREATE TABLE "${s}".parked_events (
+        id bigserial PRIMARY KEY,
+        consumer text NOT NULL,
+        event_id uuid NOT NULL,
+        subject text NOT NULL,
+        payload jsonb NOT NULL,
+        error text NOT NULL,
+        deliveries int NOT NULL,
+        parked_at timestamptz NOT NULL DEFAULT now(),
+        replayed_at timestamptz,
+        UNIQUE (consumer, event_id)
+      )`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const s = schemaOf(queryRunner);
+    await queryRunner.query(`DROP TABLE "${s}".parked_events`);
+    await queryRunner.query(`DROP TABLE "${s}".inbox`);
+    await queryRunner.query(`DROP TABLE "${s}".outbox`);
+  }
+}

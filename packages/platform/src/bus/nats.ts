@@ -1,0 +1,126 @@
+import {
+  connect,
+  DiscardPolicy,
+  headers as natsHeaders,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+} from 'nats';
+import type { Logger } from 'pino';
+import { eventTypes, normalizeNamespace, streamName } from '@attestor/contracts';
+
+export interface NatsOptions {
+  url: string;
+  namespace: string;
+  /** Shown in the server's connection list: which service this is. */
+  name: string;
+  logger: Logger;
+}
+
+const STREAM_MAX_AGE_DAYS = 7;
+const DUPLICATE_WINDOW_MINUTES = 2;
+
+/** One subject filter per publishing service (`inquiry.>`, `phone.>`…), derived from the event catalog. */
+export function streamSubjects(namespace: string): string[] {
+  const ns = normalizeNamespace(namespace);
+  return [...new Set(eventTypes.map((type) => type.split('.')[0]))].map((service) => `${ns}${service}.>`);
+}
+
+/** A NATS connection with JetStream, scoped to one namespace. */
+export class NatsBus {
+  readonly js: JetStreamClient;
+  readonly stream: string;
+
+  private constructor(
+    readonly connection: NatsConnection,
+    readonly jsm: JetStreamManager,
+    readonly namespace: string,
+    private readonly logger: Logger,
+  ) {
+    this.js = connection.jetstream();
+    this.stream = streamName(namespace);
+  }
+
+  static async connect(options: NatsOptions): Promise<NatsBus> {
+    const connection = await connect({
+      servers: options.url,
+      name: options.name,
+      // Reconnect forever: a NATS restart must not take the service down, the outbox holds what piles up.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      timeout: 5000,
+    });
+    const jsm = await connection.jetstreamManager();
+    const bus = new NatsBus(connection, jsm, normalizeNamespace(options.namespace), options.logger);
+    bus.watchStatus();
+    return bus;
+  }
+
+  private watchStatus(): void {
+    void (async () => {
+      for await (const status of this.connection.status()) {
+        if (status.type === 'disconnect' || status.type === 'reconnect') {
+          this.logger.warn({ nats: status.type }, `NATS ${status.type}`);
+        }
+      }
+    })();
+  }
+
+  /** Creates the EVENTS stream, or widens its subjects when the catalog gained a service. */
+  async ensureStream(): Promise<void> {
+    const subjects = streamSubjects(this.namespace);
+    try {
+      const info = await this.jsm.streams.info(this.stream);
+      const missing = subjects.filter((s) => !info.config.subjects.includes(s));
+      if (missing.length > 0) {
+        await this.jsm.streams.update(this.stream, { ...info.config, subjects: [...info.config.subjects, ...missing] });
+      }
+    } catch (error) {
+      if (!String(error).includes('stream not found')) throw error;
+      try {
+        await this.jsm.streams.add({
+          name: this.stream,
+          subjects,
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          discard: DiscardPolicy.Old,
+          max_age: nanos(STREAM_MAX_AGE_DAYS * 24 * 3600 * 1000),
+          duplicate_window: nanos(DUPLICATE_WINDOW_MINUTES * 60 * 1000),
+        });
+      } catch (addError) {
+        // Another service created it between our info and add: fine when it now exists.
+        await this.jsm.streams.info(this.stream).catch(() => {
+          throw addError;
+        });
+      }
+    }
+  }
+
+  /** Publishes a stored event; JetStream drops a second copy with the same id (`Nats-Msg-Id`). */
+  async publish(subject: string, payload: string, eventId: string, requestId: string | null): Promise<void> {
+    const h = natsHeaders();
+    if (requestId) h.set('Attestor-Request-Id', requestId);
+    await this.js.publish(subject, payload, { msgID: eventId, headers: h, timeout: 5000 });
+  }
+
+  isConnected(): boolean {
+    return !this.connection.isClosed() && !this.connection.isDraining() && this.connection.info !== undefined;
+  }
+
+  /** True when the server answers a round trip now: the readiness probe's NATS half. */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.connection.flush();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.connection.isClosed()) await this.connection.drain();
+  }
+}

@@ -1,0 +1,67 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  createEvent,
+  eventSubject,
+  type EventData,
+  type EventEnvelope,
+  type EventType,
+} from '@attestor/contracts';
+import { qualified } from '../sql.js';
+
+/** A database transaction that can also publish events: they commit, or vanish, with it. */
+export interface Transaction {
+  readonly manager: EntityManager;
+  publish<T extends EventType>(
+    type: T,
+    fields: { accountId: string; subjectId: string; data: EventData<T> },
+  ): Promise<EventEnvelope<EventData<T>>>;
+}
+
+export interface TransactionOptions {
+  requestId?: string | null;
+  isolation?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+}
+
+/**
+ * The transactional outbox: `transaction()` runs work and writes the events it publishes as rows of the
+ * same transaction; after commit the relay is woken to send them. A rolled-back transaction sends nothing.
+ */
+export class Outbox {
+  private readonly table: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly schema: string,
+    private readonly namespace: string,
+    private readonly afterCommit: () => void,
+  ) {
+    this.table = qualified(schema, 'outbox');
+  }
+
+  async transaction<R>(work: (tx: Transaction) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
+    let published = 0;
+    const run = (manager: EntityManager) =>
+      work({
+        manager,
+        publish: async (type, fields) => {
+          const event = createEvent(type, fields);
+          await this.append(manager, event, options.requestId ?? null);
+          published += 1;
+          return event;
+        },
+      });
+    const result = options.isolation
+      ? await this.dataSource.transaction(options.isolation, run)
+      : await this.dataSource.transaction(run);
+    if (published > 0) this.afterCommit();
+    return result;
+  }
+
+  /** Writes one event row with the caller's manager (inside its transaction). */
+  async append(manager: EntityManager, event: EventEnvelope, requestId: string | null): Promise<void> {
+    await manager.query(
+      `INSERT INTO ${this.table} (event_id, subject, payload, request_id) VALUES ($1, $2, $3, $4)`,
+      [event.id, eventSubject(this.namespace, event.type as EventType, event.subjectId), JSON.stringify(event), requestId],
+    );
+  }
+}

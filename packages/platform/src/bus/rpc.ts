@@ -1,0 +1,96 @@
+import { headers as natsHeaders, type Msg, type Subscription } from 'nats';
+import type { Logger } from 'pino';
+import {
+  rpcCatalog,
+  rpcResponseSchema,
+  rpcSubject,
+  type RpcReply,
+  type RpcRequest,
+  type RpcSubject,
+} from '@attestor/contracts';
+import { AppError, ErrorCode, isErrorCode } from '../errors.js';
+import type { NatsBus } from './nats.js';
+
+/** The responder did not answer in time (or nobody listens): callers choose their fail mode. */
+export class RpcTimeoutError extends Error {
+  constructor(readonly subject: string) {
+    super(`no reply on ${subject} in time`);
+    this.name = 'RpcTimeoutError';
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Asks another service synchronously over NATS request-reply; typed by the rpc catalog. */
+export async function request<S extends RpcSubject>(
+  bus: NatsBus,
+  subject: S,
+  body: RpcRequest<S>,
+  options: { timeoutMs: number; requestId?: string | null },
+): Promise<RpcReply<S>> {
+  const h = natsHeaders();
+  if (options.requestId) h.set('Attestor-Request-Id', options.requestId);
+  let reply: Msg;
+  try {
+    reply = await bus.connection.request(rpcSubject(bus.namespace, subject), encoder.encode(JSON.stringify(body)), {
+      timeout: options.timeoutMs,
+      headers: h,
+    });
+  } catch (error) {
+    const text = String(error);
+    if (text.includes('TIMEOUT') || text.includes('503') || text.includes('no responders')) {
+      throw new RpcTimeoutError(subject);
+    }
+    throw error;
+  }
+  const response = rpcResponseSchema.parse(JSON.parse(decoder.decode(reply.data)));
+  if (!response.ok) {
+    const code = isErrorCode(response.error.code) ? response.error.code : ErrorCode.INTERNAL;
+    throw new AppError(code, response.error.message);
+  }
+  return rpcCatalog[subject].reply.parse(response.data) as RpcReply<S>;
+}
+
+/**
+ * Answers one rpc subject in a queue group (one instance of the service answers each ask). A handler's
+ * AppError travels back with its code; anything else is logged and answered INTERNAL.
+ */
+export function respond<S extends RpcSubject>(
+  bus: NatsBus,
+  subject: S,
+  queue: string,
+  logger: Logger,
+  handler: (body: RpcRequest<S>, meta: { requestId: string | null }) => Promise<RpcReply<S>>,
+): Subscription {
+  const send = (msg: Msg, payload: unknown) => msg.respond(encoder.encode(JSON.stringify(payload)));
+  return bus.connection.subscribe(rpcSubject(bus.namespace, subject), {
+    queue,
+    callback: (error, msg) => {
+      if (error) {
+        logger.error({ err: error, subject }, 'rpc subscription error');
+        return;
+      }
+      const requestId = msg.headers?.get('Attestor-Request-Id') || null;
+      void (async () => {
+        let body: RpcRequest<S>;
+        try {
+          body = rpcCatalog[subject].request.parse(JSON.parse(decoder.decode(msg.data))) as RpcRequest<S>;
+        } catch {
+          send(msg, { ok: false, error: { code: ErrorCode.BAD_USER_INPUT, message: `malformed ${subject} request` } });
+          return;
+        }
+        try {
+          send(msg, { ok: true, data: await handler(body, { requestId }) });
+        } catch (failure) {
+          if (failure instanceof AppError) {
+            send(msg, { ok: false, error: { code: failure.code, message: failure.message } });
+          } else {
+            logger.error({ err: failure, subject, requestId }, 'rpc handler failed');
+            send(msg, { ok: false, error: { code: ErrorCode.INTERNAL, message: 'Internal error' } });
+          }
+        }
+      })();
+    },
+  });
+}

@@ -1,0 +1,104 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { AppError, ErrorCode } from './errors.js';
+
+/**
+ * Who is calling, as the gateway established it. Subgraphs trust this only when it arrives signed
+ * (HMAC-SHA256 over timestamp, the claims and the body hash) with a fresh timestamp.
+ */
+export const callerSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('partner'),
+    accountId: z.string(),
+    keyId: z.string(),
+    scopes: z.array(z.string()),
+  }),
+  /** The end user in the hosted flow: one inquiry, its phone steps, nothing else. */
+  z.object({ kind: z.literal('session'), accountId: z.string(), inquiryId: z.string() }),
+  /** The operator holding ADMIN_TOKEN: account management only. */
+  z.object({ kind: z.literal('admin') }),
+  /** No credentials: the gateway forwards it only for operations that need none. */
+  z.object({ kind: z.literal('anonymous') }),
+]);
+export type Caller = z.infer<typeof callerSchema>;
+
+export const claimsSchema = z.object({
+  caller: callerSchema,
+  requestId: z.string().max(128),
+  /** The end user's address as the gateway saw it (fraud rules rate-limit by IP). */
+  ip: z.string().nullable(),
+});
+export type Claims = z.infer<typeof claimsSchema>;
+
+/** The scope a partner key needs to read PII in clear. */
+export const PII_READ_SCOPE = 'pii:read';
+
+export const contextHeaders = {
+  claims: 'attestor-context',
+  timestamp: 'attestor-timestamp',
+  signature: 'attestor-signature',
+  requestId: 'x-request-id',
+} as const;
+
+function sha256Hex(body: string | Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+function signature(secret: string, timestamp: string, encodedClaims: string, body: string | Uint8Array): string {
+  return createHmac('sha256', secret)
+    .update(`${timestamp}\n${encodedClaims}\n${sha256Hex(body)}`)
+    .digest('hex');
+}
+
+/** Gateway side: the headers that prove these claims travel with exactly this body. */
+export function signClaims(
+  secret: string,
+  claims: Claims,
+  body: string | Uint8Array,
+  now: number = Date.now(),
+): Record<string, string> {
+  const encodedClaims = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const timestamp = String(Math.floor(now / 1000));
+  return {
+    [contextHeaders.claims]: encodedClaims,
+    [contextHeaders.timestamp]: timestamp,
+    [contextHeaders.signature]: signature(secret, timestamp, encodedClaims, body),
+  };
+}
+
+const refuse = (message: string) => new AppError(ErrorCode.FORBIDDEN, message, { http: { status: 403 } });
+
+/** Subgraph side: the verified claims, or FORBIDDEN for anything unsigned, tampered with or stale. */
+export function verifyClaims(
+  secret: string,
+  headers: Record<string, string | string[] | undefined>,
+  body: string | Uint8Array,
+  maxAgeSeconds: number,
+  now: number = Date.now(),
+): Claims {
+  const header = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const encodedClaims = header(contextHeaders.claims);
+  const timestamp = header(contextHeaders.timestamp);
+  const given = header(contextHeaders.signature);
+  if (!encodedClaims || !timestamp || !given) throw refuse('Request is not signed by the gateway');
+  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > maxAgeSeconds) {
+    throw refuse('Request signature is stale');
+  }
+  const expected = Buffer.from(signature(secret, timestamp, encodedClaims, body), 'hex');
+  const actual = Buffer.from(given, 'hex');
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+    throw refuse('Request signature does not match');
+  }
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(encodedClaims, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse('Request context is malformed');
+  }
+  const parsed = claimsSchema.safeParse(decoded);
+  if (!parsed.success) throw refuse('Request context is malformed');
+  return parsed.data;
+}

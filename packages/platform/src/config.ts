@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * Configuration is read from the environment once, at start, into a typed object; nothing else reads
+ * `process.env`. A bad or missing variable stops the process with one line that names it.
+ */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`config: ${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+/** Secrets with a development default that production refuses to run with. */
+const devSecretNames = new Set<string>();
+
+function secret(name: string, devDefault: string, minLength: number) {
+  devSecretNames.add(name);
+  return z.string().min(minLength, `must be at least ${minLength} characters`).default(devDefault);
+}
+
+/** 32 random bytes, base64: the AES-256-GCM key for PII at rest and the key of its lookup hashes. */
+const DEV_PII_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/** Variables every service shares. Each service adds its own (its PORT at least). */
+export const platformConfigShape = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/attestor'),
+  DB_POOL_SIZE: positiveInt.max(200).default(10),
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls|ws|wss):\/\/.+/, 'must be a nats:// URL')
+    .default('nats://127.0.0.1:4222'),
+  NATS_NAMESPACE: z
+    .string()
+    .regex(/^([a-zA-Z0-9_-]+\.?)?$/, 'letters, digits, _ and - only')
+    .default(''),
+  CONTEXT_SECRET: secret('CONTEXT_SECRET', 'dev-only-context-secret-0123456789abcdef', 32),
+  CONTEXT_MAX_AGE_SECONDS: positiveInt.max(3600).default(60),
+  PII_KEY: secret('PII_KEY', DEV_PII_KEY, 44).refine(
+    (v) => Buffer.from(v, 'base64').length === 32,
+    'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  ),
+  ADMIN_TOKEN: secret('ADMIN_TOKEN', 'dev-admin-token-change-me', 16),
+  EVENT_MAX_DELIVERIES: positiveInt.max(100).default(5),
+  EVENT_RETRY_BASE_MS: positiveInt.max(600_000).default(1000),
+  OUTBOX_POLL_MS: positiveInt.max(60_000).default(500),
+  RPC_TIMEOUT_MS: positiveInt.max(60_000).default(2000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
+} satisfies z.ZodRawShape;
+
+export const portVariable = port;
+
+export type PlatformConfig = z.infer<z.ZodObject<typeof platformConfigShape>>;
+
+/** Parses `env` against `shape`; throws ConfigError naming the first bad variable. */
+export function parseConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: Record<string, string | undefined>,
+): z.infer<z.ZodObject<S>> {
+  // An empty variable means "not set": `FOO=` in a shell or compose file should take the default.
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = z.object(shape).safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(variable, issue?.message ?? 'invalid');
+  }
+  if ((result.data as Record<string, unknown>)['NODE_ENV'] === 'production') {
+    for (const name of Object.keys(shape)) {
+      if (devSecretNames.has(name) && input[name] === undefined) {
+        throw new ConfigError(name, 'must be set in production (the development default is public)');
+      }
+    }
+  }
+  return result.data;
+}
+
+/** parseConfig for a process entry point: a bad variable prints one line and exits with status 1. */
+export function loadConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<z.ZodObject<S>> {
+  try {
+    return parseConfig(shape, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
+import type { Logger } from 'pino';
+import { PlatformTables1764115200000 } from './bus/migration.js';
+
+export interface DatabaseOptions {
+  url: string;
+  /** The service's own Postgres schema; every table it owns lives there. */
+  schema: string;
+  poolSize: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's EntitySchema is generic over any row type
+  entities: EntitySchema<any>[];
+  migrations: Array<new () => MigrationInterface>;
+  logger: Logger;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A 64-bit advisory lock key per schema, so concurrent starts of one service migrate one at a time. */
+function lockKey(schema: string): string {
+  return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(`migrate:${schema}`).digest('hex').slice(0, 16)}`)).toString();
+}
+
+/**
+ * Opens the service's DataSource on its own schema and brings the schema up to date with its
+ * migrations (the platform's outbox/inbox tables first). Never `synchronize`.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+  if (!SCHEMA_NAME.test(options.schema)) throw new Error(`invalid schema name: ${options.schema}`);
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    poolSize: options.poolSize,
+    entities: options.entities,
+    migrations: [PlatformTables1764115200000, ...options.migrations],
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    installExtensions: false,
+    applicationName: `attestor-${options.schema}`,
+    connectTimeoutMS: 5000,
+  });
+  await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock($1)', [lockKey(options.schema)]);
+    try {
+      await runner.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      if (applied.length > 0) {
+        options.logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+      }
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [lockKey(options.schema)]);
+    }
+  } catch (error) {
+    await runner.release();
+    await dataSource.destroy();
+    throw error;
+  }
+  await runner.release();
+  return dataSource;
+}
+
+/** True when a trivial query answers: the readiness probe's database half. */
+export async function databaseReachable(dataSource: DataSource): Promise<boolean> {
+  try {
+    await dataSource.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,105 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+
+/** The only codes a client ever sees in `extensions.code` (contract.graphql `ErrorCode`). */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  CONFLICT: 'CONFLICT',
+  PROVIDER_ERROR: 'PROVIDER_ERROR',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const codes = new Set<string>(Object.values(ErrorCode));
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && codes.has(value);
+}
+
+/** Extensions a client may see besides the code; anything else is dropped by formatError. */
+export interface ErrorDetails {
+  /** The input field at fault, for BAD_USER_INPUT. */
+  field?: string;
+  /** Seconds to wait, for RATE_LIMITED. */
+  retryAfterSeconds?: number;
+  /** HTTP status for errors raised before execution (authentication). */
+  http?: { status: number };
+}
+
+/** An error whose message is safe to show the caller. Everything else reaches clients as INTERNAL. */
+export class AppError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    details: ErrorDetails = {},
+  ) {
+    super(message, { extensions: { code, ...details } });
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (what: string): AppError => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
+export const badInput = (message: string, field?: string): AppError =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, field === undefined ? {} : { field });
+export const forbidden = (message = 'Not allowed for these credentials'): AppError =>
+  new AppError(ErrorCode.FORBIDDEN, message);
+export const unauthenticated = (message = 'Credentials are missing or invalid'): AppError =>
+  new AppError(ErrorCode.UNAUTHENTICATED, message, { http: { status: 401 } });
+export const conflict = (message: string): AppError => new AppError(ErrorCode.CONFLICT, message);
+
+/** Apollo's own codes for a request that never reached a resolver: the caller's query is at fault. */
+const requestErrorCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+const allowedExtensions = ['field', 'retryAfterSeconds'] as const;
+
+function publicExtensions(code: ErrorCode, extensions: Record<string, unknown> | undefined) {
+  const out: Record<string, unknown> = { code };
+  for (const key of allowedExtensions) {
+    if (extensions?.[key] !== undefined) out[key] = extensions[key];
+  }
+  return out;
+}
+
+function originalOf(error: unknown): unknown {
+  let current = error;
+  while (current instanceof GraphQLError && current.originalError && current.originalError !== current) {
+    current = current.originalError;
+  }
+  return current;
+}
+
+/**
+ * Apollo `formatError`: keeps the message and code of an AppError or of a request error, and turns
+ * anything else into INTERNAL with a generic message, logging the original. Stack traces, SQL and
+ * driver messages therefore never leave the process.
+ */
+export function createFormatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.['code'];
+    const original = originalOf(error);
+    const base = {
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+    };
+    // A GraphQLError with one of our codes is ours: thrown here, or relayed from a subgraph by the gateway.
+    if (original instanceof GraphQLError && isErrorCode(code)) {
+      return { message: formatted.message, ...base, extensions: publicExtensions(code, formatted.extensions) };
+    }
+    if (typeof code === 'string' && requestErrorCodes.has(code)) {
+      return { message: formatted.message, ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL request');
+    return { message: 'Internal error', ...base, extensions: { code: ErrorCode.INTERNAL } };
+  };
+}

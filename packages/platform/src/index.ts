@@ -1,0 +1,24 @@
+export * from './config.js';
+export * from './logger.js';
+export * from './errors.js';
+export * from './pii.js';
+export * from './caller.js';
+export * from './db.js';
+export * from './sql.js';
+export * from './scalars.js';
+export * from './service.js';
+export * from './http/io.js';
+export { NatsBus, streamSubjects } from './bus/nats.js';
+export { Outbox, type Transaction, type TransactionOptions } from './bus/outbox.js';
+export { OutboxRelay } from './bus/relay.js';
+export {
+  DurableConsumer,
+  retryDelay,
+  type ConsumerSpec,
+  type EventHandler,
+  type EventHandlers,
+  type HandlerContext,
+  type ParkedEvent,
+} from './bus/consumer.js';
+export { request, respond, RpcTimeoutError } from './bus/rpc.js';
+export { responder } from './workers.js';

@@ -1,0 +1,269 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { DocumentNode, GraphQLFieldResolver, GraphQLScalarType } from 'graphql';
+import type { DataSource, EntitySchema, MigrationInterface } from 'typeorm';
+import type { Logger } from 'pino';
+import { verifyClaims, type Caller, type Claims } from './caller.js';
+import type { PlatformConfig } from './config.js';
+import { databaseReachable, openDatabase } from './db.js';
+import { createFormatError, ErrorCode, type AppError } from './errors.js';
+import { executeGraphQL, HttpError, InFlight, readBody, sendGraphQLError, sendJson } from './http/io.js';
+import { createLogger } from './logger.js';
+import { PiiCipher } from './pii.js';
+import { DurableConsumer, type ConsumerSpec } from './bus/consumer.js';
+import { NatsBus } from './bus/nats.js';
+import { Outbox } from './bus/outbox.js';
+import { OutboxRelay } from './bus/relay.js';
+
+/** What every resolver sees: the verified caller and a logger carrying the request id. */
+export interface RequestContext {
+  caller: Caller;
+  claims: Claims;
+  requestId: string;
+  logger: Logger;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- resolver parents/args are untyped SDL values; resolvers parse them
+type AnyResolver<TContext> = GraphQLFieldResolver<any, TContext, any>;
+export type Resolvers<TContext> = Record<
+  string,
+  Record<string, AnyResolver<TContext> | { resolve?: AnyResolver<TContext>; subscribe?: AnyResolver<TContext> }> | GraphQLScalarType
+>;
+
+/** Something with a lifetime inside the service: an rpc responder, a sweeper, a webhook sender. */
+export interface Worker {
+  name: string;
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceDeps<C extends PlatformConfig> {
+  name: string;
+  config: C;
+  logger: Logger;
+  dataSource: DataSource;
+  schema: string;
+  bus: NatsBus;
+  outbox: Outbox;
+  pii: PiiCipher;
+}
+
+export interface ServiceParts<TContext> {
+  typeDefs: DocumentNode;
+  resolvers: Resolvers<TContext>;
+  context(base: RequestContext): TContext | Promise<TContext>;
+  consumers?: ConsumerSpec[];
+  workers?: Worker[];
+}
+
+export interface ServiceDefinition<C extends PlatformConfig, TContext> {
+  name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's EntitySchema is generic over any row type
+  entities: EntitySchema<any>[];
+  migrations: Array<new () => MigrationInterface>;
+  build(deps: ServiceDeps<C>): ServiceParts<TContext> | Promise<ServiceParts<TContext>>;
+}
+
+export type ServiceConfig = PlatformConfig & { PORT: number; DB_SCHEMA?: string | undefined };
+
+export interface RunningService<C extends ServiceConfig> {
+  url: string;
+  port: number;
+  deps: ServiceDeps<C>;
+  relay: OutboxRelay;
+  consumers: DurableConsumer[];
+  stop(): Promise<void>;
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Starts a subgraph: its schema migrated, the event bus connected with the outbox relay and its durable
+ * consumers, its workers, and an HTTP server with `/graphql` (signed gateway requests only), `/health`,
+ * `/ready` and the operator's parked-event routes. `stop()` shuts down in the reverse order, draining
+ * HTTP first and flushing the outbox last.
+ */
+export async function startService<C extends ServiceConfig, TContext extends RequestContext>(
+  definition: ServiceDefinition<C, TContext>,
+  config: C,
+): Promise<RunningService<C>> {
+  const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const schema = config.DB_SCHEMA ?? definition.name;
+  const dataSource = await openDatabase({
+    url: config.DATABASE_URL,
+    schema,
+    poolSize: config.DB_POOL_SIZE,
+    entities: definition.entities,
+    migrations: definition.migrations,
+    logger,
+  });
+  const bus = await NatsBus.connect({
+    url: config.NATS_URL,
+    namespace: config.NATS_NAMESPACE,
+    name: definition.name,
+    logger,
+  });
+  await bus.ensureStream();
+  let relay: OutboxRelay | undefined;
+  const outbox = new Outbox(dataSource, schema, bus.namespace, () => relay?.wake());
+  relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: config.OUTBOX_POLL_MS });
+  relay.start();
+
+  const deps: ServiceDeps<C> = {
+    name: definition.name,
+    config,
+    logger,
+    dataSource,
+    schema,
+    bus,
+    outbox,
+    pii: new PiiCipher(config.PII_KEY),
+  };
+  const parts = await definition.build(deps);
+  const consumers = (parts.consumers ?? []).map(
+    (spec) =>
+      new DurableConsumer(spec, bus, dataSource, outbox, logger, {
+        service: definition.name,
+        schema,
+        maxDeliveries: config.EVENT_MAX_DELIVERIES,
+        retryBaseMs: config.EVENT_RETRY_BASE_MS,
+      }),
+  );
+  for (const consumer of consumers) await consumer.start();
+  const workers = parts.workers ?? [];
+  for (const worker of workers) await worker.start();
+
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({ typeDefs: parts.typeDefs, resolvers: parts.resolvers as never }),
+    formatError: createFormatError(logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+
+  const inFlight = new InFlight();
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health') return sendJson(res, 200, { status: 'ok', service: definition.name });
+    if (path === '/ready') {
+      const [database, nats] = await Promise.all([databaseReachable(dataSource), bus.reachable()]);
+      return sendJson(res, database && nats ? 200 : 503, { database, nats });
+    }
+    if (path?.startsWith('/admin/')) return adminRoute(req, res, path, config, consumers);
+    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' }, { allow: 'POST' });
+    const body = await readBody(req);
+    let claims: Claims;
+    try {
+      claims = verifyClaims(config.CONTEXT_SECRET, req.headers, body, config.CONTEXT_MAX_AGE_SECONDS);
+    } catch (error) {
+      const refusal = error as AppError;
+      logger.warn({ reason: refusal.message }, 'unsigned or invalid gateway request refused');
+      return sendGraphQLError(res, 403, ErrorCode.FORBIDDEN, refusal.message);
+    }
+    const requestLogger = logger.child({ requestId: claims.requestId });
+    await executeGraphQL(apollo, req, res, body, async () =>
+      parts.context({ caller: claims.caller, claims, requestId: claims.requestId, logger: requestLogger }),
+    );
+  };
+  const server: Server = createServer((req, res) => {
+    void inFlight.track(
+      handle(req, res).catch((error: unknown) => {
+        if (error instanceof HttpError) return sendJson(res, error.status, { error: error.message });
+        logger.error({ err: error }, 'request failed');
+        if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL, 'Internal error');
+        else res.end();
+      }),
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.HOST}:${port}/graphql`;
+  logger.info({ url }, `${definition.name} subgraph ready`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down');
+      const deadline = config.SHUTDOWN_TIMEOUT_MS;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await inFlight.idle(deadline);
+      server.closeAllConnections();
+      await closed;
+      await apollo.stop();
+      for (const worker of [...workers].reverse()) await worker.stop();
+      for (const consumer of consumers) await consumer.stop();
+      await relay.flush(Math.min(deadline, 5000));
+      await relay.stop();
+      await bus.close();
+      await dataSource.destroy();
+      logger.info('stopped');
+      logger.flush();
+    })();
+    return stopping;
+  };
+  return { url, port, deps, relay, consumers, stop };
+}
+
+async function adminRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  config: PlatformConfig,
+  consumers: DurableConsumer[],
+): Promise<void> {
+  if (!bearerMatches(req.headers.authorization, config.ADMIN_TOKEN)) {
+    return sendJson(res, 401, { error: 'admin token required' });
+  }
+  if (path === '/admin/parked-events' && req.method === 'GET') {
+    const lists = await Promise.all(consumers.map((c) => c.listParked()));
+    return sendJson(res, 200, { parked: lists.flat() });
+  }
+  const replay = /^\/admin\/parked-events\/([^/]+)\/(\d+)\/replay$/.exec(path);
+  if (replay && req.method === 'POST') {
+    const consumer = consumers.find((c) => c.durable === replay[1]);
+    if (!consumer) return sendJson(res, 404, { error: `no consumer ${replay[1]}` });
+    try {
+      const outcome = await consumer.replay(replay[2] ?? '');
+      return sendJson(res, 200, { outcome });
+    } catch (error) {
+      return sendJson(res, 409, { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return sendJson(res, 404, { error: 'not found' });
+}
+
+/** Entry-point helper: stop cleanly on SIGINT/SIGTERM, exit 0 when done (1 if stopping failed). */
+export function stopOnSignals(stop: () => Promise<void>, logger?: Logger): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = true;
+    logger?.info({ signal }, 'signal received');
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
