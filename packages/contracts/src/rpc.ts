@@ -16,7 +16,11 @@ export const rpcCatalog = {
           redacted: z.boolean(),
           /** AES-256-GCM sealed name parts, null where the inquiry has none or was redacted. */
           nameSealed: z
-            .object({ first: z.string().nullable(), middle: z.string().nullable(), last: z.string().nullable() })
+            .object({
+              first: z.string().nullable(),
+              middle: z.string().nullable(),
+              last: z.string().nullable(),
+            })
             .nullable(),
         })
         .nullable(),

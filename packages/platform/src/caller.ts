@@ -44,7 +44,12 @@ function sha256Hex(body: string | Uint8Array): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
-function signature(secret: string, timestamp: string, encodedClaims: string, body: string | Uint8Array): string {
+function signature(
+  secret: string,
+  timestamp: string,
+  encodedClaims: string,
+  body: string | Uint8Array,
+): string {
   return createHmac('sha256', secret)
     .update(`${timestamp}\n${encodedClaims}\n${sha256Hex(body)}`)
     .digest('hex');

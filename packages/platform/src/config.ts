@@ -5,7 +5,10 @@ import { z } from 'zod';
  * `process.env`. A bad or missing variable stops the process with one line that names it.
  */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`config: ${variable}: ${problem}`);
     this.name = 'ConfigError';
   }
@@ -100,3 +103,26 @@ export function loadConfig<S extends z.ZodRawShape>(
     throw error;
   }
 }
+
+/**
+ * Twilio, for the services that call it (phone, fraud, identity). With TWILIO_EMULATOR_URL set the SDK
+ * is pointed at the emulator; the defaults are the emulator's development credentials, so a local run
+ * needs no variable at all. Against real Twilio: set the three credentials and leave the URL unset.
+ */
+export const twilioConfigShape = {
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^(AC|SK)[0-9a-fA-F]{32}$/, 'must be an account SID (AC…) or API key SID (SK…)')
+    .default('AC00000000000000000000000000000000'),
+  TWILIO_AUTH_TOKEN: z
+    .string()
+    .min(8, 'must be at least 8 characters')
+    .default('0123456789abcdef0123456789abcdef'),
+  TWILIO_VERIFY_SERVICE_SID: z
+    .string()
+    .regex(/^VA[0-9a-fA-F]{32}$/, 'must be a Verify service SID (VA…)')
+    .default('VA0123456789abcdef0123456789abcdef'),
+  TWILIO_EMULATOR_URL: z.url().optional(),
+  TWILIO_TIMEOUT_MS: positiveInt.max(60_000).default(5000),
+} satisfies z.ZodRawShape;
+export type TwilioConfig = z.infer<z.ZodObject<typeof twilioConfigShape>>;

@@ -18,7 +18,10 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A 64-bit advisory lock key per schema, so concurrent starts of one service migrate one at a time. */
 function lockKey(schema: string): string {
-  return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(`migrate:${schema}`).digest('hex').slice(0, 16)}`)).toString();
+  return BigInt.asIntN(
+    64,
+    BigInt(`0x${createHash('sha256').update(`migrate:${schema}`).digest('hex').slice(0, 16)}`),
+  ).toString();
 }
 
 /**

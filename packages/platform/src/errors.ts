@@ -94,7 +94,11 @@ export function createFormatError(logger: Logger) {
     };
     // A GraphQLError with one of our codes is ours: thrown here, or relayed from a subgraph by the gateway.
     if (original instanceof GraphQLError && isErrorCode(code)) {
-      return { message: formatted.message, ...base, extensions: publicExtensions(code, formatted.extensions) };
+      return {
+        message: formatted.message,
+        ...base,
+        extensions: publicExtensions(code, formatted.extensions),
+      };
     }
     if (typeof code === 'string' && requestErrorCodes.has(code)) {
       return { message: formatted.message, ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };

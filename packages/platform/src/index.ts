@@ -3,6 +3,7 @@ export * from './logger.js';
 export * from './errors.js';
 export * from './pii.js';
 export * from './caller.js';
+export * from './access.js';
 export * from './db.js';
 export * from './sql.js';
 export * from './scalars.js';

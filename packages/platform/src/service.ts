@@ -34,7 +34,11 @@ export interface RequestContext {
 type AnyResolver<TContext> = GraphQLFieldResolver<any, TContext, any>;
 export type Resolvers<TContext> = Record<
   string,
-  Record<string, AnyResolver<TContext> | { resolve?: AnyResolver<TContext>; subscribe?: AnyResolver<TContext> }> | GraphQLScalarType
+  | Record<
+      string,
+      AnyResolver<TContext> | { resolve?: AnyResolver<TContext>; subscribe?: AnyResolver<TContext> }
+    >
+  | GraphQLScalarType
 >;
 
 /** Something with a lifetime inside the service: an rpc responder, a sweeper, a webhook sender. */
@@ -98,7 +102,11 @@ export async function startService<C extends ServiceConfig, TContext extends Req
   definition: ServiceDefinition<C, TContext>,
   config: C,
 ): Promise<RunningService<C>> {
-  const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const logger = createLogger({
+    service: definition.name,
+    level: config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+  });
   const schema = config.DB_SCHEMA ?? definition.name;
   const dataSource = await openDatabase({
     url: config.DATABASE_URL,
@@ -115,9 +123,8 @@ export async function startService<C extends ServiceConfig, TContext extends Req
     logger,
   });
   await bus.ensureStream();
-  let relay: OutboxRelay | undefined;
-  const outbox = new Outbox(dataSource, schema, bus.namespace, () => relay?.wake());
-  relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: config.OUTBOX_POLL_MS });
+  const relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: config.OUTBOX_POLL_MS });
+  const outbox = new Outbox(dataSource, schema, bus.namespace, () => relay.wake());
   relay.start();
 
   const deps: ServiceDeps<C> = {

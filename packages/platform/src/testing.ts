@@ -4,6 +4,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { streamName } from '@attestor/contracts';
 import { parseConfig, platformConfigShape, type PlatformConfig } from './config.js';
+import { signClaims, type Caller, type Claims } from './caller.js';
 
 /** Where tests find the real Postgres and NATS (CI and the dev machine run both locally). */
 const testEnvironment = parseConfig(
@@ -75,4 +76,31 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export interface GraphQLResult<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: Array<{
+    message: string;
+    path?: Array<string | number>;
+    extensions?: { code?: string; [key: string]: unknown };
+  }>;
+}
+
+/** Calls a subgraph directly as the gateway would: a request signed with the test's CONTEXT_SECRET. */
+export async function callSubgraph<T = Record<string, unknown>>(
+  url: string,
+  secret: string,
+  caller: Caller,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GraphQLResult<T>> {
+  const body = JSON.stringify({ query, variables });
+  const claims: Claims = { caller, requestId: `test-${randomBytes(4).toString('hex')}`, ip: '203.0.113.7' };
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signClaims(secret, claims, body) },
+    body,
+  });
+  return (await response.json()) as GraphQLResult<T>;
 }

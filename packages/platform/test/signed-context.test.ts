@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signClaims, startService, type Claims, type RunningService, type ServiceConfig } from '../src/index.js';
+import {
+  signClaims,
+  startService,
+  type Claims,
+  type RunningService,
+  type ServiceConfig,
+} from '../src/index.js';
 import { cleanupTestRun, testPlatformConfig, uniqueName } from '../src/testing.js';
 import { notesService } from './fixtures/notes-service.js';
 
@@ -27,7 +33,13 @@ async function post(body: string, headers: Record<string, string>) {
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
-  return { status: response.status, json: (await response.json()) as { data?: unknown; errors?: Array<{ extensions: { code: string }; message: string }> } };
+  return {
+    status: response.status,
+    json: (await response.json()) as {
+      data?: unknown;
+      errors?: Array<{ extensions: { code: string }; message: string }>;
+    },
+  };
 }
 
 const query = JSON.stringify({ query: '{ whoami }' });
@@ -55,7 +67,10 @@ describe('signed request context', () => {
 
   it('refuses claims that were changed after signing (another account)', async () => {
     const headers = signClaims(config.CONTEXT_SECRET, partner, query);
-    const forged: Claims = { ...partner, caller: { ...partner.caller, accountId: 'acc_2' } as Claims['caller'] };
+    const forged: Claims = {
+      ...partner,
+      caller: { ...partner.caller, accountId: 'acc_2' } as Claims['caller'],
+    };
     headers['attestor-context'] = Buffer.from(JSON.stringify(forged)).toString('base64url');
     const { json } = await post(query, headers);
     expect(json.errors?.[0]?.extensions.code).toBe('FORBIDDEN');

@@ -59,7 +59,11 @@ export interface ParkedEvent {
 
 const MAX_RETRY_DELAY_MS = 60_000;
 
-export function retryDelay(deliveryCount: number, baseMs: number, random: () => number = Math.random): number {
+export function retryDelay(
+  deliveryCount: number,
+  baseMs: number,
+  random: () => number = Math.random,
+): number {
   const exponential = Math.min(baseMs * 2 ** Math.max(deliveryCount - 1, 0), MAX_RETRY_DELAY_MS);
   return Math.round(exponential * (0.75 + random() * 0.5));
 }
@@ -115,7 +119,9 @@ export class DurableConsumer {
     const messages = this.messages;
     this.loop = (async () => {
       for await (const message of messages) await this.receive(message);
-    })().catch((error: unknown) => this.logger.error({ err: error, consumer: this.durable }, 'consumer stopped'));
+    })().catch((error: unknown) =>
+      this.logger.error({ err: error, consumer: this.durable }, 'consumer stopped'),
+    );
   }
 
   /** Stops pulling and waits for the event in hand to finish. */
@@ -142,12 +148,18 @@ export class DurableConsumer {
       message.ack();
     } catch (error) {
       if (deliveryCount >= this.options.maxDeliveries) {
-        logger.error({ err: error, eventId: event.id, deliveryCount }, 'event parked after repeated failures');
+        logger.error(
+          { err: error, eventId: event.id, deliveryCount },
+          'event parked after repeated failures',
+        );
         await this.park(message.subject, event, null, error, deliveryCount);
         message.ack();
       } else {
         const delay = retryDelay(deliveryCount, this.options.retryBaseMs);
-        logger.warn({ err: error, eventId: event.id, deliveryCount, retryInMs: delay }, 'event handler failed');
+        logger.warn(
+          { err: error, eventId: event.id, deliveryCount, retryInMs: delay },
+          'event handler failed',
+        );
         message.nak(delay);
       }
     }
@@ -229,7 +241,10 @@ export class DurableConsumer {
       await this.dataSource.query(`UPDATE ${this.parked} SET replayed_at = now() WHERE id = $1`, [parkedId]);
       return handled ? 'handled' : 'already-handled';
     } catch (error) {
-      await this.dataSource.query(`UPDATE ${this.parked} SET error = $2 WHERE id = $1`, [parkedId, errorText(error)]);
+      await this.dataSource.query(`UPDATE ${this.parked} SET error = $2 WHERE id = $1`, [
+        parkedId,
+        errorText(error),
+      ]);
       throw error;
     }
   }

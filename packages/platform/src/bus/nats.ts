@@ -76,7 +76,10 @@ export class NatsBus {
       const info = await this.jsm.streams.info(this.stream);
       const missing = subjects.filter((s) => !info.config.subjects.includes(s));
       if (missing.length > 0) {
-        await this.jsm.streams.update(this.stream, { ...info.config, subjects: [...info.config.subjects, ...missing] });
+        await this.jsm.streams.update(this.stream, {
+          ...info.config,
+          subjects: [...info.config.subjects, ...missing],
+        });
       }
     } catch (error) {
       if (!String(error).includes('stream not found')) throw error;

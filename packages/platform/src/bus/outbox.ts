@@ -61,7 +61,12 @@ export class Outbox {
   async append(manager: EntityManager, event: EventEnvelope, requestId: string | null): Promise<void> {
     await manager.query(
       `INSERT INTO ${this.table} (event_id, subject, payload, request_id) VALUES ($1, $2, $3, $4)`,
-      [event.id, eventSubject(this.namespace, event.type as EventType, event.subjectId), JSON.stringify(event), requestId],
+      [
+        event.id,
+        eventSubject(this.namespace, event.type as EventType, event.subjectId),
+        JSON.stringify(event),
+        requestId,
+      ],
     );
   }
 }

@@ -92,7 +92,7 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     let backoff = 100;
     while (this.running) {
-      let sent = 0;
+      let sent: number;
       try {
         const batch = await this.publishBatch();
         if (batch.failure !== undefined && batch.sent === 0) throw batch.failure;
@@ -102,7 +102,8 @@ export class OutboxRelay {
         backoff = 100;
         await this.purgeIfDue();
       } catch (error) {
-        if (!this.failing) this.logger.warn({ err: error }, 'outbox relay cannot publish; retrying with backoff');
+        if (!this.failing)
+          this.logger.warn({ err: error }, 'outbox relay cannot publish; retrying with backoff');
         this.failing = true;
         await this.idle(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -145,15 +146,17 @@ export class OutboxRelay {
           sent.push(row.seq);
         } catch (error) {
           failure = error;
-          await manager.query(`UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE seq = $1`, [
-            row.seq,
-            String(error).slice(0, 500),
-          ]);
+          await manager.query(
+            `UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE seq = $1`,
+            [row.seq, String(error).slice(0, 500)],
+          );
           break;
         }
       }
       if (sent.length > 0) {
-        await manager.query(`UPDATE ${this.table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [sent]);
+        await manager.query(`UPDATE ${this.table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
+          sent,
+        ]);
       }
       return failure === undefined ? { sent: sent.length } : { sent: sent.length, failure };
     });

@@ -33,10 +33,14 @@ export async function request<S extends RpcSubject>(
   if (options.requestId) h.set('Attestor-Request-Id', options.requestId);
   let reply: Msg;
   try {
-    reply = await bus.connection.request(rpcSubject(bus.namespace, subject), encoder.encode(JSON.stringify(body)), {
-      timeout: options.timeoutMs,
-      headers: h,
-    });
+    reply = await bus.connection.request(
+      rpcSubject(bus.namespace, subject),
+      encoder.encode(JSON.stringify(body)),
+      {
+        timeout: options.timeoutMs,
+        headers: h,
+      },
+    );
   } catch (error) {
     const text = String(error);
     if (text.includes('TIMEOUT') || text.includes('503') || text.includes('no responders')) {
@@ -77,7 +81,10 @@ export function respond<S extends RpcSubject>(
         try {
           body = rpcCatalog[subject].request.parse(JSON.parse(decoder.decode(msg.data))) as RpcRequest<S>;
         } catch {
-          send(msg, { ok: false, error: { code: ErrorCode.BAD_USER_INPUT, message: `malformed ${subject} request` } });
+          send(msg, {
+            ok: false,
+            error: { code: ErrorCode.BAD_USER_INPUT, message: `malformed ${subject} request` },
+          });
           return;
         }
         try {

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import { createEvent, eventSubject, type EventEnvelope } from '@attestor/contracts';
+import {
+  createLogger,
+  DurableConsumer,
+  NatsBus,
+  openDatabase,
+  Outbox,
+  retryDelay,
+  type ConsumerSpec,
+} from '../src/index.js';
+import { cleanupTestRun, eventually, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from '../src/testing.js';
+
+const logger = createLogger({ service: 'inbox-test', level: 'silent', format: 'json' });
+const run = uniqueName('inbox');
+const schema = `inbox_${run}`;
+let dataSource: DataSource;
+let bus: NatsBus;
+let outbox: Outbox;
+const consumers: DurableConsumer[] = [];
+
+/** The handler's observable effect: one row per handled event, so a second effect would show. */
+async function effects(subjectId: string): Promise<number> {
+  const rows = (await dataSource.query(
+    `SELECT count(*)::int AS n FROM "${schema}".effects WHERE subject_id = $1`,
+    [subjectId],
+  )) as Array<{ n: number }>;
+  return rows[0]?.n ?? 0;
+}
+
+async function publishRaw(event: EventEnvelope, messageId: string): Promise<void> {
+  await bus.publish(
+    eventSubject(bus.namespace, 'inquiry.redacted', event.subjectId),
+    JSON.stringify(event),
+    messageId,
+    null,
+  );
+}
+
+async function startConsumer(spec: ConsumerSpec): Promise<DurableConsumer> {
+  const consumer = new DurableConsumer(spec, bus, dataSource, outbox, logger, {
+    service: 'inboxtest',
+    schema,
+    maxDeliveries: 3,
+    retryBaseMs: 10,
+  });
+  await consumer.start();
+  consumers.push(consumer);
+  return consumer;
+}
+
+beforeAll(async () => {
+  dataSource = await openDatabase({
+    url: TEST_DATABASE_URL,
+    schema,
+    poolSize: 4,
+    entities: [],
+    migrations: [],
+    logger,
+  });
+  await dataSource.query(
+    `CREATE TABLE "${schema}".effects (id serial PRIMARY KEY, subject_id text NOT NULL)`,
+  );
+  bus = await NatsBus.connect({ url: TEST_NATS_URL, namespace: run, name: 'inbox-test', logger });
+  await bus.ensureStream();
+  outbox = new Outbox(dataSource, schema, bus.namespace, () => undefined);
+});
+afterAll(async () => {
+  for (const consumer of consumers) await consumer.stop();
+  await bus?.close();
+  await dataSource?.destroy();
+  await cleanupTestRun(run, [schema]);
+});
+
+describe('durable consumer with an inbox', () => {
+  it('gives an event delivered twice exactly one effect', async () => {
+    await startConsumer({
+      name: 'once',
+      filter: 'inquiry.redacted.twice',
+      handlers: {
+        'inquiry.redacted': async (event, tx) => {
+          await tx.manager.query(`INSERT INTO "${schema}".effects (subject_id) VALUES ($1)`, [
+            event.subjectId,
+          ]);
+        },
+      },
+    });
+    const event = createEvent('inquiry.redacted', {
+      accountId: 'acc',
+      subjectId: 'twice',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    // Two different message ids defeat JetStream's de-duplication: both copies reach the consumer.
+    await publishRaw(event, `${event.id}-a`);
+    await publishRaw(event, `${event.id}-b`);
+    const marker = createEvent('inquiry.redacted', {
+      accountId: 'acc',
+      subjectId: 'twice',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    await publishRaw(marker, marker.id);
+    // The marker is a different event: its effect proves both copies before it were processed.
+    await eventually(async () => (await effects('twice')) === 2, { what: 'event and marker handled' });
+    const inbox = (await dataSource.query(
+      `SELECT event_id FROM "${schema}".inbox WHERE consumer = 'inboxtest-once'`,
+    )) as unknown[];
+    expect(inbox).toHaveLength(2);
+    expect(await effects('twice')).toBe(2);
+  });
+
+  it('retries a throwing handler with backoff, then parks the event where it can be replayed', async () => {
+    let calls = 0;
+    let broken = true;
+    const consumer = await startConsumer({
+      name: 'flaky',
+      filter: 'inquiry.redacted.flaky',
+      handlers: {
+        'inquiry.redacted': async (event, tx) => {
+          calls += 1;
+          await tx.manager.query(`INSERT INTO "${schema}".effects (subject_id) VALUES ($1)`, [
+            event.subjectId,
+          ]);
+          if (broken) throw new Error('downstream unavailable');
+        },
+      },
+    });
+    const event = createEvent('inquiry.redacted', {
+      accountId: 'acc',
+      subjectId: 'flaky',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    await publishRaw(event, event.id);
+
+    const [parked] = await eventually(
+      async () => {
+        const list = await consumer.listParked();
+        return list.length > 0 ? list : undefined;
+      },
+      { what: 'event parked' },
+    );
+    expect(calls).toBe(3);
+    expect(parked).toMatchObject({
+      eventId: event.id,
+      type: 'inquiry.redacted',
+      deliveries: 3,
+      replayedAt: null,
+    });
+    expect(parked?.error).toContain('downstream unavailable');
+    // Each failed attempt rolled back with its transaction: no effect, no inbox row.
+    expect(await effects('flaky')).toBe(0);
+
+    broken = false;
+    await expect(consumer.replay(parked!.id)).resolves.toBe('handled');
+    expect(await effects('flaky')).toBe(1);
+    expect((await consumer.listParked())[0]?.replayedAt).not.toBeNull();
+    // Replaying again finds nothing waiting.
+    await expect(consumer.replay(parked!.id)).rejects.toThrow(/no parked event/);
+    expect(await effects('flaky')).toBe(1);
+  });
+
+  it('parks a message that is not an event at once', async () => {
+    const consumer = await startConsumer({ name: 'poison', filter: 'inquiry.redacted.poison', handlers: {} });
+    await bus.publish(`${bus.namespace}inquiry.redacted.poison`, '{not json', 'poison-1', null);
+    const parked = await eventually(async () => (await consumer.listParked())[0], { what: 'poison parked' });
+    expect(parked.deliveries).toBe(1);
+  });
+});
+
+describe('retry delay', () => {
+  it('doubles per delivery with ±25% jitter and a one-minute cap', () => {
+    expect(retryDelay(1, 1000, () => 0.5)).toBe(1000);
+    expect(retryDelay(3, 1000, () => 0.5)).toBe(4000);
+    expect(retryDelay(3, 1000, () => 0)).toBe(3000);
+    expect(retryDelay(3, 1000, () => 1)).toBe(5000);
+    expect(retryDelay(30, 1000, () => 0.5)).toBe(60_000);
+  });
+});

@@ -1,0 +1,207 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from 'nats';
+import type { DataSource } from 'typeorm';
+import { createLogger, NatsBus, openDatabase, Outbox, OutboxRelay } from '../src/index.js';
+import { cleanupTestRun, eventually, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from '../src/testing.js';
+
+const logger = createLogger({ service: 'outbox-test', level: 'silent', format: 'json' });
+const redacted = (subjectId: string) => ({
+  accountId: 'acc_1',
+  subjectId,
+  data: { redactedAt: new Date().toISOString() },
+});
+
+async function streamSubjects(nc: NatsConnection, stream: string): Promise<string[]> {
+  const jsm = await nc.jetstreamManager();
+  const info = await jsm.streams.info(stream);
+  const subjects: string[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const message = await jsm.streams.getMessage(stream, { seq });
+    subjects.push(message.subject);
+  }
+  return subjects;
+}
+
+describe('transactional outbox against the shared NATS', () => {
+  const run = uniqueName('outbox');
+  const schema = `outbox_${run}`;
+  let dataSource: DataSource;
+  let bus: NatsBus;
+  let relay: OutboxRelay;
+  let outbox: Outbox;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    dataSource = await openDatabase({
+      url: TEST_DATABASE_URL,
+      schema,
+      poolSize: 4,
+      entities: [],
+      migrations: [],
+      logger,
+    });
+    bus = await NatsBus.connect({ url: TEST_NATS_URL, namespace: run, name: 'outbox-test', logger });
+    await bus.ensureStream();
+    relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: 50 });
+    outbox = new Outbox(dataSource, schema, bus.namespace, () => relay.wake());
+    relay.start();
+    nc = await connect({ servers: TEST_NATS_URL });
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    await bus?.close();
+    await nc?.close();
+    await dataSource?.destroy();
+    await cleanupTestRun(run, [schema]);
+  });
+
+  it('publishes an event once its transaction commits, with Nats-Msg-Id = event id', async () => {
+    const event = await outbox.transaction((tx) => tx.publish('inquiry.redacted', redacted('inq-committed')));
+    await eventually(async () => (await relay.pendingCount()) === 0, { what: 'outbox drained' });
+    const jsm = await nc.jetstreamManager();
+    const stored = await jsm.streams.getMessage(bus.stream, {
+      last_by_subj: `${bus.namespace}inquiry.redacted.inq-committed`,
+    });
+    expect(stored.header.get('Nats-Msg-Id')).toBe(event.id);
+    expect(JSON.parse(new TextDecoder().decode(stored.data))).toMatchObject({
+      id: event.id,
+      type: 'inquiry.redacted',
+    });
+  });
+
+  it('never publishes the event of a rolled-back transaction', async () => {
+    await expect(
+      outbox.transaction(async (tx) => {
+        await tx.publish('inquiry.redacted', redacted('inq-rolled-back'));
+        throw new Error('the state change failed');
+      }),
+    ).rejects.toThrow('the state change failed');
+    // A committed event after it is the marker: once it is in the stream, the relay has run past the rollback.
+    await outbox.transaction((tx) => tx.publish('inquiry.redacted', redacted('inq-marker')));
+    await eventually(async () =>
+      (await streamSubjects(nc, bus.stream)).some((s) => s.endsWith('inq-marker')),
+    );
+    expect(await relay.flush()).toBe(true);
+    const subjects = await streamSubjects(nc, bus.stream);
+    expect(subjects.filter((s) => s.endsWith('inq-rolled-back'))).toEqual([]);
+    const [row] = (await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)) as Array<{
+      n: number;
+    }>;
+    expect(row?.n).toBe(2);
+  });
+
+  it('publishes events in commit order', async () => {
+    for (let i = 0; i < 5; i++) {
+      await outbox.transaction((tx) => tx.publish('inquiry.redacted', redacted(`inq-order-${i}`)));
+    }
+    await eventually(async () => (await relay.pendingCount()) === 0);
+    const ordered = (await streamSubjects(nc, bus.stream)).filter((s) => s.includes('inq-order-'));
+    expect(ordered.map((s) => s.split('.').pop())).toEqual([0, 1, 2, 3, 4].map((i) => `inq-order-${i}`));
+  });
+});
+
+/** A private nats-server so the test can stop and restart it without disturbing anyone else. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startNats(port: number, storeDir: string): ChildProcess {
+  return spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+    stdio: 'ignore',
+  });
+}
+
+async function stopNats(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+describe('outbox relay across a NATS restart', () => {
+  const run = uniqueName('restart');
+  const schema = `outbox_${run}`;
+  const storeDir = mkdtempSync(join(tmpdir(), 'attestor-nats-'));
+  let port: number;
+  let server: ChildProcess;
+  let dataSource: DataSource;
+  let bus: NatsBus;
+  let relay: OutboxRelay;
+
+  beforeAll(async () => {
+    port = await freePort();
+    server = startNats(port, storeDir);
+    dataSource = await openDatabase({
+      url: TEST_DATABASE_URL,
+      schema,
+      poolSize: 4,
+      entities: [],
+      migrations: [],
+      logger,
+    });
+    bus = await eventually(
+      () =>
+        NatsBus.connect({ url: `nats://127.0.0.1:${port}`, namespace: run, name: 'restart-test', logger }),
+      { what: 'private nats-server' },
+    );
+    await bus.ensureStream();
+    relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: 50 });
+    relay.start();
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    await bus?.close();
+    await stopNats(server);
+    await dataSource?.destroy();
+    await cleanupTestRun(run, [schema]).catch(() => undefined);
+    rmSync(storeDir, { recursive: true, force: true });
+  });
+
+  it('keeps what piles up while NATS is down and publishes it after the restart', async () => {
+    const outbox = new Outbox(dataSource, schema, bus.namespace, () => relay.wake());
+    await outbox.transaction((tx) => tx.publish('inquiry.redacted', redacted('before')));
+    await eventually(async () => (await relay.pendingCount()) === 0, { what: 'first event sent' });
+
+    await stopNats(server);
+    for (const id of ['during-1', 'during-2', 'during-3']) {
+      await outbox.transaction((tx) => tx.publish('inquiry.redacted', redacted(id)));
+    }
+    // The relay cannot send them: they wait in the outbox with the failure recorded.
+    await eventually(
+      async () => {
+        const rows = (await dataSource.query(
+          `SELECT count(*)::int AS n FROM "${schema}".outbox WHERE published_at IS NULL AND attempts > 0`,
+        )) as Array<{ n: number }>;
+        return (rows[0]?.n ?? 0) >= 1;
+      },
+      { what: 'a failed publish attempt recorded' },
+    );
+    expect(await relay.pendingCount()).toBe(3);
+
+    server = startNats(port, storeDir);
+    await eventually(async () => (await relay.pendingCount()) === 0, {
+      timeoutMs: 30_000,
+      what: 'backlog published',
+    });
+
+    const nc = await connect({ servers: `nats://127.0.0.1:${port}` });
+    try {
+      const subjects = await streamSubjects(nc, bus.stream);
+      expect(subjects.map((s) => s.split('.').pop())).toEqual(['before', 'during-1', 'during-2', 'during-3']);
+    } finally {
+      await nc.close();
+    }
+  });
+});
