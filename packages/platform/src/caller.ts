@@ -55,14 +55,17 @@ function signature(
     .digest('hex');
 }
 
-/** Gateway side: the headers that prove these claims travel with exactly this body. */
-export function signClaims(
+export function encodeClaims(claims: Claims): string {
+  return Buffer.from(JSON.stringify(claims)).toString('base64url');
+}
+
+/** Gateway side: the headers that prove these (encoded) claims travel with exactly this body. */
+export function signEncodedClaims(
   secret: string,
-  claims: Claims,
+  encodedClaims: string,
   body: string | Uint8Array,
   now: number = Date.now(),
 ): Record<string, string> {
-  const encodedClaims = Buffer.from(JSON.stringify(claims)).toString('base64url');
   const timestamp = String(Math.floor(now / 1000));
   return {
     [contextHeaders.claims]: encodedClaims,
@@ -71,7 +74,16 @@ export function signClaims(
   };
 }
 
-const refuse = (message: string) => new AppError(ErrorCode.FORBIDDEN, message, { http: { status: 403 } });
+export function signClaims(
+  secret: string,
+  claims: Claims,
+  body: string | Uint8Array,
+  now: number = Date.now(),
+): Record<string, string> {
+  return signEncodedClaims(secret, encodeClaims(claims), body, now);
+}
+
+const refuse = (message: string) => new AppError(ErrorCode.FORBIDDEN, message);
 
 /** Subgraph side: the verified claims, or FORBIDDEN for anything unsigned, tampered with or stale. */
 export function verifyClaims(

@@ -25,8 +25,6 @@ export interface ErrorDetails {
   field?: string;
   /** Seconds to wait, for RATE_LIMITED. */
   retryAfterSeconds?: number;
-  /** HTTP status for errors raised before execution (authentication). */
-  http?: { status: number };
 }
 
 /** An error whose message is safe to show the caller. Everything else reaches clients as INTERNAL. */
@@ -47,7 +45,7 @@ export const badInput = (message: string, field?: string): AppError =>
 export const forbidden = (message = 'Not allowed for these credentials'): AppError =>
   new AppError(ErrorCode.FORBIDDEN, message);
 export const unauthenticated = (message = 'Credentials are missing or invalid'): AppError =>
-  new AppError(ErrorCode.UNAUTHENTICATED, message, { http: { status: 401 } });
+  new AppError(ErrorCode.UNAUTHENTICATED, message);
 export const conflict = (message: string): AppError => new AppError(ErrorCode.CONFLICT, message);
 
 /** Apollo's own codes for a request that never reached a resolver: the caller's query is at fault. */

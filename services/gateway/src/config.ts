@@ -19,6 +19,11 @@ export const gatewayConfigShape = {
   RATE_LIMIT_BURST: positiveInt.max(100_000).default(100),
   /** How long a resolved API key is trusted without asking the inquiry service again. */
   KEY_CACHE_TTL_MS: positiveInt.max(600_000).default(30_000),
+  /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Keep-alive sockets per subgraph. */
   SUBGRAPH_CONNECTIONS: positiveInt.max(1024).default(64),
 } satisfies z.ZodRawShape;

@@ -1,0 +1,127 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Subscription } from 'nats';
+import { eventFilter, rpcSubjects } from '@attestor/contracts';
+import {
+  apiKeyHash,
+  request,
+  unauthenticated,
+  verifySessionToken,
+  type Caller,
+  type Logger,
+  type NatsBus,
+} from '@attestor/platform';
+
+interface CachedCredential {
+  caller: Extract<Caller, { kind: 'partner' }> | null;
+  expiresAt: number;
+}
+
+const MAX_CACHED_KEYS = 10_000;
+/** Unknown keys are remembered briefly too, so guessing keys cannot hammer the inquiry service. */
+const NEGATIVE_TTL_MS = 5_000;
+
+export interface AuthenticatorOptions {
+  adminToken: string;
+  contextSecret: string;
+  keyCacheTtlMs: number;
+  rpcTimeoutMs: number;
+}
+
+/**
+ * Turns a bearer credential into the caller the subgraphs will trust: the admin token, a session token
+ * (self-contained, checked here without any lookup) or an API key (resolved by the inquiry service over
+ * NATS, then cached for `keyCacheTtlMs`; a revocation event evicts it at once).
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, CachedCredential>();
+  private readonly pending = new Map<string, Promise<CachedCredential>>();
+  private revocations: Subscription | undefined;
+
+  constructor(
+    private readonly bus: NatsBus,
+    private readonly options: AuthenticatorOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Listens for `inquiry.api-key.revoked` so a revoked key stops working before its cache entry ages out. */
+  start(): void {
+    this.revocations = this.bus.connection.subscribe(
+      eventFilter(this.bus.namespace, 'inquiry.api-key.revoked'),
+      {
+        callback: (error, message) => {
+          if (error) return;
+          const keyId = message.subject.split('.').pop();
+          for (const [hash, entry] of this.cache) {
+            if (entry.caller?.keyId === keyId) this.cache.delete(hash);
+          }
+        },
+      },
+    );
+  }
+
+  stop(): void {
+    this.revocations?.unsubscribe();
+  }
+
+  /** `Authorization` header value (or websocket connection param) → caller; throws UNAUTHENTICATED. */
+  async authenticate(authorization: string | undefined, requestId: string): Promise<Caller> {
+    const token = authorization?.replace(/^Bearer\s+/i, '').trim();
+    if (!token) throw unauthenticated('Send credentials: Authorization: Bearer <API key or session token>');
+    if (token.startsWith('st_')) {
+      const session = verifySessionToken(this.options.contextSecret, token);
+      if (!session) throw unauthenticated('The session token is invalid or has expired');
+      return { kind: 'session', accountId: session.accountId, inquiryId: session.inquiryId };
+    }
+    if (token.startsWith('sk_')) {
+      const credential = await this.resolveKey(apiKeyHash(token), requestId);
+      if (!credential.caller) throw unauthenticated('The API key is invalid or has been revoked');
+      return credential.caller;
+    }
+    if (equal(token, this.options.adminToken)) return { kind: 'admin' };
+    throw unauthenticated('The credentials are not recognised');
+  }
+
+  private async resolveKey(keyHash: string, requestId: string): Promise<CachedCredential> {
+    const cached = this.cache.get(keyHash);
+    if (cached && cached.expiresAt > Date.now()) return cached;
+    const inFlight = this.pending.get(keyHash);
+    if (inFlight) return inFlight;
+    const lookup = request(
+      this.bus,
+      rpcSubjects.credentialsResolve,
+      { keyHash },
+      { timeoutMs: this.options.rpcTimeoutMs, requestId },
+    )
+      .then(({ credential }) => {
+        const entry: CachedCredential = credential
+          ? {
+              caller: { kind: 'partner', ...credential },
+              expiresAt: Date.now() + this.options.keyCacheTtlMs,
+            }
+          : { caller: null, expiresAt: Date.now() + Math.min(NEGATIVE_TTL_MS, this.options.keyCacheTtlMs) };
+        this.remember(keyHash, entry);
+        return entry;
+      })
+      .finally(() => this.pending.delete(keyHash));
+    this.pending.set(keyHash, lookup);
+    return lookup.catch((error: unknown) => {
+      this.logger.error({ err: error, requestId }, 'API key lookup failed');
+      throw error;
+    });
+  }
+
+  private remember(keyHash: string, entry: CachedCredential): void {
+    this.cache.delete(keyHash);
+    if (this.cache.size >= MAX_CACHED_KEYS) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(keyHash, entry);
+  }
+}
+
+function equal(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import {
+  AppError,
+  createFormatError,
+  createLogger,
+  ErrorCode,
+  executeGraphQL,
+  HttpError,
+  InFlight,
+  NatsBus,
+  readBody,
+  RpcTimeoutError,
+  sendGraphQLError,
+  sendJson,
+  type Caller,
+} from '@attestor/platform';
+import { Authenticator } from './auth.js';
+import type { GatewayConfig } from './config.js';
+import type { GatewayContext } from './context.js';
+import { RateLimiter } from './rate-limit.js';
+import { SignedDataSource, signingFetcher } from './subgraph-client.js';
+import { attachSubscriptions } from './subscriptions.js';
+import { supergraphFromFile } from './supergraph.js';
+import { supergraphPath, type SubgraphName } from './subgraphs.js';
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  /** Client subscriptions currently holding a NATS subscription. */
+  activeSubscriptions(): number;
+  stop(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+function rateLimitKey(caller: Caller): string {
+  switch (caller.kind) {
+    case 'partner':
+      return `key:${caller.keyId}`;
+    case 'session':
+      return `session:${caller.inquiryId}`;
+    default:
+      return caller.kind;
+  }
+}
+
+/**
+ * The gateway: authenticates every operation, rate-limits per API key, plans it over the four
+ * subgraphs with `@apollo/gateway` (signed requests over keep-alive connections) and serves
+ * `inquiryUpdated` subscriptions over graphql-ws on the same port and path.
+ */
+export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const bus = await NatsBus.connect({
+    url: config.NATS_URL,
+    namespace: config.NATS_NAMESPACE,
+    name: 'gateway',
+    logger,
+  });
+  const authenticator = new Authenticator(
+    bus,
+    {
+      adminToken: config.ADMIN_TOKEN,
+      contextSecret: config.CONTEXT_SECRET,
+      keyCacheTtlMs: config.KEY_CACHE_TTL_MS,
+      rpcTimeoutMs: config.RPC_TIMEOUT_MS,
+    },
+    logger,
+  );
+  authenticator.start();
+  const limiter = new RateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST);
+  const subgraphUrls: Record<SubgraphName, string> = {
+    inquiry: config.INQUIRY_URL,
+    phone: config.PHONE_URL,
+    fraud: config.FRAUD_URL,
+    identity: config.IDENTITY_URL,
+  };
+  const fetcher = signingFetcher(config.CONTEXT_SECRET, config.SUBGRAPH_CONNECTIONS);
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH ?? supergraphPath, logger),
+    buildService: ({ name, url }) =>
+      new SignedDataSource({ url: subgraphUrls[name as SubgraphName] ?? url, fetcher }),
+    logger,
+  });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: createFormatError(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  const clientIp = (req: IncomingMessage): string | null => {
+    if (config.TRUST_PROXY) {
+      const forwarded = req.headers['x-forwarded-for'];
+      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+      if (first) return first;
+    }
+    return req.socket.remoteAddress ?? null;
+  };
+  const admit = (caller: Caller) => limiter.take(rateLimitKey(caller));
+
+  const inFlight = new InFlight();
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, corsHeaders(req)).end();
+      return;
+    }
+    for (const [name, value] of Object.entries(corsHeaders(req))) res.setHeader(name, value);
+    let caller: Caller;
+    try {
+      caller = await authenticator.authenticate(req.headers.authorization, requestId);
+    } catch (error) {
+      if (error instanceof AppError) return sendGraphQLError(res, 401, error.code, error.message);
+      if (error instanceof RpcTimeoutError) {
+        return sendGraphQLError(res, 503, ErrorCode.INTERNAL, 'Authentication is unavailable, try again');
+      }
+      throw error;
+    }
+    const admitted = admit(caller);
+    if (!admitted.allowed) {
+      res.setHeader('retry-after', String(admitted.retryAfterSeconds));
+      return sendGraphQLError(res, 429, ErrorCode.RATE_LIMITED, 'Too many requests for these credentials', {
+        retryAfterSeconds: admitted.retryAfterSeconds,
+      });
+    }
+    const body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+    const ip = clientIp(req);
+    await executeGraphQL(apollo, req, res, body, async () => ({
+      caller,
+      requestId,
+      ip,
+      logger: logger.child({ requestId }),
+    }));
+  };
+
+  const server = createServer((req, res) => {
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const path = (req.url ?? '/').split('?')[0];
+    const work = (async () => {
+      if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
+      if (path === '/ready') {
+        const nats = await bus.reachable();
+        const supergraph = apiSchema !== undefined;
+        return sendJson(res, nats && supergraph ? 200 : 503, { supergraph, nats });
+      }
+      if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+      return handleGraphQL(req, res, requestId);
+    })();
+    void inFlight.track(
+      work.catch((error: unknown) => {
+        if (error instanceof HttpError)
+          return sendGraphQLError(res, error.status, ErrorCode.BAD_USER_INPUT, error.message);
+        logger.error({ err: error, requestId }, 'request failed');
+        if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL, 'Internal error');
+        else res.end();
+      }),
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  const subscriptions = attachSubscriptions({
+    server,
+    path: '/graphql',
+    apollo,
+    schema: () => apiSchema,
+    bus,
+    logger,
+    authenticate: (authorization, requestId) => authenticator.authenticate(authorization, requestId),
+    admit,
+    clientIp,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.HOST}:${port}/graphql`;
+  logger.info({ url }, 'gateway ready');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    activeSubscriptions: subscriptions.active,
+    stop: () => {
+      stopping ??= (async () => {
+        logger.info('shutting down');
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await subscriptions.close();
+        await inFlight.idle(config.SHUTDOWN_TIMEOUT_MS);
+        server.closeAllConnections();
+        await closed;
+        await apollo.stop();
+        authenticator.stop();
+        await bus.close();
+        logger.info('stopped');
+        logger.flush();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function corsHeaders(req: IncomingMessage): Record<string, string> {
+  return {
+    'access-control-allow-origin': req.headers.origin ?? '*',
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-headers': 'authorization, content-type, x-request-id, apollo-require-preflight',
+    'access-control-expose-headers': 'x-request-id, retry-after',
+    'access-control-max-age': '600',
+    vary: 'origin',
+  };
+}

@@ -1,0 +1,45 @@
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+const MAX_BUCKETS = 100_000;
+
+/**
+ * A token bucket per caller (API key, or session): `ratePerSecond` sustained with bursts up to
+ * `burst`. In memory, per gateway instance: with N instances a key gets at most N times the rate.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes one token; when none is left, says how many seconds until one is. */
+  take(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+    const now = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAt: now };
+    bucket.tokens = Math.min(
+      this.burst,
+      bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.ratePerSecond,
+    );
+    bucket.updatedAt = now;
+    this.buckets.delete(key);
+    if (this.buckets.size >= MAX_BUCKETS) {
+      const oldest = this.buckets.keys().next().value;
+      if (oldest !== undefined) this.buckets.delete(oldest);
+    }
+    this.buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { allowed: true };
+    }
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.ratePerSecond)),
+    };
+  }
+}

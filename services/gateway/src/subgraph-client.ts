@@ -1,0 +1,71 @@
+import { Agent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
+import { contextHeaders, encodeClaims, signEncodedClaims } from '@attestor/platform';
+import type { GatewayContext } from './context.js';
+
+/**
+ * A fetcher over keep-alive sockets (`maxSockets` per subgraph) that signs each request just before it
+ * leaves: the claims the data source attached, a timestamp and the hash of the exact body bytes.
+ */
+export function signingFetcher(secret: string, maxSockets: number, timeoutMs = 30_000): Fetcher {
+  const agents = {
+    http: new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' }),
+  };
+  return (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
+    const body = init.body ?? '';
+    const headers: Record<string, string> = { ...init.headers };
+    const encodedClaims = headers[contextHeaders.claims];
+    if (encodedClaims) Object.assign(headers, signEncodedClaims(secret, encodedClaims, body));
+    headers['content-length'] = String(Buffer.byteLength(body));
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const outgoing = (secure ? httpsRequest : httpRequest)(
+        target,
+        {
+          method: init.method ?? 'POST',
+          headers,
+          agent: secure ? agents.https : agents.http,
+          timeout: timeoutMs,
+        },
+        (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.on('error', reject);
+          incoming.on('end', () => {
+            const responseHeaders = new Headers();
+            for (const [name, value] of Object.entries(incoming.headers)) {
+              if (typeof value === 'string') responseHeaders.set(name, value);
+            }
+            const status = incoming.statusCode ?? 502;
+            resolve(
+              new Response(status === 204 ? null : Buffer.concat(chunks), {
+                status,
+                statusText: incoming.statusMessage ?? '',
+                headers: responseHeaders,
+              }) as unknown as FetcherResponse,
+            );
+          });
+        },
+      );
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`subgraph ${target.host} timed out`)));
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  };
+}
+
+/** Attaches who is calling (as encoded claims) and the request id to every subgraph request. */
+export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (!context?.caller) return;
+    request.http?.headers.set(
+      contextHeaders.claims,
+      encodeClaims({ caller: context.caller, requestId: context.requestId, ip: context.ip }),
+    );
+    request.http?.headers.set(contextHeaders.requestId, context.requestId);
+  }
+}
