@@ -4,7 +4,6 @@ import type { ApolloServer } from '@apollo/server';
 import { GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Subscription } from 'nats';
 import { eventEnvelopeSchema, eventFilter, isUuid } from '@attestor/contracts';
 import { AppError, ErrorCode, type Caller, type Logger, type NatsBus } from '@attestor/platform';
 import type { GatewayContext } from './context.js';
@@ -142,9 +141,20 @@ export function attachSubscriptions(options: SubscriptionOptions) {
     if (!plan.inquiryId || !isUuid(plan.inquiryId))
       return errorResult(ErrorCode.NOT_FOUND, 'Inquiry not found');
 
-    let subscription: Subscription | undefined;
+    // Registered first so that no event falls between it and the first read; its callback only runs
+    // once the stream below exists.
+    const subscription = bus.connection.subscribe(eventFilter(bus.namespace, 'inquiry.*', plan.inquiryId), {
+      callback: (error, message) => {
+        if (error) return;
+        enqueue(async () => {
+          const parsed = eventEnvelopeSchema.safeParse(JSON.parse(new TextDecoder().decode(message.data)));
+          const toStatus = parsed.success ? parsed.data.data['toStatus'] : undefined;
+          await deliver(typeof toStatus === 'string' ? toStatus : null);
+        });
+      },
+    });
     const stream = new ResultStream(() => {
-      subscription?.unsubscribe();
+      subscription.unsubscribe();
       active -= 1;
     });
     active += 1;
@@ -191,17 +201,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
         stream.end();
       });
     };
-    subscription = bus.connection.subscribe(eventFilter(bus.namespace, 'inquiry.*', plan.inquiryId), {
-      callback: (error, message) => {
-        if (error) return;
-        enqueue(async () => {
-          const parsed = eventEnvelopeSchema.safeParse(JSON.parse(new TextDecoder().decode(message.data)));
-          const toStatus = parsed.success ? parsed.data.data['toStatus'] : undefined;
-          await deliver(typeof toStatus === 'string' ? toStatus : null);
-        });
-      },
-    });
-    // The subscription is registered at the server before the first read, so no event falls in between.
+    // Flushed so the server has the subscription before the first read.
     enqueue(async () => {
       await bus.connection.flush();
       await deliver(null);
