@@ -39,6 +39,11 @@ export const platformConfigShape = {
     .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/attestor'),
   DB_POOL_SIZE: positiveInt.max(200).default(10),
+  /** The service's Postgres schema; defaults to the service's name. */
+  DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _ (a Postgres schema name)')
+    .optional(),
   NATS_URL: z
     .string()
     .regex(/^(nats|tls|ws|wss):\/\/.+/, 'must be a nats:// URL')

@@ -75,7 +75,7 @@ export interface ServiceDefinition<C extends PlatformConfig, TContext> {
   build(deps: ServiceDeps<C>): ServiceParts<TContext> | Promise<ServiceParts<TContext>>;
 }
 
-export type ServiceConfig = PlatformConfig & { PORT: number; DB_SCHEMA?: string | undefined };
+export type ServiceConfig = PlatformConfig & { PORT: number };
 
 export interface RunningService<C extends ServiceConfig> {
   url: string;

@@ -1,0 +1,65 @@
+import type { AddressInfo } from 'node:net';
+import { DEV_CREDENTIALS, BUNDLED_FIXTURES } from './config.js';
+import { loadFixtures } from './fixtures.js';
+import { createEmulatorServer } from './server.js';
+import type { RequestLogEntry } from './server.js';
+import { createEmulatorState } from './state.js';
+
+export { DEV_CREDENTIALS, BUNDLED_FIXTURES, ConfigError, loadConfig, emulatorConfigShape } from './config.js';
+export type { EmulatorConfig } from './config.js';
+export type { RequestLogEntry } from './server.js';
+export type { OutboxMessage } from './outbox.js';
+export type { NumberSeed } from './numbers.js';
+export { VERIFY_LIMITS } from './verifications.js';
+export { OUTBOX_CAPACITY } from './state.js';
+export { NUMBER_LIMITS } from './numbers.js';
+
+export interface EmulatorOptions {
+  /** 0 (the default here) picks a free port: what parallel tests want. */
+  port?: number;
+  host?: string;
+  accountSid?: string;
+  authToken?: string;
+  verifyServiceSid?: string;
+  /** Numbers seeded at start; the bundled fixtures unless given, none with null. */
+  fixturesPath?: string | null;
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+export interface RunningEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:40123`, without a trailing slash. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const fixturesPath = options.fixturesPath === undefined ? BUNDLED_FIXTURES : options.fixturesPath;
+  const state = createEmulatorState({
+    verifyServiceSid: options.verifyServiceSid ?? DEV_CREDENTIALS.verifyServiceSid,
+    fixtures: fixturesPath === null ? [] : loadFixtures(fixturesPath),
+  });
+  const server = createEmulatorServer({
+    accountSid: options.accountSid ?? DEV_CREDENTIALS.accountSid,
+    authToken: options.authToken ?? DEV_CREDENTIALS.authToken,
+    state,
+    ...(options.onRequest && { onRequest: options.onRequest }),
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

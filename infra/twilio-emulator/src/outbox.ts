@@ -1,0 +1,33 @@
+import type { VerificationChannel } from './verifications.js';
+
+/** A message the emulator "sent": what a real handset or inbox would have received. */
+export interface OutboxMessage {
+  to: string;
+  channel: VerificationChannel;
+  code: string;
+  sid: string;
+  sentAt: string;
+  locale: string;
+}
+
+/** Sent messages, newest last internally, capped so a long-running emulator stays small. */
+export class Outbox {
+  readonly #messages: OutboxMessage[] = [];
+
+  constructor(readonly capacity: number) {}
+
+  record(message: OutboxMessage): void {
+    this.#messages.push(message);
+    if (this.#messages.length > this.capacity) this.#messages.shift();
+  }
+
+  /** Newest first; all destinations when `to` is absent. */
+  list(to?: string): OutboxMessage[] {
+    const matching = to === undefined ? this.#messages : this.#messages.filter((m) => m.to === to);
+    return [...matching].reverse();
+  }
+
+  clear(): void {
+    this.#messages.length = 0;
+  }
+}

@@ -1,0 +1,45 @@
+import { Clock } from './clock.js';
+import { NumberDirectory } from './numbers.js';
+import type { NumberSeed } from './numbers.js';
+import { Outbox } from './outbox.js';
+import { VerifyService } from './verifications.js';
+
+export const OUTBOX_CAPACITY = 1000;
+
+/** Everything the emulator remembers; all of it in memory and all of it bounded. */
+export interface EmulatorState {
+  readonly clock: Clock;
+  readonly outbox: Outbox;
+  readonly numbers: NumberDirectory;
+  readonly verify: VerifyService;
+  /** Back to the state at start: fixtures only, no verifications, no messages, the clock at wall time. */
+  reset(): void;
+}
+
+export function createEmulatorState(options: {
+  verifyServiceSid: string;
+  fixtures: readonly NumberSeed[];
+  newCode?: () => string;
+}): EmulatorState {
+  const clock = new Clock();
+  const outbox = new Outbox(OUTBOX_CAPACITY);
+  const numbers = new NumberDirectory(options.fixtures, () => clock.now());
+  const verify = new VerifyService(options.verifyServiceSid, {
+    clock,
+    outbox,
+    numbers,
+    ...(options.newCode && { newCode: options.newCode }),
+  });
+  return {
+    clock,
+    outbox,
+    numbers,
+    verify,
+    reset() {
+      clock.reset();
+      outbox.clear();
+      verify.reset();
+      numbers.reset();
+    },
+  };
+}

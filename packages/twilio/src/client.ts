@@ -1,0 +1,39 @@
+import twilio from 'twilio';
+import type { Twilio } from 'twilio';
+import { TwilioLookupProvider } from './lookup.js';
+import type { LookupProvider } from './lookup.js';
+import { TwilioVerifyOtpProvider } from './otp.js';
+import type { OtpProvider } from './otp.js';
+import { EmulatorRequestClient } from './request-client.js';
+
+export interface TwilioSettings {
+  accountSid: string;
+  authToken: string;
+  verifyServiceSid: string;
+  /** Base URL of the Twilio emulator; when set, Verify and Lookup requests go there instead of Twilio. */
+  emulatorUrl?: string;
+  /** Per-request timeout; the SDK's default is 30 s. */
+  timeoutMs?: number;
+}
+
+export interface TwilioProviders {
+  /** The SDK client itself, for anything the providers do not cover. */
+  client: Twilio;
+  otp: OtpProvider;
+  lookup: LookupProvider;
+}
+
+export function createTwilioClient(settings: TwilioSettings): TwilioProviders {
+  const timeout = settings.timeoutMs;
+  const client = twilio(settings.accountSid, settings.authToken, {
+    timeout,
+    ...(settings.emulatorUrl !== undefined && {
+      httpClient: new EmulatorRequestClient(settings.emulatorUrl, { timeout }),
+    }),
+  });
+  return {
+    client,
+    otp: new TwilioVerifyOtpProvider(client, settings.verifyServiceSid),
+    lookup: new TwilioLookupProvider(client),
+  };
+}

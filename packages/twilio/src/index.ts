@@ -1,0 +1,31 @@
+export { createTwilioClient } from './client.js';
+export type { TwilioSettings, TwilioProviders } from './client.js';
+export { EmulatorRequestClient } from './request-client.js';
+export { TwilioProviderError, TwilioErrorCode } from './errors.js';
+export { TwilioVerifyOtpProvider, OTP_STATUSES } from './otp.js';
+export type {
+  OtpProvider,
+  OtpVerification,
+  OtpChannel,
+  OtpStatus,
+  VerificationChannel,
+  SendOtp,
+  CheckOtp,
+} from './otp.js';
+export { TwilioLookupProvider } from './lookup.js';
+export type {
+  LookupProvider,
+  LookupResult,
+  LookupOptions,
+  LookupField,
+  LookupValidationError,
+  IdentityClaim,
+  IdentityMatch,
+  MatchLevel,
+  SmsPumpingRisk,
+  LineTypeIntelligence,
+  LineType,
+  CallerName,
+  CallerType,
+  CarrierRiskCategory,
+} from './lookup.js';

@@ -1,0 +1,149 @@
+/**
+ * The whole platform in one test process: the Twilio emulator, the four subgraphs and the gateway,
+ * each on port 0, sharing one NATS namespace and with one Postgres schema each. Real HTTP between
+ * gateway and subgraphs, real NATS between services, real Postgres underneath.
+ */
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startEmulator, type RunningEmulator } from '@attestor/twilio-emulator';
+import { parseConfig, startService, type RunningService, type ServiceConfig } from '@attestor/platform';
+import {
+  cleanupTestRun,
+  TEST_DATABASE_URL,
+  TEST_NATS_URL,
+  uniqueName,
+  type GraphQLResult,
+} from '@attestor/platform/testing';
+import { gatewayConfigShape } from '../../services/gateway/src/config.js';
+import { startGateway, type RunningGateway } from '../../services/gateway/src/gateway.js';
+import { inquiryConfigShape, resolveInquiryConfig } from '../../services/inquiry/src/config.js';
+import { inquiryService } from '../../services/inquiry/src/service.js';
+import { phoneConfigShape } from '../../services/phone/src/config.js';
+import { phoneService } from '../../services/phone/src/service.js';
+import { fraudConfigShape } from '../../services/fraud/src/config.js';
+import { fraudService } from '../../services/fraud/src/service.js';
+import { identityConfigShape } from '../../services/identity/src/config.js';
+import { identityService } from '../../services/identity/src/service.js';
+
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+
+export interface Platform {
+  run: string;
+  gatewayUrl: string;
+  emulator: RunningEmulator;
+  gateway: RunningGateway;
+  services: Record<'inquiry' | 'phone' | 'fraud' | 'identity', RunningService<ServiceConfig>>;
+  /** A GraphQL request through the gateway with `token` as the bearer credential. */
+  gql<T = Record<string, unknown>>(
+    token: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResult<T>>;
+  /** A graphql-ws client on the gateway's port and path. */
+  ws(token: string): Client;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(overrides: Record<string, string> = {}): Promise<Platform> {
+  const run = uniqueName('e2e');
+  const emulator = await startEmulator({ port: 0 });
+  const env = (name: string): Record<string, string> => ({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    LOG_FORMAT: 'json',
+    DATABASE_URL: TEST_DATABASE_URL,
+    NATS_URL: TEST_NATS_URL,
+    NATS_NAMESPACE: run,
+    DB_SCHEMA: `${name}_${run}`,
+    DB_POOL_SIZE: '4',
+    PORT: '0',
+    ADMIN_TOKEN,
+    EVENT_RETRY_BASE_MS: '20',
+    OUTBOX_POLL_MS: '100',
+    TWILIO_EMULATOR_URL: emulator.url,
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    ...overrides,
+  });
+  const started: Array<{ stop(): Promise<void> }> = [];
+  try {
+    const inquiry = await startService(
+      inquiryService,
+      resolveInquiryConfig(parseConfig(inquiryConfigShape, env('inquiry'))),
+    );
+    started.push(inquiry);
+    const fraud = await startService(fraudService, parseConfig(fraudConfigShape, env('fraud')));
+    started.push(fraud);
+    const phone = await startService(phoneService, parseConfig(phoneConfigShape, env('phone')));
+    started.push(phone);
+    const identity = await startService(identityService, parseConfig(identityConfigShape, env('identity')));
+    started.push(identity);
+    const gateway = await startGateway(
+      parseConfig(gatewayConfigShape, {
+        ...env('gateway'),
+        INQUIRY_URL: inquiry.url,
+        PHONE_URL: phone.url,
+        FRAUD_URL: fraud.url,
+        IDENTITY_URL: identity.url,
+      }),
+    );
+    started.push(gateway);
+    const gatewayUrl = `http://127.0.0.1:${gateway.port}/graphql`;
+    return {
+      run,
+      gatewayUrl,
+      emulator,
+      gateway,
+      services: { inquiry, phone, fraud, identity } as Platform['services'],
+      gql: async (token, query, variables = {}) => {
+        const response = await fetch(gatewayUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify({ query, variables }),
+        });
+        return (await response.json()) as GraphQLResult<never>;
+      },
+      ws: (token) =>
+        createClient({
+          url: gatewayUrl.replace('http', 'ws'),
+          webSocketImpl: WebSocket,
+          connectionParams: { authorization: `Bearer ${token}` },
+          retryAttempts: 0,
+          lazy: true,
+        }),
+      stop: async () => {
+        for (const part of started.reverse()) await part.stop();
+        await emulator.close();
+        await cleanupTestRun(
+          run,
+          ['inquiry', 'phone', 'fraud', 'identity'].map((name) => `${name}_${run}`),
+        );
+      },
+    };
+  } catch (error) {
+    for (const part of started.reverse()) await part.stop().catch(() => undefined);
+    await emulator.close();
+    throw error;
+  }
+}
+
+/** The latest code the emulator "sent" to a number. */
+export async function latestCode(emulator: RunningEmulator, to: string): Promise<string> {
+  const response = await fetch(`${emulator.url}/outbox?to=${encodeURIComponent(to)}`);
+  const messages = (await response.json()) as Array<{ code: string }>;
+  const code = messages[0]?.code;
+  if (!code) throw new Error(`no message sent to ${to}`);
+  return code;
+}
+
+/** Seeds a number at the emulator (caller name, line type, pumping score…). */
+export async function seedNumber(emulator: RunningEmulator, seed: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${emulator.url}/numbers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(seed),
+  });
+  if (!response.ok) throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
+}
