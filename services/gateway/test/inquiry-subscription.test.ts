@@ -5,7 +5,9 @@ import { planInquiryQuery, SubscriptionPlanError } from '../src/inquiry-subscrip
 describe('subscription → query plan', () => {
   it('turns inquiryUpdated into an aliased inquiry query with the same selection and variables', () => {
     const plan = planInquiryQuery(
-      parse(`subscription Watch($id: ID!) { inquiryUpdated(id: $id) { id s: status phoneVerifications { status } } }`),
+      parse(
+        `subscription Watch($id: ID!) { inquiryUpdated(id: $id) { id s: status phoneVerifications { status } } }`,
+      ),
       'Watch',
       { id: '0193a1b2-0000-7000-8000-000000000001' },
     );
@@ -18,7 +20,9 @@ describe('subscription → query plan', () => {
 
   it('finds status through fragments and keeps a client alias', () => {
     const plan = planInquiryQuery(
-      parse(`subscription { mine: inquiryUpdated(id: "x") { ...F ... on Inquiry { status } } } fragment F on Inquiry { status }`),
+      parse(
+        `subscription { mine: inquiryUpdated(id: "x") { ...F ... on Inquiry { status } } } fragment F on Inquiry { status }`,
+      ),
       undefined,
       {},
     );
@@ -29,13 +33,22 @@ describe('subscription → query plan', () => {
   });
 
   it('refuses anything but one inquiryUpdated field', () => {
-    expect(() => planInquiryQuery(parse('query { inquiry(id: "x") { id } }'), undefined, {})).toThrow(SubscriptionPlanError);
+    expect(() => planInquiryQuery(parse('query { inquiry(id: "x") { id } }'), undefined, {})).toThrow(
+      SubscriptionPlanError,
+    );
     expect(() =>
-      planInquiryQuery(parse('subscription { a: inquiryUpdated(id: "x") { id } b: inquiryUpdated(id: "y") { id } }'), undefined, {}),
+      planInquiryQuery(
+        parse('subscription { a: inquiryUpdated(id: "x") { id } b: inquiryUpdated(id: "y") { id } }'),
+        undefined,
+        {},
+      ),
     ).toThrow(/exactly one field/);
   });
 
   it('leaves the id unknown when the variable is missing or not a string', () => {
-    expect(planInquiryQuery(parse('subscription($id: ID!) { inquiryUpdated(id: $id) { id } }'), undefined, {}).inquiryId).toBeNull();
+    expect(
+      planInquiryQuery(parse('subscription($id: ID!) { inquiryUpdated(id: $id) { id } }'), undefined, {})
+        .inquiryId,
+    ).toBeNull();
   });
 });
