@@ -1,0 +1,7 @@
+import { loadConfig, startService, stopOnSignals } from '@attestor/platform';
+import { phoneConfigShape } from './config.js';
+import { phoneService } from './service.js';
+
+const config = loadConfig(phoneConfigShape);
+const service = await startService(phoneService, config);
+stopOnSignals(service.stop, service.deps.logger);

@@ -1,0 +1,332 @@
+import {
+  createEvent,
+  eventSubject,
+  uuidv7,
+  type EventEnvelope,
+  type RpcReply,
+  type RpcRequest,
+} from '@attestor/contracts';
+import {
+  createLogger,
+  NatsBus,
+  parseConfig,
+  responder,
+  startService,
+  type Caller,
+  type RunningService,
+  type Worker,
+} from '@attestor/platform';
+import {
+  callSubgraph,
+  cleanupTestRun,
+  eventually,
+  testPlatformConfig,
+  uniqueName,
+  type GraphQLResult,
+} from '@attestor/platform/testing';
+import { startEmulator, type OutboxMessage, type RunningEmulator } from '@attestor/twilio-emulator';
+import { phoneConfigShape, type PhoneConfig } from '../src/config.js';
+import { phoneService } from '../src/service.js';
+
+export type Inquiry = NonNullable<RpcReply<'rpc.inquiry.lookup'>['inquiry']>;
+export type FraudAsk = RpcRequest<'rpc.fraud.assess'>;
+export type FraudReply = RpcReply<'rpc.fraud.assess'>;
+
+/** Every field of PhoneVerification, for queries. */
+export const VERIFICATION_FIELDS = `id inquiry { id } phoneNumberMasked countryCode channel status checkAttempts
+  sendAttempts createdAt expiresAt approvedAt`;
+
+export interface Verification {
+  id: string;
+  inquiry: { id: string };
+  phoneNumberMasked: string;
+  countryCode: string;
+  channel: string;
+  status: string;
+  checkAttempts: number;
+  sendAttempts: number;
+  createdAt: string;
+  expiresAt: string;
+  approvedAt: string | null;
+}
+
+const START = `mutation($inquiryId: ID!, $phoneNumber: String!, $channel: PhoneChannel, $locale: String) {
+  startPhoneVerification(inquiryId: $inquiryId, phoneNumber: $phoneNumber, channel: $channel, locale: $locale) {
+    verification { ${VERIFICATION_FIELDS} }
+  }
+}`;
+const CHECK = `mutation($id: ID!, $code: String!) { checkPhoneVerification(verificationId: $id, code: $code) { ${VERIFICATION_FIELDS} } }`;
+const RESEND = `mutation($id: ID!, $channel: PhoneChannel) { resendPhoneVerification(verificationId: $id, channel: $channel) { ${VERIFICATION_FIELDS} } }`;
+const CANCEL = `mutation($id: ID!) { cancelPhoneVerification(verificationId: $id) { ${VERIFICATION_FIELDS} } }`;
+
+/** A deferred the fraud stand-in waits on to stay silent (a timeout) until the test lets it go. */
+interface Gate {
+  promise: Promise<void>;
+  open(): void;
+}
+function gate(): Gate {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/**
+ * One phone service on its own schema and namespace, the Twilio emulator, and stand-ins for the
+ * inquiry and fraud services answering on the test's namespace. Events are observed by subscribing
+ * to the namespace's `phone.verification.>` subjects.
+ */
+export class PhoneHarness {
+  readonly run = uniqueName('phone');
+  readonly schema = `phone_${this.run}`;
+  readonly accountId = `acc_${uuidv7()}`;
+  readonly otherAccountId = `acc_${uuidv7()}`;
+  readonly inquiries = new Map<string, Inquiry>();
+  readonly fraudAsks: FraudAsk[] = [];
+  readonly events: EventEnvelope[] = [];
+  /** What the fraud stand-in answers; `silent` keeps it from answering in time. */
+  readonly allow = (ask: FraudAsk): FraudReply => ({
+    assessmentId: `ra_${ask.verificationId}`,
+    decision: 'ALLOW',
+    score: 5,
+    reasons: [],
+  });
+  fraud: (ask: FraudAsk) => FraudReply | 'silent' = this.allow;
+  emulator!: RunningEmulator;
+  service!: RunningService<PhoneConfig>;
+  config!: PhoneConfig;
+  bus!: NatsBus;
+  private readonly extra: RunningService<PhoneConfig>[] = [];
+  private readonly standIns: Worker[] = [];
+  private subscription: ReturnType<NatsBus['connection']['subscribe']> | undefined;
+  private silence = gate();
+  private nextNumber = 0;
+
+  constructor(private readonly overrides: Partial<PhoneConfig> = {}) {}
+
+  async start(): Promise<void> {
+    this.emulator = await startEmulator({ port: 0 });
+    this.config = this.configFor(this.overrides);
+    const logger = createLogger({ service: 'phone-test', level: 'silent', format: 'json' });
+    this.bus = await NatsBus.connect({
+      url: this.config.NATS_URL,
+      namespace: this.run,
+      name: 'phone-test',
+      logger,
+    });
+    await this.bus.ensureStream();
+    this.subscription = this.bus.connection.subscribe(`${this.run}.phone.verification.>`, {
+      callback: (error, msg) => {
+        if (!error) this.events.push(JSON.parse(new TextDecoder().decode(msg.data)) as EventEnvelope);
+      },
+    });
+    this.standIns.push(
+      responder(this.bus, 'rpc.inquiry.lookup', 'inquiry', logger, async ({ accountId, inquiryId }) => {
+        const inquiry = this.inquiries.get(inquiryId);
+        return { inquiry: inquiry && inquiry.accountId === accountId ? inquiry : null };
+      }),
+      responder(this.bus, 'rpc.fraud.assess', 'fraud', logger, async (ask) => {
+        this.fraudAsks.push(ask);
+        const reply = this.fraud(ask);
+        if (reply !== 'silent') return reply;
+        await this.silence.promise;
+        return { assessmentId: 'ra_late', decision: 'ALLOW', score: 0, reasons: [] };
+      }),
+    );
+    for (const standIn of this.standIns) await standIn.start();
+    this.service = await startService(phoneService, this.config);
+  }
+
+  async stop(): Promise<void> {
+    this.silence.open();
+    for (const service of [...this.extra, this.service]) await service?.stop();
+    for (const standIn of this.standIns) await standIn.stop();
+    await this.subscription?.drain();
+    await this.bus?.close();
+    await this.emulator?.close();
+    await cleanupTestRun(this.run, [this.schema]);
+  }
+
+  /** The service's config with `overrides`: same schema, namespace and emulator. */
+  configFor(overrides: Partial<PhoneConfig>): PhoneConfig {
+    return {
+      ...parseConfig(phoneConfigShape, {}),
+      ...testPlatformConfig(this.run, { RPC_TIMEOUT_MS: '1000' }),
+      PORT: 0,
+      DB_SCHEMA: this.schema,
+      TWILIO_EMULATOR_URL: this.emulator.url,
+      ...overrides,
+    };
+  }
+
+  /** A second instance of the service on the same schema and namespace (stopped with the harness). */
+  async startAnother(overrides: Partial<PhoneConfig>): Promise<RunningService<PhoneConfig>> {
+    const another = await startService(phoneService, this.configFor(overrides));
+    this.extra.push(another);
+    return another;
+  }
+
+  /** Lets a silent fraud stand-in answer (late) and arms a new silence for the next test. */
+  releaseFraud(): void {
+    this.silence.open();
+    this.silence = gate();
+  }
+
+  // ------------------------------------------------------------------------------------------ fixtures
+
+  /** An open inquiry (CREATED, phone step) of the test's account unless told otherwise. */
+  inquiry(fields: Partial<Inquiry> = {}): Inquiry {
+    const inquiry: Inquiry = {
+      id: uuidv7(),
+      accountId: this.accountId,
+      status: 'CREATED',
+      steps: ['PHONE_OTP', 'DATABASE_NAME_MATCH'],
+      expiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
+      redacted: false,
+      nameSealed: null,
+      ...fields,
+    };
+    this.inquiries.set(inquiry.id, inquiry);
+    return inquiry;
+  }
+
+  /** A fresh valid US number per call: the emulator re-uses a pending verification per destination. */
+  phoneNumber(): string {
+    const n = this.nextNumber++;
+    if (n >= 98) throw new Error('the harness has run out of test numbers');
+    return `+1415555${String(200 + n).padStart(4, '0')}`;
+  }
+
+  partner(accountId = this.accountId): Caller {
+    return { kind: 'partner', accountId, keyId: 'key_test', scopes: [] };
+  }
+
+  session(inquiryId: string, accountId = this.accountId): Caller {
+    return { kind: 'session', accountId, inquiryId };
+  }
+
+  // ------------------------------------------------------------------------------------------ calls
+
+  gql<T = Record<string, unknown>>(
+    caller: Caller,
+    query: string,
+    variables: Record<string, unknown> = {},
+    service: RunningService<PhoneConfig> = this.service,
+  ): Promise<GraphQLResult<T>> {
+    return callSubgraph<T>(service.url, this.config.CONTEXT_SECRET, caller, query, variables);
+  }
+
+  async startVerification(
+    caller: Caller,
+    variables: { inquiryId: string; phoneNumber: string; channel?: string | null; locale?: string | null },
+    service: RunningService<PhoneConfig> = this.service,
+  ) {
+    const result = await this.gql<{ startPhoneVerification: { verification: Verification } }>(
+      caller,
+      START,
+      variables,
+      service,
+    );
+    return { result, verification: result.data?.startPhoneVerification.verification };
+  }
+
+  async check(caller: Caller, id: string, code: string) {
+    const result = await this.gql<{ checkPhoneVerification: Verification }>(caller, CHECK, { id, code });
+    return { result, verification: result.data?.checkPhoneVerification };
+  }
+
+  async resend(caller: Caller, id: string, channel?: string | null) {
+    const result = await this.gql<{ resendPhoneVerification: Verification }>(caller, RESEND, { id, channel });
+    return { result, verification: result.data?.resendPhoneVerification };
+  }
+
+  async cancel(caller: Caller, id: string) {
+    const result = await this.gql<{ cancelPhoneVerification: Verification }>(caller, CANCEL, { id });
+    return { result, verification: result.data?.cancelPhoneVerification };
+  }
+
+  /** Starts a verification that Twilio sent, for tests of what follows. */
+  async started(inquiry: Inquiry = this.inquiry(), phoneNumber = this.phoneNumber()) {
+    const { result, verification } = await this.startVerification(this.partner(inquiry.accountId), {
+      inquiryId: inquiry.id,
+      phoneNumber,
+    });
+    if (!verification) throw new Error(`start failed: ${JSON.stringify(result.errors)}`);
+    return { inquiry, phoneNumber, verification };
+  }
+
+  // ------------------------------------------------------------------------------------------ observations
+
+  async outbox(to: string): Promise<OutboxMessage[]> {
+    const response = await fetch(`${this.emulator.url}/outbox?to=${encodeURIComponent(to)}`);
+    return (await response.json()) as OutboxMessage[];
+  }
+
+  /** The newest code the emulator delivered to `to`. */
+  async code(to: string): Promise<string> {
+    const [newest] = await this.outbox(to);
+    if (!newest) throw new Error(`no code was sent to ${to}`);
+    return newest.code;
+  }
+
+  async advanceTwilioClock(seconds: number): Promise<void> {
+    const response = await fetch(`${this.emulator.url}/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceSeconds: seconds }),
+    });
+    if (!response.ok) throw new Error(`clock: ${response.status}`);
+  }
+
+  /** The event of `type` about `subjectId`, once it has been published. */
+  event(type: string, subjectId: string): Promise<EventEnvelope> {
+    return eventually(() => this.events.find((e) => e.type === type && e.subjectId === subjectId), {
+      what: `${type} for ${subjectId}`,
+    });
+  }
+
+  eventsOf(subjectId: string): EventEnvelope[] {
+    return this.events.filter((e) => e.subjectId === subjectId);
+  }
+
+  /** Publishes `inquiry.redacted` as the inquiry service would. */
+  async publishRedaction(inquiry: Inquiry): Promise<void> {
+    const event = createEvent('inquiry.redacted', {
+      accountId: inquiry.accountId,
+      subjectId: inquiry.id,
+      data: { redactedAt: new Date().toISOString() },
+    });
+    await this.bus.publish(
+      eventSubject(this.run, 'inquiry.redacted', inquiry.id),
+      JSON.stringify(event),
+      event.id,
+      null,
+    );
+  }
+
+  /** A row of this service's table, straight from Postgres. */
+  async row(id: string): Promise<Record<string, unknown> | undefined> {
+    const rows = (await this.service.deps.dataSource.query(
+      `SELECT * FROM "${this.schema}".phone_verifications WHERE id = $1`,
+      [id],
+    )) as Array<Record<string, unknown>>;
+    return rows[0];
+  }
+
+  async sendAttempts(verificationId: string): Promise<Array<{ channel: string; outcome: string }>> {
+    return (await this.service.deps.dataSource.query(
+      `SELECT channel, outcome FROM "${this.schema}".send_attempts WHERE verification_id = $1 ORDER BY created_at, id`,
+      [verificationId],
+    )) as Array<{ channel: string; outcome: string }>;
+  }
+
+  async sql(query: string, parameters: unknown[] = []): Promise<unknown> {
+    return this.service.deps.dataSource.query(query.replaceAll('$schema', `"${this.schema}"`), parameters);
+  }
+}
+
+export function errorOf(result: GraphQLResult<unknown>) {
+  const [error] = result.errors ?? [];
+  return { code: error?.extensions?.code, message: error?.message, extensions: error?.extensions };
+}
