@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import { responder, type ServiceDefinition } from '@attestor/platform';
+import { createTwilioClient } from '@attestor/twilio';
+import { Assessor } from './assessor.js';
+import { riskThresholdsOf, type FraudConfig } from './config.js';
+import { fraudConsumers } from './events.js';
+import { NumberFactsReader } from './number-facts.js';
+import { fraudContext, fraudResolvers, type FraudContext } from './resolvers.js';
+import { AssessmentStore } from './store/assessments.js';
+import { fraudEntities } from './store/entities.js';
+import { LookupCache } from './store/lookups.js';
+import { CreateFraudTables1764201600000 } from './store/migrations/CreateFraudTables1764201600000.js';
+import { OutcomeStore } from './store/outcomes.js';
+import { PolicyStore } from './store/policies.js';
+
+const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+/** The fraud subgraph: risk assessments before any SMS, per-account policies and conversion statistics. */
+export const fraudService: ServiceDefinition<FraudConfig, FraudContext> = {
+  name: 'fraud',
+  entities: fraudEntities,
+  migrations: [CreateFraudTables1764201600000],
+  build(deps) {
+    const { config, dataSource, schema, bus, logger } = deps;
+    const twilio = createTwilioClient({
+      accountSid: config.TWILIO_ACCOUNT_SID,
+      authToken: config.TWILIO_AUTH_TOKEN,
+      verifyServiceSid: config.TWILIO_VERIFY_SERVICE_SID,
+      emulatorUrl: config.TWILIO_EMULATOR_URL,
+      timeoutMs: config.TWILIO_TIMEOUT_MS,
+    });
+    const stores = {
+      assessments: new AssessmentStore(dataSource, schema),
+      policies: new PolicyStore(dataSource),
+      outcomes: new OutcomeStore(dataSource, schema),
+      lookups: new LookupCache(dataSource, schema),
+    };
+    const assessor = new Assessor({
+      outbox: deps.outbox,
+      pii: deps.pii,
+      policies: stores.policies,
+      assessments: stores.assessments,
+      facts: new NumberFactsReader(twilio.lookup, stores.lookups, config.LOOKUP_CACHE_HOURS, logger),
+      thresholds: riskThresholdsOf(config),
+    });
+    return {
+      typeDefs,
+      resolvers: fraudResolvers(stores),
+      context: (base) => fraudContext(stores, base),
+      consumers: fraudConsumers(stores),
+      workers: [
+        responder(bus, 'rpc.fraud.assess', 'fraud', logger, (body, meta) => assessor.assess(body, meta)),
+      ],
+    };
+  },
+};

@@ -1,0 +1,137 @@
+import type { Subscription } from 'nats';
+import {
+  createEvent,
+  eventSubject,
+  type EventData,
+  type EventEnvelope,
+  type EventType,
+} from '@attestor/contracts';
+import {
+  createLogger,
+  NatsBus,
+  parseConfig,
+  PiiCipher,
+  startService,
+  type Caller,
+  type RunningService,
+} from '@attestor/platform';
+import { callSubgraph, cleanupTestRun, testPlatformConfig } from '@attestor/platform/testing';
+import { startEmulator, type NumberSeed, type RunningEmulator } from '@attestor/twilio-emulator';
+import { fraudConfigShape, type FraudConfig } from '../src/config.js';
+import { fraudService } from '../src/service.js';
+
+/** One fraud service on its own schema and namespace, the emulator, and a bus of the test's own. */
+export interface FraudHarness {
+  run: string;
+  config: FraudConfig;
+  service: RunningService<FraudConfig>;
+  emulator: RunningEmulator;
+  bus: NatsBus;
+  pii: PiiCipher;
+  /** Raw SQL on the service's own schema, for what the API does not show (hashes, cache rows). */
+  sql<T>(query: string, parameters?: unknown[]): Promise<T[]>;
+  /** Lookup requests the emulator answered so far. */
+  lookups(): number;
+  /** Events published on `<type>.>` since the harness started. */
+  published(type: EventType): EventEnvelope[];
+  gql<T = Record<string, unknown>>(
+    caller: Caller,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): ReturnType<typeof callSubgraph<T>>;
+  seed(number: NumberSeed): Promise<void>;
+  publishEvent<T extends EventType>(
+    type: T,
+    fields: { accountId: string; subjectId: string; data: EventData<T> },
+  ): Promise<EventEnvelope>;
+  stop(): Promise<void>;
+}
+
+export async function startFraudHarness(
+  run: string,
+  options: { emulatorUrl?: string; env?: Record<string, string> } = {},
+): Promise<FraudHarness> {
+  let lookupCount = 0;
+  const emulator = await startEmulator({
+    port: 0,
+    onRequest: (entry) => {
+      if (entry.path.startsWith('/v2/PhoneNumbers/')) lookupCount += 1;
+    },
+  });
+  const schema = `fraud_${run}`;
+  const config: FraudConfig = {
+    ...parseConfig(fraudConfigShape, {
+      TWILIO_EMULATOR_URL: options.emulatorUrl ?? emulator.url,
+      ...options.env,
+    }),
+    ...testPlatformConfig(run),
+    PORT: 0,
+    DB_SCHEMA: schema,
+  };
+  const service = await startService(fraudService, config);
+  const bus = await NatsBus.connect({
+    url: config.NATS_URL,
+    namespace: run,
+    name: 'fraud-test',
+    logger: createLogger({ service: 'fraud-test', level: 'silent', format: 'json' }),
+  });
+  const events: EventEnvelope[] = [];
+  const subscriptions: Subscription[] = [];
+  const subscription = bus.connection.subscribe(`${bus.namespace}fraud.>`, {
+    callback: (_error, message) =>
+      events.push(JSON.parse(new TextDecoder().decode(message.data)) as EventEnvelope),
+  });
+  subscriptions.push(subscription);
+  return {
+    run,
+    config,
+    service,
+    emulator,
+    bus,
+    pii: new PiiCipher(config.PII_KEY),
+    sql: async (query, parameters = []) =>
+      (await service.deps.dataSource.query(query, parameters)) as never[],
+    lookups: () => lookupCount,
+    published: (type) => events.filter((event) => event.type === type),
+    gql: (caller, query, variables = {}) =>
+      callSubgraph(service.url, config.CONTEXT_SECRET, caller, query, variables),
+    seed: async (number) => {
+      const response = await fetch(`${emulator.url}/numbers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(number),
+      });
+      if (response.status !== 201)
+        throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
+    },
+    publishEvent: async (type, fields) => {
+      const event = createEvent(type, fields);
+      await bus.publish(
+        eventSubject(bus.namespace, type, fields.subjectId),
+        JSON.stringify(event),
+        event.id,
+        null,
+      );
+      return event;
+    },
+    stop: async () => {
+      for (const s of subscriptions) s.unsubscribe();
+      await service.stop();
+      await bus.close();
+      await emulator.close();
+      await cleanupTestRun(run, [schema]);
+    },
+  };
+}
+
+export const partner = (accountId: string): Caller => ({
+  kind: 'partner',
+  accountId,
+  keyId: `key_${accountId}`,
+  scopes: [],
+});
+export const session = (accountId: string, inquiryId: string): Caller => ({
+  kind: 'session',
+  accountId,
+  inquiryId,
+});

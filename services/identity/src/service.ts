@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import type { ServiceDefinition } from '@attestor/platform';
+import { createTwilioClient } from '@attestor/twilio';
+import type { IdentityConfig } from './config.js';
+import { DatabaseVerifier } from './database-verifier.js';
+import { identityConsumers } from './events.js';
+import { identityContext, identityResolvers, type IdentityContext } from './resolvers.js';
+import { DatabaseVerificationStore } from './store/database-verifications.js';
+import { DatabaseVerificationEntity } from './store/entities.js';
+import { CreateDatabaseVerifications1764201700000 } from './store/migrations/CreateDatabaseVerifications1764201700000.js';
+
+const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+/** The identity subgraph: the name on the ID against the name the carrier holds for the verified number. */
+export const identityService: ServiceDefinition<IdentityConfig, IdentityContext> = {
+  name: 'identity',
+  entities: [DatabaseVerificationEntity],
+  migrations: [CreateDatabaseVerifications1764201700000],
+  build(deps) {
+    const { config, dataSource, schema, bus, pii } = deps;
+    const twilio = createTwilioClient({
+      accountSid: config.TWILIO_ACCOUNT_SID,
+      authToken: config.TWILIO_AUTH_TOKEN,
+      verifyServiceSid: config.TWILIO_VERIFY_SERVICE_SID,
+      emulatorUrl: config.TWILIO_EMULATOR_URL,
+      timeoutMs: config.TWILIO_TIMEOUT_MS,
+    });
+    const store = new DatabaseVerificationStore(dataSource, schema);
+    const verifier = new DatabaseVerifier({
+      bus,
+      pii,
+      lookup: twilio.lookup,
+      store,
+      rpcTimeoutMs: config.RPC_TIMEOUT_MS,
+    });
+    return {
+      typeDefs,
+      resolvers: identityResolvers(),
+      context: (base) => identityContext(store, base),
+      consumers: identityConsumers(verifier, store),
+    };
+  },
+};

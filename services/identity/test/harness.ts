@@ -1,0 +1,169 @@
+import type { Subscription } from 'nats';
+import {
+  createEvent,
+  eventSubject,
+  type EventData,
+  type EventEnvelope,
+  type EventType,
+  type VerificationStep,
+} from '@attestor/contracts';
+import {
+  createLogger,
+  NatsBus,
+  parseConfig,
+  PiiCipher,
+  responder,
+  startService,
+  type Caller,
+  type RunningService,
+  type Worker,
+} from '@attestor/platform';
+import { callSubgraph, cleanupTestRun, testPlatformConfig } from '@attestor/platform/testing';
+import { startEmulator, type NumberSeed, type RunningEmulator } from '@attestor/twilio-emulator';
+import { identityConfigShape, type IdentityConfig } from '../src/config.js';
+import { identityService } from '../src/service.js';
+
+/** What the stand-in inquiry service knows about an inquiry. */
+export interface InquiryRecord {
+  id: string;
+  accountId: string;
+  steps: VerificationStep[];
+  name: { first?: string; middle?: string; last?: string } | null;
+  redacted?: boolean;
+}
+
+export interface IdentityHarness {
+  config: IdentityConfig;
+  service: RunningService<IdentityConfig>;
+  emulator: RunningEmulator;
+  bus: NatsBus;
+  pii: PiiCipher;
+  /** Inquiries the stand-in `rpc.inquiry.lookup` responder answers for. */
+  inquiries: Map<string, InquiryRecord>;
+  lookups(): number;
+  inquiryLookups(): number;
+  published(type: EventType): EventEnvelope[];
+  sql<T>(query: string, parameters?: unknown[]): Promise<T[]>;
+  gql<T = Record<string, unknown>>(
+    caller: Caller,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): ReturnType<typeof callSubgraph<T>>;
+  seed(number: NumberSeed): Promise<void>;
+  /** Publishes as the phone/inquiry service would; `messageId` other than the event id simulates a redelivery. */
+  publishEvent<T extends EventType>(
+    type: T,
+    fields: { accountId: string; subjectId: string; data: EventData<T> },
+    event?: EventEnvelope,
+    messageId?: string,
+  ): Promise<EventEnvelope>;
+  stop(): Promise<void>;
+}
+
+export async function startIdentityHarness(
+  run: string,
+  options: { emulatorUrl?: string } = {},
+): Promise<IdentityHarness> {
+  let lookupCount = 0;
+  let inquiryLookupCount = 0;
+  const emulator = await startEmulator({
+    port: 0,
+    onRequest: (entry) => {
+      if (entry.path.startsWith('/v2/PhoneNumbers/')) lookupCount += 1;
+    },
+  });
+  const schema = `identity_${run}`;
+  const config: IdentityConfig = {
+    ...parseConfig(identityConfigShape, { TWILIO_EMULATOR_URL: options.emulatorUrl ?? emulator.url }),
+    ...testPlatformConfig(run),
+    PORT: 0,
+    DB_SCHEMA: schema,
+  };
+  const pii = new PiiCipher(config.PII_KEY);
+  const logger = createLogger({ service: 'identity-test', level: 'silent', format: 'json' });
+  const bus = await NatsBus.connect({ url: config.NATS_URL, namespace: run, name: 'identity-test', logger });
+  await bus.ensureStream();
+  const inquiries = new Map<string, InquiryRecord>();
+  const inquiryService: Worker = responder(bus, 'rpc.inquiry.lookup', 'inquiry', logger, async (body) => {
+    inquiryLookupCount += 1;
+    const found = inquiries.get(body.inquiryId);
+    if (!found || found.accountId !== body.accountId) return { inquiry: null };
+    return {
+      inquiry: {
+        id: found.id,
+        accountId: found.accountId,
+        status: 'PENDING',
+        steps: found.steps,
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        redacted: found.redacted ?? false,
+        nameSealed:
+          found.name && !found.redacted
+            ? {
+                first: pii.sealNullable(found.name.first),
+                middle: pii.sealNullable(found.name.middle),
+                last: pii.sealNullable(found.name.last),
+              }
+            : null,
+      },
+    };
+  });
+  await inquiryService.start();
+  const service = await startService(identityService, config);
+  const events: EventEnvelope[] = [];
+  const subscriptions: Subscription[] = [
+    bus.connection.subscribe(`${bus.namespace}identity.>`, {
+      callback: (_error, message) =>
+        events.push(JSON.parse(new TextDecoder().decode(message.data)) as EventEnvelope),
+    }),
+  ];
+  return {
+    config,
+    service,
+    emulator,
+    bus,
+    pii,
+    inquiries,
+    lookups: () => lookupCount,
+    inquiryLookups: () => inquiryLookupCount,
+    published: (type) => events.filter((event) => event.type === type),
+    sql: async (query, parameters = []) =>
+      (await service.deps.dataSource.query(query, parameters)) as never[],
+    gql: (caller, query, variables = {}) =>
+      callSubgraph(service.url, config.CONTEXT_SECRET, caller, query, variables),
+    seed: async (number) => {
+      const response = await fetch(`${emulator.url}/numbers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(number),
+      });
+      if (response.status !== 201)
+        throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
+    },
+    publishEvent: async (type, fields, existing, messageId) => {
+      const event = existing ?? createEvent(type, fields);
+      const subject = eventSubject(bus.namespace, type, fields.subjectId);
+      await bus.publish(subject, JSON.stringify(event), messageId ?? event.id, null);
+      return event;
+    },
+    stop: async () => {
+      for (const s of subscriptions) s.unsubscribe();
+      await service.stop();
+      await inquiryService.stop();
+      await bus.close();
+      await emulator.close();
+      await cleanupTestRun(run, [schema]);
+    },
+  };
+}
+
+export const partner = (accountId: string): Caller => ({
+  kind: 'partner',
+  accountId,
+  keyId: `key_${accountId}`,
+  scopes: [],
+});
+export const session = (accountId: string, inquiryId: string): Caller => ({
+  kind: 'session',
+  accountId,
+  inquiryId,
+});
