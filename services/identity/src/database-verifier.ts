@@ -55,32 +55,30 @@ export class DatabaseVerifier {
       middle: pii.openNullable(inquiry.nameSealed?.middle),
       last: pii.openNullable(inquiry.nameSealed?.last),
     };
-    if (!name.first?.trim() && !name.last?.trim()) {
-      context.logger.warn(
-        { inquiryId },
-        'inquiry asks for a name match but holds no name; nothing to compare',
-      );
-      return;
-    }
-
-    let carrier: LookupResult | null;
-    try {
-      carrier = await lookup.lookup(pii.open(event.data.phoneNumberSealed), {
-        fields: ['caller_name', 'identity_match'],
-        identity: {
-          ...(name.first ? { firstName: name.first } : {}),
-          ...(name.last ? { lastName: name.last } : {}),
-        },
-      });
-    } catch (error) {
-      // Retryable failures and refused credentials throw: the bus retries, then parks for an operator.
-      if (!(error instanceof TwilioProviderError) || error.retryable || credentialsRefused(error))
-        throw error;
-      context.logger.warn(
-        { inquiryId, twilioCode: error.twilioCode },
-        'Lookup refused the number; no caller name',
-      );
-      carrier = null;
+    // Without a name there is nothing to compare: record FAILED so the inquiry goes to review instead of
+    // waiting for its expiry.
+    const hasName = Boolean(name.first?.trim() || name.last?.trim());
+    let carrier: LookupResult | null = null;
+    if (!hasName) {
+      context.logger.warn({ inquiryId }, 'inquiry asks for a name match but holds no name; recorded FAILED');
+    } else {
+      try {
+        carrier = await lookup.lookup(pii.open(event.data.phoneNumberSealed), {
+          fields: ['caller_name', 'identity_match'],
+          identity: {
+            ...(name.first ? { firstName: name.first } : {}),
+            ...(name.last ? { lastName: name.last } : {}),
+          },
+        });
+      } catch (error) {
+        // Retryable failures and refused credentials throw: the bus retries, then parks for an operator.
+        if (!(error instanceof TwilioProviderError) || error.retryable || credentialsRefused(error))
+          throw error;
+        context.logger.warn(
+          { inquiryId, twilioCode: error.twilioCode },
+          'Lookup refused the number; no caller name',
+        );
+      }
     }
 
     const callerName = carrier?.callerName?.callerName?.trim() || null;

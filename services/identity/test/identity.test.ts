@@ -173,19 +173,30 @@ describe('phone.verification.approved → database name match', () => {
     expect(h.lookups()).toBe(lookupsBefore);
   });
 
-  it('does nothing for an inquiry the inquiry service does not know, or one without a name', async () => {
+  it('does nothing for an inquiry the inquiry service does not know', async () => {
     const unknown: InquiryRecord = {
       id: randomUUID(),
       accountId: newAccount(),
       steps: ['DATABASE_NAME_MATCH'],
       name: null,
     };
+    const lookupsBefore = h.lookups();
+    await handled((await approve(unknown, '+14155550100')).id);
+    expect(completedFor(unknown.id)).toEqual([]);
+    expect(h.lookups()).toBe(lookupsBefore);
+  });
+
+  it('fails without a Lookup for an inquiry that asks for a name match but holds no name', async () => {
     const nameless = inquiry(null);
     const lookupsBefore = h.lookups();
-    const events = [await approve(unknown, '+14155550100'), await approve(nameless, '+14155550100')];
-    for (const event of events) await handled(event.id);
-    expect(completedFor(unknown.id)).toEqual([]);
-    expect(completedFor(nameless.id)).toEqual([]);
+    await approve(nameless, '+14155550100');
+    const [event] = await eventually(
+      () => completedFor(nameless.id).length > 0 && completedFor(nameless.id),
+      {
+        what: 'the failed check',
+      },
+    );
+    expect(event?.data).toEqual({ inquiryId: nameless.id, status: 'FAILED', nameMatch: null });
     expect(h.lookups()).toBe(lookupsBefore);
   });
 
