@@ -1,0 +1,57 @@
+import DataLoader from 'dataloader';
+import type { Caller, RequestContext } from '@attestor/platform';
+import type { Inquiry, InquiryEventRow, Template, WebhookAttempt } from './store/entities.js';
+import type { Inquiries } from './inquiries.js';
+import type { Templates } from './templates.js';
+import type { WebhookRegistry } from './webhooks/registry.js';
+
+/** Per-request loaders: N entity references or list fields cost one query each, within the caller's account. */
+export interface Loaders {
+  inquiry: DataLoader<string, Inquiry | null>;
+  template: DataLoader<string, Template | null>;
+  events: DataLoader<string, InquiryEventRow[]>;
+  attempts: DataLoader<string, WebhookAttempt[]>;
+}
+
+export interface InquiryContext extends RequestContext {
+  loaders: Loaders;
+}
+
+/** The account whose rows this caller may see through loaders, or null (admin, anonymous). */
+function loaderAccount(caller: Caller): string | null {
+  return caller.kind === 'partner' || caller.kind === 'session' ? caller.accountId : null;
+}
+
+function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): Array<T | null> {
+  const found = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => found.get(id) ?? null);
+}
+
+export function createLoaders(
+  caller: Caller,
+  app: { inquiries: Inquiries; templates: Templates; webhooks: WebhookRegistry },
+): Loaders {
+  const accountId = loaderAccount(caller);
+  // A session sees its own inquiry and nothing else: other ids load as if they did not exist.
+  const visible = (id: string) => caller.kind !== 'session' || caller.inquiryId === id;
+  return {
+    inquiry: new DataLoader(async (ids) => {
+      if (accountId === null) return ids.map(() => null);
+      return byId(ids, await app.inquiries.byIds(accountId, ids.filter(visible)));
+    }),
+    template: new DataLoader(async (ids) => {
+      if (accountId === null) return ids.map(() => null);
+      return byId(ids, await app.templates.byIds(accountId, ids));
+    }),
+    events: new DataLoader(async (ids) => {
+      if (accountId === null) return ids.map(() => []);
+      const events = await app.inquiries.eventsOf(accountId, ids);
+      return ids.map((id) => events.get(id) ?? []);
+    }),
+    attempts: new DataLoader(async (ids) => {
+      if (accountId === null) return ids.map(() => []);
+      const attempts = await app.webhooks.attemptsOf(accountId, ids);
+      return ids.map((id) => attempts.get(id) ?? []);
+    }),
+  };
+}

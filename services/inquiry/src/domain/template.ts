@@ -1,0 +1,75 @@
+import { badInput } from '@attestor/platform';
+import {
+  nameMatchResults,
+  verificationSteps,
+  type NameMatchResult,
+  type VerificationStep,
+} from '@attestor/contracts';
+
+export interface TemplateInput {
+  name: string;
+  steps: readonly string[];
+  expiresInSeconds?: number | null;
+  autoApproveAt?: string | null;
+}
+
+export interface TemplateSpec {
+  name: string;
+  steps: VerificationStep[];
+  expiresInSeconds: number;
+  autoApproveAt: NameMatchResult;
+}
+
+export const TEMPLATE_NAME_MAX_LENGTH = 100;
+/** Five minutes: shorter than one OTP round with a resend would be a trap for the end user. */
+export const MIN_EXPIRY_SECONDS = 300;
+/** Thirty days. */
+export const MAX_EXPIRY_SECONDS = 30 * 24 * 3600;
+export const DEFAULT_EXPIRY_SECONDS = 86_400;
+export const DEFAULT_AUTO_APPROVE_AT: NameMatchResult = 'HIGH_PARTIAL_MATCH';
+
+function isStep(value: string): value is VerificationStep {
+  return (verificationSteps as readonly string[]).includes(value);
+}
+
+function isMatchResult(value: string): value is NameMatchResult {
+  return (nameMatchResults as readonly string[]).includes(value);
+}
+
+export function checkTemplate(input: TemplateInput): TemplateSpec {
+  const name = input.name.trim();
+  const nameLength = [...name].length;
+  if (nameLength === 0 || nameLength > TEMPLATE_NAME_MAX_LENGTH) {
+    throw badInput(`A template name must have 1 to ${TEMPLATE_NAME_MAX_LENGTH} characters`, 'name');
+  }
+  if (input.steps.length === 0) throw badInput('A template needs at least one step', 'steps');
+  const steps: VerificationStep[] = [];
+  for (const step of input.steps) {
+    if (!isStep(step)) throw badInput(`Unknown step ${step}`, 'steps');
+    if (steps.includes(step)) throw badInput(`Step ${step} is listed twice`, 'steps');
+    steps.push(step);
+  }
+  // The name match looks up the number the phone step verified: without that step it has nothing to ask.
+  if (steps.includes('DATABASE_NAME_MATCH') && !steps.includes('PHONE_OTP')) {
+    throw badInput('DATABASE_NAME_MATCH needs the PHONE_OTP step', 'steps');
+  }
+  const expiresInSeconds = input.expiresInSeconds ?? DEFAULT_EXPIRY_SECONDS;
+  if (
+    !Number.isInteger(expiresInSeconds) ||
+    expiresInSeconds < MIN_EXPIRY_SECONDS ||
+    expiresInSeconds > MAX_EXPIRY_SECONDS
+  ) {
+    throw badInput(
+      `expiresInSeconds must be between ${MIN_EXPIRY_SECONDS} and ${MAX_EXPIRY_SECONDS}`,
+      'expiresInSeconds',
+    );
+  }
+  const autoApproveAt = input.autoApproveAt ?? DEFAULT_AUTO_APPROVE_AT;
+  if (!isMatchResult(autoApproveAt))
+    throw badInput(`Unknown name match result ${autoApproveAt}`, 'autoApproveAt');
+  // At NO_MATCH every record would approve, which is no check at all.
+  if (autoApproveAt === 'NO_MATCH') {
+    throw badInput('autoApproveAt must be PARTIAL_MATCH or stronger', 'autoApproveAt');
+  }
+  return { name, steps, expiresInSeconds, autoApproveAt };
+}

@@ -1,0 +1,105 @@
+import type { ConsumerSpec, EventHandler, EventHandlers } from '@attestor/platform';
+import type { EventType } from '@attestor/contracts';
+import { webhookEventTypes } from './domain/webhooks.js';
+import { recordStep, transitionByEvent } from './transitions.js';
+import { fanOutEvent } from './webhooks/fanout.js';
+import type { Clock } from './clock.js';
+
+/**
+ * What the inquiry service consumes. Other services' events drive the lifecycle (one durable consumer
+ * per source, so each source's events stay in order); the inquiry's own events feed the webhooks.
+ */
+export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: number }): ConsumerSpec[] {
+  const { clock } = options;
+  const phone: ConsumerSpec = {
+    name: 'phone-events',
+    filter: 'phone.verification.>',
+    handlers: {
+      'phone.verification.started': (event, tx, { logger }) =>
+        transitionByEvent(
+          tx,
+          event.accountId,
+          event.data.inquiryId,
+          {
+            to: 'PENDING',
+            cause: 'verification-started',
+            reason: `phone verification started (${event.data.channel})`,
+          },
+          clock.now(),
+          logger,
+        ),
+      'phone.verification.approved': (event, tx, { logger }) =>
+        recordStep(tx, event.accountId, event.data.inquiryId, { step: 'PHONE_OTP' }, clock.now(), logger),
+      'phone.verification.failed': (event, tx, { logger }) =>
+        transitionByEvent(
+          tx,
+          event.accountId,
+          event.data.inquiryId,
+          {
+            to: 'FAILED',
+            cause: 'step-failed',
+            reason: `phone verification ${event.data.status}: ${event.data.reason}`,
+          },
+          clock.now(),
+          logger,
+        ),
+      'phone.verification.expired': (event, tx, { logger }) =>
+        transitionByEvent(
+          tx,
+          event.accountId,
+          event.data.inquiryId,
+          { to: 'FAILED', cause: 'step-failed', reason: 'phone verification expired' },
+          clock.now(),
+          logger,
+        ),
+      // A canceled verification leaves the inquiry where it was: the end user may start another one.
+      'phone.verification.canceled': async () => {},
+    },
+  };
+  const identity: ConsumerSpec = {
+    name: 'identity-events',
+    filter: 'identity.database-verification.>',
+    handlers: {
+      'identity.database-verification.completed': (event, tx, { logger }) =>
+        recordStep(
+          tx,
+          event.accountId,
+          event.data.inquiryId,
+          {
+            step: 'DATABASE_NAME_MATCH',
+            identity: { status: event.data.status, nameMatch: event.data.nameMatch },
+          },
+          clock.now(),
+          logger,
+        ),
+    },
+  };
+  const fraud: ConsumerSpec = {
+    name: 'fraud-events',
+    filter: 'fraud.assessment.>',
+    handlers: {
+      'fraud.assessment.blocked': (event, tx, { logger }) =>
+        transitionByEvent(
+          tx,
+          event.accountId,
+          event.data.inquiryId,
+          {
+            to: 'FAILED',
+            cause: 'step-failed',
+            reason: `fraud assessment blocked: ${event.data.reasons.join(', ')}`,
+          },
+          clock.now(),
+          logger,
+        ),
+    },
+  };
+  const fanOut: EventHandler<EventType> = async (event, tx) => {
+    await fanOutEvent(tx.manager, event, clock, options.webhookRetryHours);
+  };
+  const webhooks: ConsumerSpec = {
+    name: 'webhook-fanout',
+    filter: 'inquiry.>',
+    handlers: Object.fromEntries(webhookEventTypes.map((type) => [type, fanOut])) as EventHandlers,
+  };
+  return [phone, identity, fraud, webhooks];
+}
