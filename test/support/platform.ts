@@ -4,6 +4,7 @@
  * gateway and subgraphs, real NATS between services, real Postgres underneath.
  */
 import { createClient, type Client } from 'graphql-ws';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { startEmulator, type RunningEmulator } from '@attestor/twilio-emulator';
 import { parseConfig, startService, type RunningService, type ServiceConfig } from '@attestor/platform';
@@ -25,6 +26,8 @@ import { fraudService } from '../../services/fraud/src/service.js';
 import { identityConfigShape } from '../../services/identity/src/config.js';
 import { identityService } from '../../services/identity/src/service.js';
 
+type SubgraphName = 'inquiry' | 'phone' | 'fraud' | 'identity';
+
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 
 export interface Platform {
@@ -41,6 +44,10 @@ export interface Platform {
   ): Promise<GraphQLResult<T>>;
   /** A graphql-ws client on the gateway's port and path. */
   ws(token: string): Client;
+  /** A query on one service's own schema (`$schema` in the text is replaced by its name). */
+  sql<T = Record<string, unknown>>(service: SubgraphName, text: string, params?: unknown[]): Promise<T[]>;
+  /** One more gateway on the same subgraphs and NATS namespace (several instances serve clients). */
+  startGateway(): Promise<RunningGateway>;
   stop(): Promise<void>;
 }
 
@@ -77,16 +84,22 @@ export async function startPlatform(overrides: Record<string, string> = {}): Pro
     started.push(phone);
     const identity = await startService(identityService, parseConfig(identityConfigShape, env('identity')));
     started.push(identity);
-    const gateway = await startGateway(
-      parseConfig(gatewayConfigShape, {
-        ...env('gateway'),
-        INQUIRY_URL: inquiry.url,
-        PHONE_URL: phone.url,
-        FRAUD_URL: fraud.url,
-        IDENTITY_URL: identity.url,
-      }),
-    );
-    started.push(gateway);
+    const newGateway = async () => {
+      const instance = await startGateway(
+        parseConfig(gatewayConfigShape, {
+          ...env('gateway'),
+          INQUIRY_URL: inquiry.url,
+          PHONE_URL: phone.url,
+          FRAUD_URL: fraud.url,
+          IDENTITY_URL: identity.url,
+        }),
+      );
+      started.push(instance);
+      return instance;
+    };
+    const gateway = await newGateway();
+    const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+    started.push({ stop: () => pool.end() });
     const gatewayUrl = `http://127.0.0.1:${gateway.port}/graphql`;
     return {
       run,
@@ -113,6 +126,9 @@ export async function startPlatform(overrides: Record<string, string> = {}): Pro
           retryAttempts: 0,
           lazy: true,
         }),
+      sql: async (service, text, params = []) =>
+        (await pool.query(text.replaceAll('$schema', `"${service}_${run}"`), params)).rows,
+      startGateway: newGateway,
       stop: async () => {
         for (const part of started.reverse()) await part.stop();
         await emulator.close();

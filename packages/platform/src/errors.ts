@@ -69,9 +69,17 @@ function publicExtensions(code: ErrorCode, extensions: Record<string, unknown> |
   return out;
 }
 
+/**
+ * The error that started it all. Stops at anything that is not an Error: `@apollo/gateway` puts the
+ * subgraph's JSON error object there, and the GraphQLError wrapping it is what carries its code.
+ */
 function originalOf(error: unknown): unknown {
   let current = error;
-  while (current instanceof GraphQLError && current.originalError && current.originalError !== current) {
+  while (
+    current instanceof GraphQLError &&
+    current.originalError instanceof Error &&
+    current.originalError !== current
+  ) {
     current = current.originalError;
   }
   return current;

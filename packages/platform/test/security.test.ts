@@ -115,3 +115,15 @@ describe('PII cipher', () => {
     expect(maskPhoneNumber('+447700900123', '44')).toBe('+44******0123');
   });
 });
+
+describe('formatError at the gateway', () => {
+  it('keeps a subgraph error relayed by @apollo/gateway (its originalError is the JSON error object)', () => {
+    const json = { message: 'Inquiry not found', extensions: { code: 'NOT_FOUND' } };
+    const relayed = new GraphQLError(json.message, {
+      originalError: json as unknown as Error,
+      extensions: { ...json.extensions, serviceName: 'inquiry' },
+    });
+    const out = createFormatError(logger)({ message: json.message, extensions: relayed.extensions }, relayed);
+    expect(out).toEqual({ message: 'Inquiry not found', extensions: { code: 'NOT_FOUND' } });
+  });
+});
