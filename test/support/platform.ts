@@ -47,7 +47,7 @@ export interface Platform {
   /** A query on one service's own schema (`$schema` in the text is replaced by its name). */
   sql<T = Record<string, unknown>>(service: SubgraphName, text: string, params?: unknown[]): Promise<T[]>;
   /** One more gateway on the same subgraphs and NATS namespace (several instances serve clients). */
-  startGateway(): Promise<RunningGateway>;
+  startGateway(overrides?: Record<string, string>): Promise<RunningGateway>;
   stop(): Promise<void>;
 }
 
@@ -84,10 +84,11 @@ export async function startPlatform(overrides: Record<string, string> = {}): Pro
     started.push(phone);
     const identity = await startService(identityService, parseConfig(identityConfigShape, env('identity')));
     started.push(identity);
-    const newGateway = async () => {
+    const newGateway = async (gatewayOverrides: Record<string, string> = {}) => {
       const instance = await startGateway(
         parseConfig(gatewayConfigShape, {
           ...env('gateway'),
+          ...gatewayOverrides,
           INQUIRY_URL: inquiry.url,
           PHONE_URL: phone.url,
           FRAUD_URL: fraud.url,
