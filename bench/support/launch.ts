@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+async function freePortBase(): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const free = await Promise.all(
+      [0, 1, 2, 3, 4, 10].map(
+        (offset) =>
+          new Promise<boolean>((resolve) => {
+            const server = createServer();
+            server.once('error', () => resolve(false));
+            server.listen(base + offset, '127.0.0.1', () => server.close(() => resolve(true)));
+          }),
+      ),
+    );
+    if (free.every(Boolean)) return base;
+  }
+}
+
+export interface LaunchedPlatform {
+  gatewayUrl: string;
+  emulatorUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The platform as `npm start` runs it (each service its own process), on free ports and its own NATS
+ * namespace and database, so a benchmark measures the real process layout and disturbs nothing.
+ */
+export async function launchPlatform(env: Record<string, string>): Promise<LaunchedPlatform> {
+  const base = await freePortBase();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'infra/dev/start.ts'], {
+    cwd: root,
+    env: { ...process.env, ATTESTOR_PORT_BASE: String(base), LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/GraphQL:\s+http/.test(output)) resolve();
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`launcher exited (${code}) before ready:\n${output.slice(-2000)}`)),
+    );
+  });
+  await ready;
+  return {
+    gatewayUrl: `http://127.0.0.1:${base}/graphql`,
+    emulatorUrl: `http://127.0.0.1:${base + 10}`,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGINT');
+      }),
+  };
+}
