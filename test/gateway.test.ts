@@ -38,7 +38,8 @@ async function post(url: string, body: string, headers: Record<string, string> =
     json: (await response.json()) as ExecutionResult,
   };
 }
-const code = (result: ExecutionResult) => result.errors?.[0]?.extensions?.['code'];
+const code = (result: { errors?: ReadonlyArray<{ extensions?: Record<string, unknown> }> }) =>
+  result.errors?.[0]?.extensions?.['code'];
 
 describe('gateway authentication and scopes', () => {
   it('refuses a request without credentials with HTTP 401 UNAUTHENTICATED', async () => {

@@ -15,10 +15,6 @@ export const fraudConfigShape = {
   ...platformConfigShape,
   ...twilioConfigShape,
   PORT: portVariable.default(4003),
-  DB_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _ only')
-    .optional(),
   /** How long a Lookup answer about a number is reused; 0 turns the cache off. */
   LOOKUP_CACHE_HOURS: z.coerce
     .number()

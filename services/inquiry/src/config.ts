@@ -15,10 +15,6 @@ const flag = z
 export const inquiryConfigShape = {
   ...platformConfigShape,
   PORT: portVariable.default(4001),
-  DB_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _ only')
-    .optional(),
   /** How often the sweeper looks for inquiries past their expiry. */
   EXPIRY_SWEEP_MS: positiveInt.max(3_600_000).default(5000),
   EXPIRY_SWEEP_BATCH: positiveInt.max(10_000).default(100),

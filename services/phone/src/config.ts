@@ -7,10 +7,6 @@ export const phoneConfigShape = {
   ...platformConfigShape,
   ...twilioConfigShape,
   PORT: portVariable.default(4002),
-  DB_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _ only')
-    .optional(),
   /** When the fraud service does not answer: `closed` refuses to send, `open` sends unassessed. */
   FRAUD_FAIL_MODE: z.enum(['closed', 'open']).default('closed'),
   /** How long a sent code is good for: Twilio Verify's own validity (10 minutes by default). */
