@@ -23,6 +23,26 @@ export interface TwilioProviders {
   lookup: LookupProvider;
 }
 
+/** The services' Twilio variables (platform `twilioConfigShape`), as parsed at start. */
+export interface TwilioEnvironment {
+  TWILIO_ACCOUNT_SID: string;
+  TWILIO_AUTH_TOKEN: string;
+  TWILIO_VERIFY_SERVICE_SID: string;
+  TWILIO_EMULATOR_URL?: string | undefined;
+  TWILIO_TIMEOUT_MS: number;
+}
+
+/** The SDK client a service's config describes: real Twilio, or the emulator when its URL is set. */
+export function twilioFromConfig(config: TwilioEnvironment): TwilioProviders {
+  return createTwilioClient({
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    verifyServiceSid: config.TWILIO_VERIFY_SERVICE_SID,
+    ...(config.TWILIO_EMULATOR_URL === undefined ? {} : { emulatorUrl: config.TWILIO_EMULATOR_URL }),
+    timeoutMs: config.TWILIO_TIMEOUT_MS,
+  });
+}
+
 export function createTwilioClient(settings: TwilioSettings): TwilioProviders {
   const timeout = settings.timeoutMs;
   const client = twilio(settings.accountSid, settings.authToken, {

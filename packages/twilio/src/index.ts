@@ -1,5 +1,5 @@
-export { createTwilioClient } from './client.js';
-export type { TwilioSettings, TwilioProviders } from './client.js';
+export { createTwilioClient, twilioFromConfig } from './client.js';
+export type { TwilioSettings, TwilioProviders, TwilioEnvironment } from './client.js';
 export { EmulatorRequestClient } from './request-client.js';
 export { TwilioProviderError, TwilioErrorCode } from './errors.js';
 export { TwilioVerifyOtpProvider, OTP_STATUSES } from './otp.js';
@@ -12,7 +12,7 @@ export type {
   SendOtp,
   CheckOtp,
 } from './otp.js';
-export { TwilioLookupProvider } from './lookup.js';
+export { TwilioLookupProvider, LINE_TYPES } from './lookup.js';
 export type {
   LookupProvider,
   LookupResult,

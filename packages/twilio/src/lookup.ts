@@ -136,7 +136,8 @@ const VALIDATION_ERRORS: readonly LookupValidationError[] = [
   'INVALID_LENGTH',
   'NOT_A_NUMBER',
 ];
-const LINE_TYPES: readonly LineType[] = [
+/** Lookup v2 `line_type_intelligence.type` values. */
+export const LINE_TYPES: readonly LineType[] = [
   'landline',
   'mobile',
   'fixedVoip',

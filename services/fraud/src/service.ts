@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { responder, type ServiceDefinition } from '@attestor/platform';
-import { createTwilioClient } from '@attestor/twilio';
+import { twilioFromConfig } from '@attestor/twilio';
 import { Assessor } from './assessor.js';
 import { riskThresholdsOf, type FraudConfig } from './config.js';
 import { fraudConsumers } from './events.js';
@@ -23,13 +23,7 @@ export const fraudService: ServiceDefinition<FraudConfig, FraudContext> = {
   migrations: [CreateFraudTables1764201600000],
   build(deps) {
     const { config, dataSource, schema, bus, logger } = deps;
-    const twilio = createTwilioClient({
-      accountSid: config.TWILIO_ACCOUNT_SID,
-      authToken: config.TWILIO_AUTH_TOKEN,
-      verifyServiceSid: config.TWILIO_VERIFY_SERVICE_SID,
-      emulatorUrl: config.TWILIO_EMULATOR_URL,
-      timeoutMs: config.TWILIO_TIMEOUT_MS,
-    });
+    const twilio = twilioFromConfig(config);
     const stores = {
       assessments: new AssessmentStore(dataSource, schema),
       policies: new PolicyStore(dataSource),

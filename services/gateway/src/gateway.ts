@@ -100,6 +100,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     gateway,
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
+    // The gateway's stop() stops Apollo in order; Apollo's own handler would re-raise the signal and kill the process mid-shutdown.
+    stopOnTerminationSignals: false,
     introspection: true,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),

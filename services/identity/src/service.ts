@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { ServiceDefinition } from '@attestor/platform';
-import { createTwilioClient } from '@attestor/twilio';
+import { twilioFromConfig } from '@attestor/twilio';
 import type { IdentityConfig } from './config.js';
 import { DatabaseVerifier } from './database-verifier.js';
 import { identityConsumers } from './events.js';
@@ -19,13 +19,7 @@ export const identityService: ServiceDefinition<IdentityConfig, IdentityContext>
   migrations: [CreateDatabaseVerifications1764201700000],
   build(deps) {
     const { config, dataSource, schema, bus, pii } = deps;
-    const twilio = createTwilioClient({
-      accountSid: config.TWILIO_ACCOUNT_SID,
-      authToken: config.TWILIO_AUTH_TOKEN,
-      verifyServiceSid: config.TWILIO_VERIFY_SERVICE_SID,
-      emulatorUrl: config.TWILIO_EMULATOR_URL,
-      timeoutMs: config.TWILIO_TIMEOUT_MS,
-    });
+    const twilio = twilioFromConfig(config);
     const store = new DatabaseVerificationStore(dataSource, schema);
     const verifier = new DatabaseVerifier({
       bus,

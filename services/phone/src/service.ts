@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { ServiceDefinition } from '@attestor/platform';
-import { createTwilioClient, type OtpProvider } from '@attestor/twilio';
+import { twilioFromConfig, type OtpProvider } from '@attestor/twilio';
 import type { PhoneConfig } from './config.js';
 import { createPhoneContext, type PhoneContext } from './context.js';
 import { phoneConsumers } from './events.js';
@@ -14,13 +14,7 @@ import { PhoneVerifications } from './verifications.js';
 const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 function otpProviderFor(config: PhoneConfig): OtpProvider {
-  return createTwilioClient({
-    accountSid: config.TWILIO_ACCOUNT_SID,
-    authToken: config.TWILIO_AUTH_TOKEN,
-    verifyServiceSid: config.TWILIO_VERIFY_SERVICE_SID,
-    ...(config.TWILIO_EMULATOR_URL !== undefined && { emulatorUrl: config.TWILIO_EMULATOR_URL }),
-    timeoutMs: config.TWILIO_TIMEOUT_MS,
-  }).otp;
+  return twilioFromConfig(config).otp;
 }
 
 /** The phone subgraph: PhoneVerification, Inquiry.phoneVerifications and the four verification mutations. */

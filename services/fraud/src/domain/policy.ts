@@ -1,25 +1,13 @@
 import { getCountries } from 'libphonenumber-js/max';
+import { LINE_TYPES, type LineType } from '@attestor/twilio';
 
 /** How a policy's decisions take effect (docs/fraud.md "Modes"). */
 export const fraudModes = ['ENFORCE', 'RECORD_ONLY'] as const;
 export type FraudMode = (typeof fraudModes)[number];
 
 /** Lookup v2 `line_type_intelligence.type` values: the only line types a policy may block. */
-export const lookupLineTypes = [
-  'landline',
-  'mobile',
-  'fixedVoip',
-  'nonFixedVoip',
-  'personal',
-  'tollFree',
-  'premium',
-  'sharedCost',
-  'uan',
-  'voicemail',
-  'pager',
-  'unknown',
-] as const;
-export type LookupLineType = (typeof lookupLineTypes)[number];
+export const lookupLineTypes = LINE_TYPES;
+export type LookupLineType = LineType;
 
 export interface CountryPolicy {
   countryCode: string;
