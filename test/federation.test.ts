@@ -113,3 +113,70 @@ describe('the federation end to end', () => {
     });
   });
 });
+
+describe('request id', () => {
+  it('travels from the gateway to the subgraph, into its events, and on into the next service’s events', async () => {
+    const { gql, gatewayUrl, emulator, sql } = platform;
+    const apiKey = (
+      await gql<{ createAccount: { apiKey: string } }>(
+        ADMIN_TOKEN,
+        'mutation { createAccount(name: "Trace") { apiKey } }',
+      )
+    ).data!.createAccount.apiKey;
+    const template = await gql<{ createInquiryTemplate: { id: string } }>(
+      apiKey,
+      'mutation { createInquiryTemplate(input: { name: "T", steps: [PHONE_OTP] }) { id } }',
+    );
+    const post = async <T>(
+      token: string,
+      requestId: string,
+      query: string,
+      variables: Record<string, unknown>,
+    ) => {
+      const response = await fetch(gatewayUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          'x-request-id': requestId,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return ((await response.json()) as { data: T }).data;
+    };
+    const created = await post<{ createInquiry: { inquiry: { id: string }; sessionToken: string } }>(
+      apiKey,
+      'trace-create-1',
+      'mutation($t: ID!) { createInquiry(input: { templateId: $t }) { inquiry { id } sessionToken } }',
+      { t: template.data!.createInquiryTemplate.id },
+    );
+    const { inquiry, sessionToken } = created.createInquiry;
+    await post(
+      sessionToken,
+      'trace-start-2',
+      'mutation($i: ID!) { startPhoneVerification(inquiryId: $i, phoneNumber: "+14155550143") { verification { id } } }',
+      {
+        i: inquiry.id,
+      },
+    );
+    expect(await latestCode(emulator, '+14155550143')).toMatch(/^\d{6}$/);
+    const requestIdOf = async (service: 'inquiry' | 'phone', type: string) => {
+      const rows = await sql<{ request_id: string | null }>(
+        service,
+        `SELECT request_id FROM $schema.outbox WHERE subject LIKE $1`,
+        [`%${type}.%`],
+      );
+      return rows.map((r) => r.request_id);
+    };
+    expect(await requestIdOf('inquiry', `inquiry.created`)).toContain('trace-create-1');
+    const started = await requestIdOf('phone', 'phone.verification.started');
+    expect(started).toContain('trace-start-2');
+    // The inquiry service handled the phone event and published inquiry.started under the same id.
+    await eventually(
+      async () => (await requestIdOf('inquiry', 'inquiry.started')).includes('trace-start-2'),
+      {
+        what: 'inquiry.started carrying the request id',
+      },
+    );
+  });
+});

@@ -1,5 +1,6 @@
 export * from './config.js';
 export * from './logger.js';
+export * from './request-scope.js';
 export * from './errors.js';
 export * from './pii.js';
 export * from './caller.js';

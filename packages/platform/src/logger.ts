@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { currentRequestId } from './request-scope.js';
 
 export type { Logger } from 'pino';
 
@@ -33,6 +34,11 @@ export function createLogger({ service, level, format }: LoggerOptions): Logger 
   return pino({
     level,
     base: { service },
+    // Every line written while a request or event is in hand names its request id.
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId ? { requestId } : {};
+    },
     redact: { paths: redactedPaths, censor: '[redacted]' },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   });

@@ -17,6 +17,7 @@ import { createFormatError, ErrorCode, type AppError } from './errors.js';
 import { executeGraphQL, HttpError, InFlight, readBody, sendGraphQLError, sendJson } from './http/io.js';
 import { createLogger } from './logger.js';
 import { PiiCipher } from './pii.js';
+import { withRequestId } from './request-scope.js';
 import { DurableConsumer, type ConsumerSpec } from './bus/consumer.js';
 import { NatsBus } from './bus/nats.js';
 import { Outbox } from './bus/outbox.js';
@@ -155,6 +156,8 @@ export async function startService<C extends ServiceConfig, TContext extends Req
     schema: buildSubgraphSchema({ typeDefs: parts.typeDefs, resolvers: parts.resolvers as never }),
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
+    // stop() below stops Apollo in order; Apollo's own handler would re-raise the signal and kill the process mid-shutdown.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
@@ -180,8 +183,10 @@ export async function startService<C extends ServiceConfig, TContext extends Req
       return sendGraphQLError(res, 403, ErrorCode.FORBIDDEN, refusal.message);
     }
     const requestLogger = logger.child({ requestId: claims.requestId });
-    await executeGraphQL(apollo, req, res, body, async () =>
-      parts.context({ caller: claims.caller, claims, requestId: claims.requestId, logger: requestLogger }),
+    await withRequestId(claims.requestId, () =>
+      executeGraphQL(apollo, req, res, body, async () =>
+        parts.context({ caller: claims.caller, claims, requestId: claims.requestId, logger: requestLogger }),
+      ),
     );
   };
   const server: Server = createServer((req, res) => {

@@ -22,6 +22,7 @@ import {
   RpcTimeoutError,
   sendGraphQLError,
   sendJson,
+  withRequestId,
   type Caller,
 } from '@attestor/platform';
 import { Authenticator } from './auth.js';
@@ -147,12 +148,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     }
     const body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
     const ip = clientIp(req);
-    await executeGraphQL(apollo, req, res, body, async () => ({
-      caller,
-      requestId,
-      ip,
-      logger: logger.child({ requestId }),
-    }));
+    await withRequestId(requestId, () =>
+      executeGraphQL(apollo, req, res, body, async () => ({ caller, requestId, ip, logger })),
+    );
   };
 
   const server = createServer((req, res) => {

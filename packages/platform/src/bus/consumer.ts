@@ -12,6 +12,7 @@ import {
 } from '@attestor/contracts';
 import type { NatsBus } from './nats.js';
 import type { Outbox, Transaction } from './outbox.js';
+import { withRequestId } from '../request-scope.js';
 import { qualified } from '../sql.js';
 
 export interface HandlerContext {
@@ -144,7 +145,7 @@ export class DurableConsumer {
       return;
     }
     try {
-      await this.handle(event, { requestId, deliveryCount, logger });
+      await withRequestId(requestId, () => this.handle(event, { requestId, deliveryCount, logger }));
       message.ack();
     } catch (error) {
       if (deliveryCount >= this.options.maxDeliveries) {

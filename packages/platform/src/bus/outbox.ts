@@ -6,6 +6,7 @@ import {
   type EventEnvelope,
   type EventType,
 } from '@attestor/contracts';
+import { currentRequestId } from '../request-scope.js';
 import { qualified } from '../sql.js';
 
 /** A database transaction that can also publish events: they commit, or vanish, with it. */
@@ -45,7 +46,7 @@ export class Outbox {
         manager,
         publish: async (type, fields) => {
           const event = createEvent(type, fields);
-          await this.append(manager, event, options.requestId ?? null);
+          await this.append(manager, event, options.requestId ?? currentRequestId());
           published += 1;
           return event;
         },

@@ -10,6 +10,7 @@ import {
 } from '@attestor/contracts';
 import { AppError, ErrorCode, isErrorCode } from '../errors.js';
 import type { NatsBus } from './nats.js';
+import { currentRequestId, withRequestId } from '../request-scope.js';
 
 /** The responder did not answer in time (or nobody listens): callers choose their fail mode. */
 export class RpcTimeoutError extends Error {
@@ -27,10 +28,11 @@ export async function request<S extends RpcSubject>(
   bus: NatsBus,
   subject: S,
   body: RpcRequest<S>,
-  options: { timeoutMs: number; requestId?: string | null },
+  options: { timeoutMs: number; requestId?: string | null | undefined },
 ): Promise<RpcReply<S>> {
   const h = natsHeaders();
-  if (options.requestId) h.set('Attestor-Request-Id', options.requestId);
+  const requestId = options.requestId ?? currentRequestId();
+  if (requestId) h.set('Attestor-Request-Id', requestId);
   let reply: Msg;
   try {
     reply = await bus.connection.request(
@@ -88,7 +90,7 @@ export function respond<S extends RpcSubject>(
           return;
         }
         try {
-          send(msg, { ok: true, data: await handler(body, { requestId }) });
+          send(msg, { ok: true, data: await withRequestId(requestId, () => handler(body, { requestId })) });
         } catch (failure) {
           if (failure instanceof AppError) {
             send(msg, { ok: false, error: { code: failure.code, message: failure.message } });
