@@ -1,0 +1,329 @@
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '@attestor/platform/config';
+import { Child, describeExit } from './children.js';
+import { DevAccountError, ensureDevAccount } from './dev-account.js';
+import { findOnPath, NATS_INSTALL_HINT, probeNats } from './nats.js';
+import { Output } from './output.js';
+import {
+  addressOf,
+  databaseNameOf,
+  EMBEDDED_POOL_SIZE,
+  httpBase,
+  isLocalHost,
+  LaunchError,
+  parseLauncherConfig,
+  planChildren,
+  type LauncherConfig,
+} from './plan.js';
+import { createDatabase, probePostgres } from './postgres.js';
+import { seconds, untilReady } from './readiness.js';
+
+/**
+ * `npm start`: the whole platform on this machine with nothing but Node. Uses the Postgres and NATS the
+ * environment names (or the local defaults), starts an embedded Postgres and a nats-server where none
+ * answers, then the Twilio emulator, the four subgraphs and the gateway as child processes; waits until each
+ * is ready, prints where to go and a development API key, and stops everything on Ctrl-C.
+ */
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const dataDir = join(root, '.data');
+const output = new Output(process.stdout);
+
+/** How long a piece of infrastructure or a service may take to become ready before start-up gives up. */
+const INFRASTRUCTURE_TIMEOUT_MS = 60_000;
+const SERVICES_TIMEOUT_MS = 120_000;
+/** Beyond a service's own SHUTDOWN_TIMEOUT_MS, before it gets SIGKILL. */
+const SHUTDOWN_MARGIN_MS = 5000;
+const INFRASTRUCTURE_STOP_TIMEOUT_MS = 10_000;
+
+class Launcher {
+  /** The emulator, the subgraphs and the gateway: signalled first when stopping. */
+  private readonly services: Child[] = [];
+  /** The embedded Postgres and nats-server this launcher started: stopped after the services. */
+  private readonly infrastructure: Child[] = [];
+  private stopping: Promise<void> | undefined;
+  private shutdownTimeoutMs = 10_000;
+
+  constructor(private readonly env: Record<string, string | undefined>) {}
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  async run(): Promise<void> {
+    const config = parseLauncherConfig(this.env);
+    this.shutdownTimeoutMs = config.platform.SHUTDOWN_TIMEOUT_MS;
+
+    // NATS is checked first: its failure (no server, no binary) needs no cleanup and is the likelier one.
+    const nats = await this.natsPlan(config);
+    const [database, natsUrl] = await Promise.all([this.postgres(config), this.nats(nats)]);
+    if (this.isStopping) return;
+
+    const plans = planChildren(
+      config,
+      { databaseUrl: database.url, natsUrl, embeddedPostgres: database.embedded },
+      this.env,
+      { terminal: output.colour },
+    );
+    output.say(`starting ${plans.map((plan) => plan.name).join(', ')}`);
+    const children = plans.map((plan) => {
+      const child = this.spawn(
+        plan.name,
+        process.execPath,
+        ['--import', 'tsx', join(root, plan.entry)],
+        plan.env,
+        this.services,
+      );
+      return { plan, child };
+    });
+
+    const waitingFor = new Set(children.map(({ child }) => child.name));
+    const progress = setInterval(() => {
+      if (waitingFor.size > 0 && !this.isStopping) output.say(`waiting for ${[...waitingFor].join(', ')}`);
+    }, 5000);
+    try {
+      await Promise.all(
+        children.map(async ({ plan, child }) => {
+          const outcome = await untilReady(plan.readyUrl, child.exited, { timeoutMs: SERVICES_TIMEOUT_MS });
+          if (outcome === 'timeout') {
+            this.fail(
+              `${child.name} did not answer ${plan.readyUrl} with 200 within ${seconds(SERVICES_TIMEOUT_MS)}`,
+              child,
+            );
+          }
+          if (outcome !== 'ready') return;
+          waitingFor.delete(child.name);
+          output.say(`${child.name} ready after ${seconds(performance.now())}`);
+        }),
+      );
+    } finally {
+      clearInterval(progress);
+    }
+    if (this.isStopping) return;
+
+    const gatewayUrl = `${httpBase(config.localHost, config.ports.gateway)}/graphql`;
+    const accountFile = join(dataDir, 'dev-account.json');
+    const { account, reused } = await ensureDevAccount(gatewayUrl, config.platform.ADMIN_TOKEN, accountFile);
+    if (this.isStopping) return;
+    const readyAfter = performance.now();
+
+    const outbox =
+      config.twilio.kind === 'emulator'
+        ? `${httpBase(config.localHost, config.ports.emulator)}/outbox?to=<E.164 number>`
+        : 'none: real Twilio (TWILIO_* credentials set)';
+    output.raw(
+      [
+        '',
+        output.emphasis(`Attestor is ready (${seconds(readyAfter)} to ready)`),
+        `  GraphQL:  ${gatewayUrl}`,
+        `  Outbox:   ${outbox}`,
+        `  API key:  ${account.apiKey}`,
+        `  Account:  ${account.accountId} (${reused ? 'reused from' : 'new, saved in'} .data/dev-account.json)`,
+        `  Try:      curl -s ${gatewayUrl} -H 'authorization: Bearer ${account.apiKey}' -H 'content-type: application/json' -d '{"query":"{ account { id name } }"}'`,
+        '  Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  /** The Postgres of DATABASE_URL, its database created if missing, or an embedded one in its place. */
+  private async postgres(config: LauncherConfig): Promise<{ url: string; embedded: boolean }> {
+    const url = config.platform.DATABASE_URL;
+    const { host, port } = addressOf(url, 5432);
+    const where = `${host}:${port}/${databaseNameOf(url)}`;
+    const probe = await probePostgres(url);
+    switch (probe.kind) {
+      case 'ready':
+        output.say(`postgres: using ${where}`);
+        return { url, embedded: false };
+      case 'missing-database':
+        await createDatabase(url);
+        output.say(`postgres: created database ${probe.database} on ${host}:${port}`);
+        return { url, embedded: false };
+      case 'refused':
+        throw new LaunchError(`postgres at ${where} refused the launcher: ${probe.message}`);
+      case 'no-server':
+        break;
+    }
+    if (!isLocalHost(host)) {
+      throw new LaunchError(
+        `no Postgres answers at ${host}:${port} (DATABASE_URL), and it is not on this machine`,
+      );
+    }
+    const pglitePath = join(dataDir, 'pglite');
+    output.say(
+      `postgres: nothing answers at ${host}:${port}; starting an embedded PGlite there (data in .data/pglite)`,
+    );
+    const poolSize =
+      (this.env['DB_POOL_SIZE'] ?? '') === '' ? EMBEDDED_POOL_SIZE : config.platform.DB_POOL_SIZE;
+    const child = this.spawn(
+      'postgres',
+      process.execPath,
+      ['--import', 'tsx', join(root, 'infra/dev/embedded-postgres.ts')],
+      {
+        ...this.inheritedEnv(),
+        PGLITE_DATA_DIR: pglitePath,
+        PGLITE_HOST: host,
+        PGLITE_PORT: String(port),
+        // Four services' pools, the launcher's probes and a psql or two.
+        PGLITE_MAX_CONNECTIONS: String(4 * poolSize + 16),
+      },
+      this.infrastructure,
+    );
+    await this.until(child, async () => (await probePostgres(url, 1000)).kind === 'ready');
+    if (!this.isStopping) output.say(`postgres: embedded PGlite ready after ${seconds(performance.now())}`);
+    return { url, embedded: true };
+  }
+
+  /** The NATS of NATS_URL (with JetStream), or the nats-server binary to start in its place. */
+  private async natsPlan(config: LauncherConfig): Promise<{ url: string; start?: string }> {
+    const url = config.platform.NATS_URL;
+    const { host, port } = addressOf(url, 4222);
+    const probe = await probeNats(url);
+    switch (probe.kind) {
+      case 'ready':
+        output.say(`nats: using ${host}:${port}`);
+        return { url };
+      case 'no-jetstream':
+        throw new LaunchError(`NATS at ${host}:${port} answers without JetStream: restart it with -js`);
+      case 'refused':
+        throw new LaunchError(`NATS at ${host}:${port} refused the launcher: ${probe.message}`);
+      case 'no-server':
+        break;
+    }
+    if (!isLocalHost(host)) {
+      throw new LaunchError(`no NATS answers at ${host}:${port} (NATS_URL), and it is not on this machine`);
+    }
+    const binary = findOnPath('nats-server', this.env['PATH']);
+    if (binary === undefined) throw new LaunchError(NATS_INSTALL_HINT);
+    return { url, start: binary };
+  }
+
+  private async nats({ url, start }: { url: string; start?: string }): Promise<string> {
+    if (start === undefined) return url;
+    const { host, port } = addressOf(url, 4222);
+    output.say(
+      `nats: nothing answers at ${host}:${port}; starting ${start} with JetStream (data in .data/nats)`,
+    );
+    const child = this.spawn(
+      'nats',
+      start,
+      ['-js', '-a', host, '-p', String(port), '-sd', join(dataDir, 'nats')],
+      this.inheritedEnv(),
+      this.infrastructure,
+    );
+    await this.until(child, async () => (await probeNats(url, 1000)).kind === 'ready');
+    if (!this.isStopping) output.say(`nats: ready after ${seconds(performance.now())}`);
+    return url;
+  }
+
+  private inheritedEnv(): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(this.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+  }
+
+  private spawn(
+    name: string,
+    command: string,
+    args: string[],
+    env: Record<string, string>,
+    group: Child[],
+  ): Child {
+    const child = Child.spawn({ name, command, args, env, cwd: root, output });
+    group.push(child);
+    void child.exited.then((status) => {
+      if (!this.isStopping) this.fail(`${name} ${describeExit(status)}`, child);
+    });
+    return child;
+  }
+
+  /** Polls `ready` until true; gives up when the child dies (its exit is reported) or after the timeout. */
+  private async until(child: Child, ready: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + INFRASTRUCTURE_TIMEOUT_MS;
+    while (!this.isStopping && child.running) {
+      if (await ready()) return;
+      if (Date.now() > deadline) {
+        this.fail(`${child.name} was not ready within ${seconds(INFRASTRUCTURE_TIMEOUT_MS)}`, child);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** A child died or never became ready: show why, stop the rest, exit non-zero. */
+  fail(reason: string, child?: Child): void {
+    if (this.isStopping) return;
+    output.say(`${reason}; stopping everything`);
+    if (child !== undefined) {
+      const lines = child.lastLines();
+      if (lines.length > 0) {
+        output.say(`last lines of ${child.name}:`);
+        for (const line of lines) output.raw(`    ${line}`);
+      }
+    }
+    void this.stop('SIGTERM', true);
+  }
+
+  /** Services first (with the signal the launcher got), then the Postgres and NATS it started; then exit. */
+  stop(signal: NodeJS.Signals, failed: boolean): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.services.length === 0 && this.infrastructure.length === 0) process.exit(failed ? 1 : 0);
+      if (!failed)
+        output.say(
+          `${signal}: stopping ${this.services.map((child) => child.name).join(', ') || 'start-up'}`,
+        );
+      const serviceResults = await Promise.all(
+        this.services.map(async (child) => ({
+          child,
+          clean: await child.stop(signal, this.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS),
+        })),
+      );
+      const infrastructureResults = [];
+      for (const child of [...this.infrastructure].reverse()) {
+        // SIGINT: nats-server exits 0 on it (1 on SIGTERM); the embedded Postgres takes either.
+        infrastructureResults.push({
+          child,
+          clean: await child.stop('SIGINT', INFRASTRUCTURE_STOP_TIMEOUT_MS),
+        });
+      }
+      const unclean = [...serviceResults, ...infrastructureResults].filter((result) => !result.clean);
+      for (const { child } of unclean) {
+        const status = child.exitStatus;
+        output.say(`${child.name} ${status ? describeExit(status) : 'did not stop'}`);
+      }
+      if (unclean.length === 0) output.say('everything stopped cleanly');
+      process.exit(failed || unclean.length > 0 ? 1 : 0);
+    })();
+    return this.stopping;
+  }
+
+  /** Nothing this launcher started may outlive it, whatever ends it. */
+  killEverything(): void {
+    for (const child of [...this.services, ...this.infrastructure]) child.killNow();
+  }
+}
+
+const launcher = new Launcher(process.env);
+// The children run in their own process groups, so only the launcher hears these; it passes them on once
+// (a Ctrl-C under `npm start` reaches it twice, from the terminal and from npm). A closed terminal (SIGHUP)
+// stops the services as SIGTERM does: they handle only SIGINT and SIGTERM.
+const forwarded = { SIGINT: 'SIGINT', SIGTERM: 'SIGTERM', SIGHUP: 'SIGTERM' } as const;
+for (const [received, sent] of Object.entries(forwarded)) {
+  process.on(received, () => void launcher.stop(sent, false));
+}
+process.on('exit', () => launcher.killEverything());
+
+try {
+  await launcher.run();
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof LaunchError || error instanceof DevAccountError) {
+    console.error(`npm start: ${error.message}`);
+  } else {
+    console.error('npm start: unexpected failure', error);
+  }
+  // Unless a failure already stops everything, this does.
+  if (!launcher.isStopping) await launcher.stop('SIGTERM', true);
+}
