@@ -9,7 +9,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
+import { connect } from 'nats';
+import pg from 'pg';
 import WebSocket from 'ws';
+import { streamName } from '@attestor/contracts';
 import { jsonClient, median, percentile, runLoad, type LoadResult } from './support/load.js';
 import { launchPlatform } from './support/launch.js';
 
@@ -30,6 +33,7 @@ for (const [name, value] of Object.entries({ requests, concurrency, rounds, subs
 }
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/attestor_bench';
 const log = (line: string) => console.log(`[bench] ${line}`);
 
 interface GraphQLAnswer<T> {
@@ -39,10 +43,11 @@ interface GraphQLAnswer<T> {
 
 async function main() {
   log('launching the platform (npm start layout, own namespace and database)');
+  const namespace = `bench${Date.now().toString(36)}`;
   const platform = await launchPlatform({
     ADMIN_TOKEN,
-    NATS_NAMESPACE: `bench${Date.now().toString(36)}`,
-    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/attestor_bench',
+    NATS_NAMESPACE: namespace,
+    DATABASE_URL: BENCH_DATABASE_URL,
     // Throughput, not the limiter, is measured here.
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_BURST: '100000',
@@ -144,7 +149,19 @@ async function main() {
   } finally {
     http.close();
     await platform.stop();
+    await removeBenchState(namespace);
   }
+}
+
+/** Drops what a run created (its database and its stream), so every run starts from the same state. */
+async function removeBenchState(namespace: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: BENCH_DATABASE_URL.replace(/\/[^/]+$/, '/postgres') });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS attestor_bench WITH (FORCE)').finally(() => admin.end());
+  const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.delete(streamName(namespace)).catch(() => false);
+  await nc.close();
 }
 
 /** Subscribes to each inquiry, starts its phone step, and times event → message. */
