@@ -1,19 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  realpathSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { connect } from 'nats';
@@ -36,6 +24,7 @@ import {
   type ChildPlan,
 } from '../infra/dev/plan.js';
 import { servePGlite } from '../infra/dev/pglite-server.js';
+import { copyOfRepository } from './support/repository-copy.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -272,33 +261,6 @@ describe('the embedded Postgres server', () => {
 });
 
 // ---------------------------------------------------------------- `npm start` end to end
-
-/** Directories a fresh clone does not have: dependencies come from `npm ci`, the rest is produced by running. */
-const notInAClone = new Set(['node_modules', '.data', '.git', 'coverage', 'dist', '.vitest-report.json']);
-
-/** The repository's sources in a temporary directory, its node_modules linked (what `npm ci` would install). */
-function copyOfRepository(): string {
-  const copy = realpathSync(mkdtempSync(join(tmpdir(), 'attestor-start-')));
-  cpSync(root, copy, {
-    recursive: true,
-    filter: (source) =>
-      !notInAClone.has(basename(source)) && relative(root, source) !== join('bench', 'results'),
-  });
-  for (const modules of installedModules()) symlinkSync(modules, join(copy, relative(root, modules)));
-  return copy;
-}
-
-/** The root node_modules and any workspace's own. */
-function installedModules(): string[] {
-  const found = [join(root, 'node_modules')];
-  for (const group of ['packages', 'services', 'infra']) {
-    for (const entry of readdirSync(join(root, group), { withFileTypes: true })) {
-      const modules = join(root, group, entry.name, 'node_modules');
-      if (entry.isDirectory() && existsSync(modules)) found.push(modules);
-    }
-  }
-  return found;
-}
 
 async function portIsFree(port: number): Promise<boolean> {
   const server = createServer();

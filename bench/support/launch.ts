@@ -24,17 +24,23 @@ async function freePortBase(): Promise<number> {
 export interface LaunchedPlatform {
   gatewayUrl: string;
   emulatorUrl: string;
-  stop(): Promise<void>;
+  /** The launcher's own "N s to ready". */
+  readySeconds: number;
+  /** Stops it with SIGINT, as Ctrl-C would; resolves with its exit code. */
+  stop(): Promise<number | null>;
 }
 
 /**
  * The platform as `npm start` runs it (each service its own process), on free ports and its own NATS
  * namespace and database, so a benchmark measures the real process layout and disturbs nothing.
  */
-export async function launchPlatform(env: Record<string, string>): Promise<LaunchedPlatform> {
+export async function launchPlatform(
+  env: Record<string, string>,
+  cwd: string = root,
+): Promise<LaunchedPlatform> {
   const base = await freePortBase();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'infra/dev/start.ts'], {
-    cwd: root,
+    cwd,
     env: { ...process.env, ATTESTOR_PORT_BASE: String(base), LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -43,7 +49,7 @@ export async function launchPlatform(env: Record<string, string>): Promise<Launc
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (/GraphQL:\s+http/.test(output)) resolve();
+      if (/GraphQL:\s+http/.test(output) && /to ready\)/.test(output)) resolve();
     });
     child.once('exit', (code) =>
       reject(new Error(`launcher exited (${code}) before ready:\n${output.slice(-2000)}`)),
@@ -53,10 +59,11 @@ export async function launchPlatform(env: Record<string, string>): Promise<Launc
   return {
     gatewayUrl: `http://127.0.0.1:${base}/graphql`,
     emulatorUrl: `http://127.0.0.1:${base + 10}`,
+    readySeconds: Number(/\((\d+(?:\.\d+)?) s to ready\)/.exec(output)?.[1] ?? Number.NaN),
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
         child.kill('SIGINT');
       }),
   };
