@@ -6,7 +6,12 @@
 import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { startEmulator, type RunningEmulator } from '@attestor/twilio-emulator';
+import {
+  emulatorControl,
+  startEmulator,
+  type NumberSeed,
+  type RunningEmulator,
+} from '@attestor/twilio-emulator';
 import { parseConfig, startService, type RunningService, type ServiceConfig } from '@attestor/platform';
 import {
   cleanupTestRun,
@@ -147,20 +152,11 @@ export async function startPlatform(overrides: Record<string, string> = {}): Pro
 }
 
 /** The latest code the emulator "sent" to a number. */
-export async function latestCode(emulator: RunningEmulator, to: string): Promise<string> {
-  const response = await fetch(`${emulator.url}/outbox?to=${encodeURIComponent(to)}`);
-  const messages = (await response.json()) as Array<{ code: string }>;
-  const code = messages[0]?.code;
-  if (!code) throw new Error(`no message sent to ${to}`);
-  return code;
+export function latestCode(emulator: RunningEmulator, to: string): Promise<string> {
+  return emulatorControl(emulator.url).latestCode(to);
 }
 
 /** Seeds a number at the emulator (caller name, line type, pumping score…). */
-export async function seedNumber(emulator: RunningEmulator, seed: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${emulator.url}/numbers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(seed),
-  });
-  if (!response.ok) throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
+export function seedNumber(emulator: RunningEmulator, seed: NumberSeed): Promise<void> {
+  return emulatorControl(emulator.url).seed(seed);
 }

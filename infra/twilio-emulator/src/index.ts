@@ -13,6 +13,7 @@ export type { NumberSeed } from './numbers.js';
 export { VERIFY_LIMITS } from './verifications.js';
 export { OUTBOX_CAPACITY } from './state.js';
 export { NUMBER_LIMITS } from './numbers.js';
+export { emulatorControl, type EmulatorControl } from './control-client.js';
 
 export interface EmulatorOptions {
   /** 0 (the default here) picks a free port: what parallel tests want. */

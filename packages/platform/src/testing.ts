@@ -1,8 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'nats';
 import pg from 'pg';
 import { z } from 'zod';
-import { streamName } from '@attestor/contracts';
+import {
+  createEvent,
+  eventSubject,
+  streamName,
+  type EventData,
+  type EventEnvelope,
+  type EventType,
+} from '@attestor/contracts';
+import type { NatsBus } from './bus/nats.js';
 import { parseConfig, platformConfigShape, type PlatformConfig } from './config.js';
 import { signClaims, type Caller, type Claims } from './caller.js';
 
@@ -59,6 +69,15 @@ export async function cleanupTestRun(run: string, schemas: string[]): Promise<vo
   }
 }
 
+/** A base URL on a port nothing listens on: a dependency that "does not answer" (connection refused). */
+export async function unreachableUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
 /** Polls `probe` until it returns a value that is not undefined/false, or fails after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined | false> | T | undefined | false,
@@ -103,4 +122,52 @@ export async function callSubgraph<T = Record<string, unknown>>(
     body,
   });
   return (await response.json()) as GraphQLResult<T>;
+}
+
+/** Callers as the gateway would sign them. */
+export const partnerCaller = (accountId: string, scopes: string[] = []): Caller => ({
+  kind: 'partner',
+  accountId,
+  keyId: `key_${accountId}`,
+  scopes,
+});
+export const sessionCaller = (accountId: string, inquiryId: string): Caller => ({
+  kind: 'session',
+  accountId,
+  inquiryId,
+});
+
+/**
+ * Publishes an event into a test's namespace as its owning service would. Pass `event` to send one
+ * again and a `messageId` other than its id to get past JetStream's de-duplication (a redelivery).
+ */
+export async function publishEvent<T extends EventType>(
+  bus: NatsBus,
+  type: T,
+  fields: { accountId: string; subjectId: string; data: EventData<T> },
+  again: { event?: EventEnvelope; messageId?: string } = {},
+): Promise<EventEnvelope> {
+  const event = again.event ?? createEvent(type, fields);
+  await bus.publish(
+    eventSubject(bus.namespace, type, fields.subjectId),
+    JSON.stringify(event),
+    again.messageId ?? event.id,
+    null,
+  );
+  return event;
+}
+
+/** Records every event published under `filter` (e.g. `phone.>`) in the bus's namespace. */
+export function recordEvents(bus: NatsBus, filter: string) {
+  const events: EventEnvelope[] = [];
+  const subscription = bus.connection.subscribe(`${bus.namespace}${filter}`, {
+    callback: (error, message) => {
+      if (!error) events.push(JSON.parse(new TextDecoder().decode(message.data)) as EventEnvelope);
+    },
+  });
+  return {
+    events,
+    ofType: (type: EventType) => events.filter((event) => event.type === type),
+    stop: () => subscription.unsubscribe(),
+  };
 }

@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, type Caller } from '@attestor/platform';
-import { eventually, uniqueName } from '@attestor/platform/testing';
-import { partner, session, startFraudHarness, type FraudHarness } from './harness.js';
+import {
+  eventually,
+  partnerCaller,
+  publishEvent,
+  sessionCaller,
+  uniqueName,
+} from '@attestor/platform/testing';
+import { startFraudHarness, type FraudHarness } from './harness.js';
 
 const run = uniqueName('fraud');
 let h: FraudHarness;
@@ -95,7 +101,7 @@ describe('rpc.fraud.assess, rule by rule', () => {
       smsPumpingRiskScore: 4,
       blockAt: 90,
     });
-    expect(await riskAssessmentOf(partner(accountId), reply.verificationId)).toMatchObject({
+    expect(await riskAssessmentOf(partnerCaller(accountId), reply.verificationId)).toMatchObject({
       id: reply.assessmentId,
       decision: 'ALLOW',
       score: 4,
@@ -140,7 +146,7 @@ describe('rpc.fraud.assess, rule by rule', () => {
 
   it('blocks a country the policy disables, from the number itself', async () => {
     const accountId = newAccount();
-    const updated = await updatePolicy(partner(accountId), {
+    const updated = await updatePolicy(partnerCaller(accountId), {
       countries: [{ countryCode: 'GB', smsAllowed: false }],
     });
     expect(updated.errors).toBeUndefined();
@@ -152,7 +158,7 @@ describe('rpc.fraud.assess, rule by rule', () => {
 
   it('blocks past the account daily cap, counting only sends', async () => {
     const accountId = newAccount();
-    await updatePolicy(partner(accountId), { maxSmsPerDay: 2 });
+    await updatePolicy(partnerCaller(accountId), { maxSmsPerDay: 2 });
     expect((await assess(accountId, await seededNumber({ smsPumpingRiskScore: 99 }))).decision).toBe('BLOCK');
     expect((await assess(accountId, await seededNumber())).decision).toBe('ALLOW');
     expect((await assess(accountId, await seededNumber())).decision).toBe('ALLOW');
@@ -172,7 +178,7 @@ describe('rpc.fraud.assess, rule by rule', () => {
 
   it('blocks past a country hourly cap', async () => {
     const accountId = newAccount();
-    await updatePolicy(partner(accountId), {
+    await updatePolicy(partnerCaller(accountId), {
       countries: [{ countryCode: 'US', smsAllowed: true, maxPerHour: 1 }],
     });
     expect((await assess(accountId, await seededNumber())).decision).toBe('ALLOW');
@@ -185,7 +191,7 @@ describe('rpc.fraud.assess, rule by rule', () => {
 
   it('blocks a line type on the policy block list', async () => {
     const accountId = newAccount();
-    await updatePolicy(partner(accountId), { blockLineTypes: ['landline'] });
+    await updatePolicy(partnerCaller(accountId), { blockLineTypes: ['landline'] });
     expect(await assess(accountId, await seededNumber({ lineType: 'landline' }))).toMatchObject({
       decision: 'BLOCK',
       reasons: ['LINE_TYPE_BLOCKED'],
@@ -195,7 +201,7 @@ describe('rpc.fraud.assess, rule by rule', () => {
 
   it('in RECORD_ONLY mode allows, recording the reasons and the decision ENFORCE would take', async () => {
     const accountId = newAccount();
-    await updatePolicy(partner(accountId), { mode: 'RECORD_ONLY' });
+    await updatePolicy(partnerCaller(accountId), { mode: 'RECORD_ONLY' });
     const reply = await assess(accountId, await seededNumber({ smsPumpingRiskScore: 96 }));
     expect(reply).toMatchObject({ decision: 'ALLOW', score: 100, reasons: ['SMS_PUMPING_RISK_HIGH'] });
     const [row] = await h.sql<{ details: { enforcedDecision: string } }>(
@@ -203,7 +209,7 @@ describe('rpc.fraud.assess, rule by rule', () => {
       [reply.assessmentId],
     );
     expect(row?.details.enforcedDecision).toBe('BLOCK');
-    expect(await riskAssessmentOf(partner(accountId), reply.verificationId)).toMatchObject({
+    expect(await riskAssessmentOf(partnerCaller(accountId), reply.verificationId)).toMatchObject({
       mode: 'RECORD_ONLY',
       decision: 'ALLOW',
     });
@@ -276,7 +282,7 @@ describe('fraud policy over GraphQL', () => {
   const policyQuery = `{ fraudPolicy { mode countries { countryCode smsAllowed maxPerHour } blockLineTypes maxSmsPerDay } }`;
 
   it('answers the default policy when none is stored', async () => {
-    const result = await h.gql(partner(newAccount()), policyQuery);
+    const result = await h.gql(partnerCaller(newAccount()), policyQuery);
     expect(result).toEqual({
       data: { fraudPolicy: { mode: 'ENFORCE', countries: [], blockLineTypes: [], maxSmsPerDay: null } },
     });
@@ -284,8 +290,8 @@ describe('fraud policy over GraphQL', () => {
 
   it('stores a change, keeping what the input leaves out', async () => {
     const accountId = newAccount();
-    await updatePolicy(partner(accountId), { maxSmsPerDay: 50, blockLineTypes: ['premium'] });
-    const result = await updatePolicy(partner(accountId), {
+    await updatePolicy(partnerCaller(accountId), { maxSmsPerDay: 50, blockLineTypes: ['premium'] });
+    const result = await updatePolicy(partnerCaller(accountId), {
       countries: [{ countryCode: 'de', smsAllowed: true, maxPerHour: 10 }],
     });
     expect(result.data?.updateFraudPolicy).toEqual({
@@ -295,7 +301,7 @@ describe('fraud policy over GraphQL', () => {
       maxSmsPerDay: 50,
     });
     expect(
-      (await h.gql<{ fraudPolicy: unknown }>(partner(accountId), policyQuery)).data?.fraudPolicy,
+      (await h.gql<{ fraudPolicy: unknown }>(partnerCaller(accountId), policyQuery)).data?.fraudPolicy,
     ).toEqual(result.data?.updateFraudPolicy);
   });
 
@@ -321,7 +327,7 @@ describe('fraud policy over GraphQL', () => {
     [{ mode: null }, 'input.mode'],
   ])('refuses %j with BAD_USER_INPUT on %s, storing nothing', async (input, field) => {
     const accountId = newAccount();
-    const result = await updatePolicy(partner(accountId), input);
+    const result = await updatePolicy(partnerCaller(accountId), input);
     expect(result.data).toBeNull();
     expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
     const [stored] = await h.sql<{ n: number }>(
@@ -332,12 +338,12 @@ describe('fraud policy over GraphQL', () => {
   });
 
   it('refuses an unknown mode before any resolver runs', async () => {
-    const result = await updatePolicy(partner(newAccount()), { mode: 'OFF' });
+    const result = await updatePolicy(partnerCaller(newAccount()), { mode: 'OFF' });
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it.each([
-    ['a session', session('acc_x', randomUUID()), 'FORBIDDEN'],
+    ['a session', sessionCaller('acc_x', randomUUID()), 'FORBIDDEN'],
     ['the admin token', { kind: 'admin' } as Caller, 'FORBIDDEN'],
     ['an anonymous caller', { kind: 'anonymous' } as Caller, 'UNAUTHENTICATED'],
   ])('refuses %s: policy, change and statistics are for partners', async (_who, caller, code) => {
@@ -350,9 +356,9 @@ describe('fraud policy over GraphQL', () => {
 describe('tenant isolation', () => {
   it("keeps one account's policy from another", async () => {
     const a = newAccount();
-    await updatePolicy(partner(a), { mode: 'RECORD_ONLY', maxSmsPerDay: 3 });
+    await updatePolicy(partnerCaller(a), { mode: 'RECORD_ONLY', maxSmsPerDay: 3 });
     const other = await h.gql<{ fraudPolicy: { mode: string; maxSmsPerDay: number | null } }>(
-      partner(newAccount()),
+      partnerCaller(newAccount()),
       `{ fraudPolicy { mode maxSmsPerDay } }`,
     );
     expect(other.data?.fraudPolicy).toEqual({ mode: 'ENFORCE', maxSmsPerDay: null });
@@ -367,24 +373,26 @@ describe('tenant isolation', () => {
         `query ($id: ID!) { _entities(representations: [{ __typename: "RiskAssessment", id: $id }]) { ... on RiskAssessment { id decision } } }`,
         { id },
       );
-    expect((await byId(partner(owner), reply.assessmentId)).data?._entities).toEqual([
+    expect((await byId(partnerCaller(owner), reply.assessmentId)).data?._entities).toEqual([
       { id: reply.assessmentId, decision: 'ALLOW' },
     ]);
-    const foreign = await byId(partner(newAccount()), reply.assessmentId);
-    const unknown = await byId(partner(newAccount()), randomUUID());
+    const foreign = await byId(partnerCaller(newAccount()), reply.assessmentId);
+    const unknown = await byId(partnerCaller(newAccount()), randomUUID());
     expect(foreign).toEqual(unknown);
     expect(foreign).toEqual({ data: { _entities: [null] } });
-    expect(await byId(partner(owner), 'not-a-uuid')).toEqual({ data: { _entities: [null] } });
-    expect(await riskAssessmentOf(partner(newAccount()), reply.verificationId)).toBeNull();
+    expect(await byId(partnerCaller(owner), 'not-a-uuid')).toEqual({ data: { _entities: [null] } });
+    expect(await riskAssessmentOf(partnerCaller(newAccount()), reply.verificationId)).toBeNull();
   });
 
   it('shows a session the assessments of its own inquiry only', async () => {
     const accountId = newAccount();
     const reply = await assess(accountId, await seededNumber());
-    expect(await riskAssessmentOf(session(accountId, reply.inquiryId), reply.verificationId)).toMatchObject({
+    expect(
+      await riskAssessmentOf(sessionCaller(accountId, reply.inquiryId), reply.verificationId),
+    ).toMatchObject({
       id: reply.assessmentId,
     });
-    expect(await riskAssessmentOf(session(accountId, randomUUID()), reply.verificationId)).toBeNull();
+    expect(await riskAssessmentOf(sessionCaller(accountId, randomUUID()), reply.verificationId)).toBeNull();
   });
 
   it('loads many references in one go, each for its own verification', async () => {
@@ -396,7 +404,7 @@ describe('tenant isolation', () => {
     });
     const second = await assess(accountId, await seededNumber({ smsPumpingRiskScore: 2 }));
     const result = await h.gql<{ _entities: Array<{ id: string; riskAssessment: { id: string } | null }> }>(
-      partner(accountId),
+      partnerCaller(accountId),
       `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on PhoneVerification { id riskAssessment { id } } } }`,
       {
         reps: [first.verificationId, second.verificationId, randomUUID()].map((id) => ({
@@ -425,30 +433,30 @@ describe('fraudStats', () => {
     const base = { inquiryId, channel: 'SMS' as const };
     const us = [randomUUID(), randomUUID(), randomUUID()];
     for (const id of us) {
-      await h.publishEvent('phone.verification.started', {
+      await publishEvent(h.bus, 'phone.verification.started', {
         accountId,
         subjectId: id,
         data: { ...base, countryCode: 'US' },
       });
     }
-    await h.publishEvent('phone.verification.approved', {
+    await publishEvent(h.bus, 'phone.verification.approved', {
       accountId,
       subjectId: us[0] as string,
       data: { ...base, countryCode: 'US', phoneNumberSealed: h.pii.seal('+14155550100') },
     });
-    await h.publishEvent('phone.verification.failed', {
+    await publishEvent(h.bus, 'phone.verification.failed', {
       accountId,
       subjectId: us[1] as string,
       data: { ...base, countryCode: 'US', status: 'MAX_ATTEMPTS_REACHED', reason: 'too many codes' },
     });
     const gb = randomUUID();
-    await h.publishEvent('phone.verification.failed', {
+    await publishEvent(h.bus, 'phone.verification.failed', {
       accountId,
       subjectId: gb,
       data: { ...base, countryCode: 'GB', status: 'BLOCKED', reason: 'SMS_PUMPING_RISK_HIGH' },
     });
     // Another account's traffic never shows.
-    await h.publishEvent('phone.verification.started', {
+    await publishEvent(h.bus, 'phone.verification.started', {
       accountId: newAccount(),
       subjectId: randomUUID(),
       data: { ...base, countryCode: 'US' },
@@ -460,7 +468,7 @@ describe('fraudStats', () => {
     const stats = await eventually(
       async () => {
         const result = await h.gql<{ fraudStats: unknown[] }>(
-          partner(accountId),
+          partnerCaller(accountId),
           `{ fraudStats { countryCode sent verified blocked conversionRate } }`,
         );
         return (
@@ -471,12 +479,12 @@ describe('fraudStats', () => {
     );
     expect(stats).toEqual(expected);
     const future = await h.gql<{ fraudStats: unknown[] }>(
-      partner(accountId),
+      partnerCaller(accountId),
       `query ($since: DateTime) { fraudStats(since: $since) { countryCode } }`,
       { since: new Date(Date.now() + 3600_000).toISOString() },
     );
     expect(future.data?.fraudStats).toEqual([]);
-    const bad = await h.gql(partner(accountId), `{ fraudStats(since: "yesterday") { countryCode } }`);
+    const bad = await h.gql(partnerCaller(accountId), `{ fraudStats(since: "yesterday") { countryCode } }`);
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -505,12 +513,12 @@ describe('inquiry.redacted', () => {
     expect(await hashOf(redacted.assessmentId)).toBe(h.pii.hash(redactedNumber));
 
     // A redaction of the same inquiry id in another account touches nothing.
-    await h.publishEvent('inquiry.redacted', {
+    await publishEvent(h.bus, 'inquiry.redacted', {
       accountId: newAccount(),
       subjectId: redacted.inquiryId,
       data: { redactedAt: new Date().toISOString() },
     });
-    await h.publishEvent('inquiry.redacted', {
+    await publishEvent(h.bus, 'inquiry.redacted', {
       accountId,
       subjectId: redacted.inquiryId,
       data: { redactedAt: new Date().toISOString() },
@@ -522,7 +530,7 @@ describe('inquiry.redacted', () => {
     expect(await hashOf(kept.assessmentId)).toBe(h.pii.hash(keptNumber));
     expect(await cached(keptNumber)).toBe(1);
     // The decision itself stays for the statistics and the audit.
-    expect(await riskAssessmentOf(partner(accountId), redacted.verificationId)).toMatchObject({
+    expect(await riskAssessmentOf(partnerCaller(accountId), redacted.verificationId)).toMatchObject({
       decision: 'ALLOW',
     });
   });

@@ -1,11 +1,4 @@
-import type { Subscription } from 'nats';
-import {
-  createEvent,
-  eventSubject,
-  type EventData,
-  type EventEnvelope,
-  type EventType,
-} from '@attestor/contracts';
+import type { EventEnvelope, EventType } from '@attestor/contracts';
 import {
   createLogger,
   NatsBus,
@@ -15,8 +8,13 @@ import {
   type Caller,
   type RunningService,
 } from '@attestor/platform';
-import { callSubgraph, cleanupTestRun, testPlatformConfig } from '@attestor/platform/testing';
-import { startEmulator, type NumberSeed, type RunningEmulator } from '@attestor/twilio-emulator';
+import { callSubgraph, cleanupTestRun, recordEvents, testPlatformConfig } from '@attestor/platform/testing';
+import {
+  emulatorControl,
+  startEmulator,
+  type NumberSeed,
+  type RunningEmulator,
+} from '@attestor/twilio-emulator';
 import { fraudConfigShape, type FraudConfig } from '../src/config.js';
 import { fraudService } from '../src/service.js';
 
@@ -40,10 +38,6 @@ export interface FraudHarness {
     variables?: Record<string, unknown>,
   ): ReturnType<typeof callSubgraph<T>>;
   seed(number: NumberSeed): Promise<void>;
-  publishEvent<T extends EventType>(
-    type: T,
-    fields: { accountId: string; subjectId: string; data: EventData<T> },
-  ): Promise<EventEnvelope>;
   stop(): Promise<void>;
 }
 
@@ -75,13 +69,7 @@ export async function startFraudHarness(
     name: 'fraud-test',
     logger: createLogger({ service: 'fraud-test', level: 'silent', format: 'json' }),
   });
-  const events: EventEnvelope[] = [];
-  const subscriptions: Subscription[] = [];
-  const subscription = bus.connection.subscribe(`${bus.namespace}fraud.>`, {
-    callback: (_error, message) =>
-      events.push(JSON.parse(new TextDecoder().decode(message.data)) as EventEnvelope),
-  });
-  subscriptions.push(subscription);
+  const recorder = recordEvents(bus, 'fraud.>');
   return {
     run,
     config,
@@ -92,30 +80,12 @@ export async function startFraudHarness(
     sql: async (query, parameters = []) =>
       (await service.deps.dataSource.query(query, parameters)) as never[],
     lookups: () => lookupCount,
-    published: (type) => events.filter((event) => event.type === type),
+    published: recorder.ofType,
     gql: (caller, query, variables = {}) =>
       callSubgraph(service.url, config.CONTEXT_SECRET, caller, query, variables),
-    seed: async (number) => {
-      const response = await fetch(`${emulator.url}/numbers`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(number),
-      });
-      if (response.status !== 201)
-        throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
-    },
-    publishEvent: async (type, fields) => {
-      const event = createEvent(type, fields);
-      await bus.publish(
-        eventSubject(bus.namespace, type, fields.subjectId),
-        JSON.stringify(event),
-        event.id,
-        null,
-      );
-      return event;
-    },
+    seed: emulatorControl(emulator.url).seed,
     stop: async () => {
-      for (const s of subscriptions) s.unsubscribe();
+      recorder.stop();
       await service.stop();
       await bus.close();
       await emulator.close();
@@ -123,15 +93,3 @@ export async function startFraudHarness(
     },
   };
 }
-
-export const partner = (accountId: string): Caller => ({
-  kind: 'partner',
-  accountId,
-  keyId: `key_${accountId}`,
-  scopes: [],
-});
-export const session = (accountId: string, inquiryId: string): Caller => ({
-  kind: 'session',
-  accountId,
-  inquiryId,
-});

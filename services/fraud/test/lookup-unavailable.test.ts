@@ -1,26 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, request } from '@attestor/platform';
-import { uniqueName } from '@attestor/platform/testing';
+import { partnerCaller, unreachableUrl, uniqueName } from '@attestor/platform/testing';
 import { fraudConfigShape, riskThresholdsOf } from '../src/config.js';
-import { partner, startFraudHarness, type FraudHarness } from './harness.js';
-
-/** A port nothing listens on: Twilio "does not answer" (connection refused). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { startFraudHarness, type FraudHarness } from './harness.js';
 
 const run = uniqueName('fraudnolookup');
 let h: FraudHarness;
 
 beforeAll(async () => {
-  h = await startFraudHarness(run, { emulatorUrl: `http://127.0.0.1:${await closedPort()}` });
+  h = await startFraudHarness(run, { emulatorUrl: await unreachableUrl() });
 });
 afterAll(async () => {
   await h?.stop();
@@ -61,7 +50,7 @@ describe('assessing while Lookup does not answer', () => {
   it('still applies the policy rate limits', async () => {
     const accountId = `acc_${randomUUID().slice(0, 8)}`;
     await h.gql(
-      partner(accountId),
+      partnerCaller(accountId),
       `mutation { updateFraudPolicy(input: { maxSmsPerDay: 1 }) { maxSmsPerDay } }`,
     );
     expect((await assess(accountId, '+14155550100')).decision).toBe('ALLOW');

@@ -1,12 +1,4 @@
-import type { Subscription } from 'nats';
-import {
-  createEvent,
-  eventSubject,
-  type EventData,
-  type EventEnvelope,
-  type EventType,
-  type VerificationStep,
-} from '@attestor/contracts';
+import type { EventEnvelope, EventType, VerificationStep } from '@attestor/contracts';
 import {
   createLogger,
   NatsBus,
@@ -18,8 +10,13 @@ import {
   type RunningService,
   type Worker,
 } from '@attestor/platform';
-import { callSubgraph, cleanupTestRun, testPlatformConfig } from '@attestor/platform/testing';
-import { startEmulator, type NumberSeed, type RunningEmulator } from '@attestor/twilio-emulator';
+import { callSubgraph, cleanupTestRun, recordEvents, testPlatformConfig } from '@attestor/platform/testing';
+import {
+  emulatorControl,
+  startEmulator,
+  type NumberSeed,
+  type RunningEmulator,
+} from '@attestor/twilio-emulator';
 import { identityConfigShape, type IdentityConfig } from '../src/config.js';
 import { identityService } from '../src/service.js';
 
@@ -50,13 +47,6 @@ export interface IdentityHarness {
     variables?: Record<string, unknown>,
   ): ReturnType<typeof callSubgraph<T>>;
   seed(number: NumberSeed): Promise<void>;
-  /** Publishes as the phone/inquiry service would; `messageId` other than the event id simulates a redelivery. */
-  publishEvent<T extends EventType>(
-    type: T,
-    fields: { accountId: string; subjectId: string; data: EventData<T> },
-    event?: EventEnvelope,
-    messageId?: string,
-  ): Promise<EventEnvelope>;
   stop(): Promise<void>;
 }
 
@@ -109,13 +99,7 @@ export async function startIdentityHarness(
   });
   await inquiryService.start();
   const service = await startService(identityService, config);
-  const events: EventEnvelope[] = [];
-  const subscriptions: Subscription[] = [
-    bus.connection.subscribe(`${bus.namespace}identity.>`, {
-      callback: (_error, message) =>
-        events.push(JSON.parse(new TextDecoder().decode(message.data)) as EventEnvelope),
-    }),
-  ];
+  const recorder = recordEvents(bus, 'identity.>');
   return {
     config,
     service,
@@ -125,28 +109,14 @@ export async function startIdentityHarness(
     inquiries,
     lookups: () => lookupCount,
     inquiryLookups: () => inquiryLookupCount,
-    published: (type) => events.filter((event) => event.type === type),
+    published: recorder.ofType,
     sql: async (query, parameters = []) =>
       (await service.deps.dataSource.query(query, parameters)) as never[],
     gql: (caller, query, variables = {}) =>
       callSubgraph(service.url, config.CONTEXT_SECRET, caller, query, variables),
-    seed: async (number) => {
-      const response = await fetch(`${emulator.url}/numbers`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(number),
-      });
-      if (response.status !== 201)
-        throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
-    },
-    publishEvent: async (type, fields, existing, messageId) => {
-      const event = existing ?? createEvent(type, fields);
-      const subject = eventSubject(bus.namespace, type, fields.subjectId);
-      await bus.publish(subject, JSON.stringify(event), messageId ?? event.id, null);
-      return event;
-    },
+    seed: emulatorControl(emulator.url).seed,
     stop: async () => {
-      for (const s of subscriptions) s.unsubscribe();
+      recorder.stop();
       await service.stop();
       await inquiryService.stop();
       await bus.close();
@@ -155,15 +125,3 @@ export async function startIdentityHarness(
     },
   };
 }
-
-export const partner = (accountId: string): Caller => ({
-  kind: 'partner',
-  accountId,
-  keyId: `key_${accountId}`,
-  scopes: [],
-});
-export const session = (accountId: string, inquiryId: string): Caller => ({
-  kind: 'session',
-  accountId,
-  inquiryId,
-});

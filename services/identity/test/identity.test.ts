@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerificationStep } from '@attestor/contracts';
 import type { Caller } from '@attestor/platform';
-import { eventually, uniqueName } from '@attestor/platform/testing';
 import {
-  partner,
-  session,
-  startIdentityHarness,
-  type IdentityHarness,
-  type InquiryRecord,
-} from './harness.js';
+  eventually,
+  partnerCaller,
+  publishEvent,
+  sessionCaller,
+  uniqueName,
+} from '@attestor/platform/testing';
+import { startIdentityHarness, type IdentityHarness, type InquiryRecord } from './harness.js';
 
 const run = uniqueName('identity');
 let h: IdentityHarness;
@@ -42,7 +42,7 @@ function inquiry(
 }
 
 async function approve(record: InquiryRecord, phoneNumber: string, verificationId = randomUUID()) {
-  return h.publishEvent('phone.verification.approved', {
+  return publishEvent(h.bus, 'phone.verification.approved', {
     accountId: record.accountId,
     subjectId: verificationId,
     data: {
@@ -97,7 +97,7 @@ describe('phone.verification.approved → database name match', () => {
       accountId: record.accountId,
       data: { inquiryId: record.id, status: 'COMPLETED', nameMatch: 'EXACT_MATCH' },
     });
-    const verification = await databaseVerificationOf(partner(record.accountId), record.id);
+    const verification = await databaseVerificationOf(partnerCaller(record.accountId), record.id);
     expect(verification).toMatchObject({
       id: event?.subjectId,
       status: 'COMPLETED',
@@ -142,7 +142,7 @@ describe('phone.verification.approved → database name match', () => {
       what: 'the check',
     });
     expect(event?.data).toEqual({ inquiryId: record.id, status: 'COMPLETED', nameMatch: 'NO_MATCH' });
-    expect(await databaseVerificationOf(partner(record.accountId), record.id)).toMatchObject({
+    expect(await databaseVerificationOf(partnerCaller(record.accountId), record.id)).toMatchObject({
       status: 'COMPLETED',
       nameMatch: { result: 'NO_MATCH' },
     });
@@ -156,7 +156,7 @@ describe('phone.verification.approved → database name match', () => {
       what: 'the failed check',
     });
     expect(event?.data).toEqual({ inquiryId: record.id, status: 'FAILED', nameMatch: null });
-    expect(await databaseVerificationOf(partner(record.accountId), record.id)).toMatchObject({
+    expect(await databaseVerificationOf(partnerCaller(record.accountId), record.id)).toMatchObject({
       status: 'FAILED',
       source: 'PHONE_CARRIER',
       nameMatch: null,
@@ -168,7 +168,7 @@ describe('phone.verification.approved → database name match', () => {
     const lookupsBefore = h.lookups();
     const event = await approve(record, await numberOf('Ada Lovelace'));
     await handled(event.id);
-    expect(await databaseVerificationOf(partner(record.accountId), record.id)).toBeNull();
+    expect(await databaseVerificationOf(partnerCaller(record.accountId), record.id)).toBeNull();
     expect(completedFor(record.id)).toEqual([]);
     expect(h.lookups()).toBe(lookupsBefore);
   });
@@ -207,7 +207,10 @@ describe('phone.verification.approved → database name match', () => {
     const first = await approve(record, number);
     await eventually(() => completedFor(record.id).length > 0, { what: 'the check' });
     // The same event again under another message id (JetStream would drop an identical one).
-    await h.publishEvent('phone.verification.approved', first as never, first, randomUUID());
+    await publishEvent(h.bus, 'phone.verification.approved', first as never, {
+      event: first,
+      messageId: randomUUID(),
+    });
     const second = await approve(record, number);
     await handled(second.id);
     const [redelivered] = await h.sql<{ n: number }>(
@@ -231,7 +234,7 @@ describe('compareNames', () => {
   }`;
 
   it('compares for a partner and for a session', async () => {
-    for (const caller of [partner(newAccount()), session(newAccount(), randomUUID())]) {
+    for (const caller of [partnerCaller(newAccount()), sessionCaller(newAccount(), randomUUID())]) {
       const result = await h.gql(caller, query, {
         a: { full: 'Robert Smith' },
         b: { first: 'Bob', last: 'Smith' },
@@ -267,13 +270,13 @@ describe('compareNames', () => {
     [{ full: 'Ada Lovelace' }, { first: 'Ada', last: 'L'.repeat(201) }, 'b.last'],
     [{ first: 'Ada', middle: 'M'.repeat(201), last: 'Lovelace' }, { full: 'Ada Lovelace' }, 'a.middle'],
   ])('refuses a=%j b=%j with BAD_USER_INPUT on %s', async (a, b, field) => {
-    const result = await h.gql(partner(newAccount()), query, { a, b });
+    const result = await h.gql(partnerCaller(newAccount()), query, { a, b });
     expect(result.data).toBeNull();
     expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
   });
 
   it('accepts exactly 200 characters', async () => {
-    const result = await h.gql<{ compareNames: { result: string } }>(partner(newAccount()), query, {
+    const result = await h.gql<{ compareNames: { result: string } }>(partnerCaller(newAccount()), query, {
       a: { full: `Ada ${'l'.repeat(196)}` },
       b: { full: `Ada ${'l'.repeat(196)}` },
     });
@@ -302,28 +305,32 @@ describe('tenant isolation', () => {
     );
 
   it('answers another account exactly as for an unknown inquiry', async () => {
-    expect(await databaseVerificationOf(partner(newAccount()), record.id)).toBeNull();
-    expect(await databaseVerificationOf(partner(record.accountId), randomUUID())).toBeNull();
+    expect(await databaseVerificationOf(partnerCaller(newAccount()), record.id)).toBeNull();
+    expect(await databaseVerificationOf(partnerCaller(record.accountId), randomUUID())).toBeNull();
   });
 
   it('resolves a DatabaseVerification reference for its account only', async () => {
-    expect((await byId(partner(record.accountId), verificationId)).data?._entities).toEqual([
+    expect((await byId(partnerCaller(record.accountId), verificationId)).data?._entities).toEqual([
       { id: verificationId, status: 'COMPLETED' },
     ]);
-    const foreign = await byId(partner(newAccount()), verificationId);
-    expect(foreign).toEqual(await byId(partner(newAccount()), randomUUID()));
+    const foreign = await byId(partnerCaller(newAccount()), verificationId);
+    expect(foreign).toEqual(await byId(partnerCaller(newAccount()), randomUUID()));
     expect(foreign).toEqual({ data: { _entities: [null] } });
-    expect(await byId(partner(record.accountId), 'not-a-uuid')).toEqual({ data: { _entities: [null] } });
+    expect(await byId(partnerCaller(record.accountId), 'not-a-uuid')).toEqual({
+      data: { _entities: [null] },
+    });
   });
 
   it('shows a session its own inquiry only', async () => {
-    expect(await databaseVerificationOf(session(record.accountId, record.id), record.id)).toMatchObject({
-      status: 'COMPLETED',
-    });
-    expect(await databaseVerificationOf(session(record.accountId, randomUUID()), record.id)).toBeNull();
-    expect((await byId(session(record.accountId, randomUUID()), verificationId)).data?._entities).toEqual([
-      null,
-    ]);
+    expect(await databaseVerificationOf(sessionCaller(record.accountId, record.id), record.id)).toMatchObject(
+      {
+        status: 'COMPLETED',
+      },
+    );
+    expect(await databaseVerificationOf(sessionCaller(record.accountId, randomUUID()), record.id)).toBeNull();
+    expect(
+      (await byId(sessionCaller(record.accountId, randomUUID()), verificationId)).data?._entities,
+    ).toEqual([null]);
   });
 
   it('refuses the admin token and anonymous callers', async () => {
@@ -341,16 +348,16 @@ describe('inquiry.redacted', () => {
     await eventually(() => completedFor(record.id).length > 0, { what: 'the check' });
     const redactedAt = new Date().toISOString();
     // Another account's inquiry of the same id is not this one.
-    const foreign = await h.publishEvent('inquiry.redacted', {
+    const foreign = await publishEvent(h.bus, 'inquiry.redacted', {
       accountId: newAccount(),
       subjectId: record.id,
       data: { redactedAt },
     });
     await handled(foreign.id);
-    expect(await databaseVerificationOf(partner(record.accountId), record.id)).toMatchObject({
+    expect(await databaseVerificationOf(partnerCaller(record.accountId), record.id)).toMatchObject({
       nameMatch: { reasons: ['NICKNAME'] },
     });
-    await h.publishEvent('inquiry.redacted', {
+    await publishEvent(h.bus, 'inquiry.redacted', {
       accountId: record.accountId,
       subjectId: record.id,
       data: { redactedAt },
@@ -367,7 +374,7 @@ describe('inquiry.redacted', () => {
     );
     expect(row?.name_match).toEqual({ result: 'HIGH_PARTIAL_MATCH', score: 0.96 });
     expect(row?.redacted_at?.toISOString()).toBe(redactedAt);
-    expect(await databaseVerificationOf(partner(record.accountId), record.id)).toMatchObject({
+    expect(await databaseVerificationOf(partnerCaller(record.accountId), record.id)).toMatchObject({
       status: 'COMPLETED',
       nameMatch: { result: 'HIGH_PARTIAL_MATCH', score: 0.96, reasons: [], first: null, last: null },
     });

@@ -1,26 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '@attestor/platform';
-import { eventually, uniqueName } from '@attestor/platform/testing';
+import { eventually, publishEvent, unreachableUrl, uniqueName } from '@attestor/platform/testing';
 import { identityConfigShape } from '../src/config.js';
 import { startIdentityHarness, type IdentityHarness } from './harness.js';
-
-/** A port nothing listens on: Twilio "does not answer", a retryable failure. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const run = uniqueName('identitydown');
 let h: IdentityHarness;
 
 beforeAll(async () => {
-  h = await startIdentityHarness(run, { emulatorUrl: `http://127.0.0.1:${await closedPort()}` });
+  h = await startIdentityHarness(run, { emulatorUrl: await unreachableUrl() });
 });
 afterAll(async () => {
   await h?.stop();
@@ -35,7 +24,7 @@ describe('Lookup does not answer', () => {
       name: { first: 'Ada', last: 'Lovelace' },
     };
     h.inquiries.set(record.id, record);
-    const event = await h.publishEvent('phone.verification.approved', {
+    const event = await publishEvent(h.bus, 'phone.verification.approved', {
       accountId: record.accountId,
       subjectId: randomUUID(),
       data: {

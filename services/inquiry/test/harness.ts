@@ -12,19 +12,13 @@ import {
 import {
   callSubgraph,
   cleanupTestRun,
+  publishEvent,
   TEST_DATABASE_URL,
   TEST_NATS_URL,
   uniqueName,
   type GraphQLResult,
 } from '@attestor/platform/testing';
-import {
-  createEvent,
-  eventSubject,
-  normalizeNamespace,
-  type EventData,
-  type EventEnvelope,
-  type EventType,
-} from '@attestor/contracts';
+import { normalizeNamespace, type EventData, type EventEnvelope, type EventType } from '@attestor/contracts';
 import { inquiryConfigShape, resolveInquiryConfig, type InquiryConfig } from '../src/config.js';
 import { createInquiryService, type InquiryServiceOptions } from '../src/service.js';
 
@@ -241,11 +235,7 @@ export async function startHarness(
       }>(caller, CREATE_INQUIRY, { input, key: idempotencyKey ?? null });
       return { ...data.createInquiry.inquiry, sessionToken: data.createInquiry.sessionToken };
     },
-    async publish(type, fields) {
-      const event = createEvent(type, fields);
-      await bus.publish(eventSubject(run, type, fields.subjectId), JSON.stringify(event), event.id, null);
-      return event;
-    },
+    publish: (type, fields) => publishEvent(bus, type, fields),
     eventsOf(subjectId, type) {
       return events.filter((e) => e.subjectId === subjectId && (type === undefined || e.type === type));
     },

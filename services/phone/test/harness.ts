@@ -1,11 +1,4 @@
-import {
-  createEvent,
-  eventSubject,
-  uuidv7,
-  type EventEnvelope,
-  type RpcReply,
-  type RpcRequest,
-} from '@attestor/contracts';
+import { uuidv7, type EventEnvelope, type RpcReply, type RpcRequest } from '@attestor/contracts';
 import {
   createLogger,
   NatsBus,
@@ -20,11 +13,21 @@ import {
   callSubgraph,
   cleanupTestRun,
   eventually,
+  partnerCaller,
+  publishEvent,
+  recordEvents,
+  sessionCaller,
   testPlatformConfig,
   uniqueName,
   type GraphQLResult,
 } from '@attestor/platform/testing';
-import { startEmulator, type OutboxMessage, type RunningEmulator } from '@attestor/twilio-emulator';
+import {
+  emulatorControl,
+  startEmulator,
+  type EmulatorControl,
+  type OutboxMessage,
+  type RunningEmulator,
+} from '@attestor/twilio-emulator';
 import { phoneConfigShape, type PhoneConfig } from '../src/config.js';
 import { phoneService } from '../src/service.js';
 
@@ -84,7 +87,6 @@ export class PhoneHarness {
   readonly otherAccountId = `acc_${uuidv7()}`;
   readonly inquiries = new Map<string, Inquiry>();
   readonly fraudAsks: FraudAsk[] = [];
-  readonly events: EventEnvelope[] = [];
   /** What the fraud stand-in answers; `silent` keeps it from answering in time. */
   readonly allow = (ask: FraudAsk): FraudReply => ({
     assessmentId: `ra_${ask.verificationId}`,
@@ -97,16 +99,23 @@ export class PhoneHarness {
   service!: RunningService<PhoneConfig>;
   config!: PhoneConfig;
   bus!: NatsBus;
+  private twilio!: EmulatorControl;
   private readonly extra: RunningService<PhoneConfig>[] = [];
   private readonly standIns: Worker[] = [];
-  private subscription: ReturnType<NatsBus['connection']['subscribe']> | undefined;
+  private recorder: ReturnType<typeof recordEvents> | undefined;
   private silence = gate();
   private nextNumber = 0;
 
   constructor(private readonly overrides: Partial<PhoneConfig> = {}) {}
 
+  /** Events published on the namespace's `phone.verification.>` subjects since `start`. */
+  get events(): EventEnvelope[] {
+    return this.recorder?.events ?? [];
+  }
+
   async start(): Promise<void> {
     this.emulator = await startEmulator({ port: 0 });
+    this.twilio = emulatorControl(this.emulator.url);
     this.config = this.configFor(this.overrides);
     const logger = createLogger({ service: 'phone-test', level: 'silent', format: 'json' });
     this.bus = await NatsBus.connect({
@@ -116,11 +125,7 @@ export class PhoneHarness {
       logger,
     });
     await this.bus.ensureStream();
-    this.subscription = this.bus.connection.subscribe(`${this.run}.phone.verification.>`, {
-      callback: (error, msg) => {
-        if (!error) this.events.push(JSON.parse(new TextDecoder().decode(msg.data)) as EventEnvelope);
-      },
-    });
+    this.recorder = recordEvents(this.bus, 'phone.verification.>');
     this.standIns.push(
       responder(this.bus, 'rpc.inquiry.lookup', 'inquiry', logger, async ({ accountId, inquiryId }) => {
         const inquiry = this.inquiries.get(inquiryId);
@@ -142,7 +147,7 @@ export class PhoneHarness {
     this.silence.open();
     for (const service of [...this.extra, this.service]) await service?.stop();
     for (const standIn of this.standIns) await standIn.stop();
-    await this.subscription?.drain();
+    this.recorder?.stop();
     await this.bus?.close();
     await this.emulator?.close();
     await cleanupTestRun(this.run, [this.schema]);
@@ -199,11 +204,11 @@ export class PhoneHarness {
   }
 
   partner(accountId = this.accountId): Caller {
-    return { kind: 'partner', accountId, keyId: 'key_test', scopes: [] };
+    return partnerCaller(accountId);
   }
 
   session(inquiryId: string, accountId = this.accountId): Caller {
-    return { kind: 'session', accountId, inquiryId };
+    return sessionCaller(accountId, inquiryId);
   }
 
   // ------------------------------------------------------------------------------------------ calls
@@ -258,25 +263,17 @@ export class PhoneHarness {
 
   // ------------------------------------------------------------------------------------------ observations
 
-  async outbox(to: string): Promise<OutboxMessage[]> {
-    const response = await fetch(`${this.emulator.url}/outbox?to=${encodeURIComponent(to)}`);
-    return (await response.json()) as OutboxMessage[];
+  outbox(to: string): Promise<OutboxMessage[]> {
+    return this.twilio.outbox(to);
   }
 
   /** The newest code the emulator delivered to `to`. */
-  async code(to: string): Promise<string> {
-    const [newest] = await this.outbox(to);
-    if (!newest) throw new Error(`no code was sent to ${to}`);
-    return newest.code;
+  code(to: string): Promise<string> {
+    return this.twilio.latestCode(to);
   }
 
-  async advanceTwilioClock(seconds: number): Promise<void> {
-    const response = await fetch(`${this.emulator.url}/clock`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ advanceSeconds: seconds }),
-    });
-    if (!response.ok) throw new Error(`clock: ${response.status}`);
+  advanceTwilioClock(seconds: number): Promise<void> {
+    return this.twilio.advanceClock(seconds);
   }
 
   /** The event of `type` about `subjectId`, once it has been published. */
@@ -292,17 +289,11 @@ export class PhoneHarness {
 
   /** Publishes `inquiry.redacted` as the inquiry service would. */
   async publishRedaction(inquiry: Inquiry): Promise<void> {
-    const event = createEvent('inquiry.redacted', {
+    await publishEvent(this.bus, 'inquiry.redacted', {
       accountId: inquiry.accountId,
       subjectId: inquiry.id,
       data: { redactedAt: new Date().toISOString() },
     });
-    await this.bus.publish(
-      eventSubject(this.run, 'inquiry.redacted', inquiry.id),
-      JSON.stringify(event),
-      event.id,
-      null,
-    );
   }
 
   /** A row of this service's table, straight from Postgres. */
