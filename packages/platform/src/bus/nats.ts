@@ -109,17 +109,22 @@ export class NatsBus {
     await this.js.publish(subject, payload, { msgID: eventId, headers: h, timeout: 5000 });
   }
 
-  isConnected(): boolean {
-    return !this.connection.isClosed() && !this.connection.isDraining() && this.connection.info !== undefined;
-  }
-
-  /** True when the server answers a round trip now: the readiness probe's NATS half. */
-  async reachable(): Promise<boolean> {
+  /** True when the server answers a round trip within a second: the readiness probe's NATS half. */
+  async reachable(timeoutMs = 1000): Promise<boolean> {
+    if (this.connection.isClosed()) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     try {
-      await this.connection.flush();
-      return true;
-    } catch {
-      return false;
+      // While disconnected, flush waits for the reconnect: the timeout keeps /ready answering.
+      return await Promise.race([
+        this.connection.flush().then(
+          () => true,
+          () => false,
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
