@@ -175,6 +175,8 @@ describe('outbox relay across a NATS restart', () => {
     await eventually(async () => (await relay.pendingCount()) === 0, { what: 'first event sent' });
 
     await stopNats(server);
+    // Readiness says so at once instead of waiting for the reconnect.
+    expect(await bus.reachable()).toBe(false);
     for (const id of ['during-1', 'during-2', 'during-3']) {
       await outbox.transaction((tx) => tx.publish('inquiry.redacted', redacted(id)));
     }
@@ -195,6 +197,7 @@ describe('outbox relay across a NATS restart', () => {
       timeoutMs: 30_000,
       what: 'backlog published',
     });
+    expect(await bus.reachable()).toBe(true);
 
     const nc = await connect({ servers: `nats://127.0.0.1:${port}` });
     try {
