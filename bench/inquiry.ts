@@ -6,7 +6,7 @@
  * requests/s, p50 and p99 per round, the median round reported — and event-to-subscriber latency: the
  * time from an inquiry event (its `at`) to the graphql-ws message carrying it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import { connect } from 'nats';
@@ -14,6 +14,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { streamName } from '@attestor/contracts';
 import { jsonClient, median, percentile, runLoad, type LoadResult } from './support/load.js';
+import { copyOfRepository } from '../test/support/repository-copy.js';
 import { launchPlatform } from './support/launch.js';
 
 const { values } = parseArgs({
@@ -44,14 +45,19 @@ interface GraphQLAnswer<T> {
 async function main() {
   log('launching the platform (npm start layout, own namespace and database)');
   const namespace = `bench${Date.now().toString(36)}`;
-  const platform = await launchPlatform({
-    ADMIN_TOKEN,
-    NATS_NAMESPACE: namespace,
-    DATABASE_URL: BENCH_DATABASE_URL,
-    // Throughput, not the limiter, is measured here.
-    RATE_LIMIT_PER_SECOND: '100000',
-    RATE_LIMIT_BURST: '100000',
-  });
+  // From a copy of the repository, so the run's .data (its dev account) never replaces a developer's.
+  const copy = copyOfRepository();
+  const platform = await launchPlatform(
+    {
+      ADMIN_TOKEN,
+      NATS_NAMESPACE: namespace,
+      DATABASE_URL: BENCH_DATABASE_URL,
+      // Throughput, not the limiter, is measured here.
+      RATE_LIMIT_PER_SECOND: '100000',
+      RATE_LIMIT_BURST: '100000',
+    },
+    copy,
+  );
   const http = jsonClient(platform.gatewayUrl, concurrency);
   try {
     const gql = async <T>(token: string, query: string, variables: Record<string, unknown> = {}) => {
@@ -149,6 +155,7 @@ async function main() {
   } finally {
     http.close();
     await platform.stop();
+    rmSync(copy, { recursive: true, force: true });
     await removeBenchState(namespace);
   }
 }
