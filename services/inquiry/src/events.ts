@@ -1,9 +1,11 @@
 import type { ConsumerSpec, EventHandler, EventHandlers } from '@attestor/platform';
-import type { EventType } from '@attestor/contracts';
+import type { EventData, EventType } from '@attestor/contracts';
 import { webhookEventTypes } from './domain/webhooks.js';
 import { recordStep, transitionByEvent } from './transitions.js';
 import { fanOutEvent } from './webhooks/fanout.js';
 import type { Clock } from './clock.js';
+
+type StepFailure = 'phone.verification.failed' | 'phone.verification.expired' | 'fraud.assessment.blocked';
 
 /**
  * What the inquiry service consumes. Other services' events drive the lifecycle (one durable consumer
@@ -11,6 +13,18 @@ import type { Clock } from './clock.js';
  */
 export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: number }): ConsumerSpec[] {
   const { clock } = options;
+  /** A step of the inquiry failed: FAILED, with why. */
+  const failStep =
+    <T extends StepFailure>(reasonOf: (data: EventData<T>) => string): EventHandler<T> =>
+    (event, tx, { logger }) =>
+      transitionByEvent(
+        tx,
+        event.accountId,
+        event.data.inquiryId,
+        { to: 'FAILED', cause: 'step-failed', reason: reasonOf(event.data) },
+        clock.now(),
+        logger,
+      );
   const phone: ConsumerSpec = {
     name: 'phone-events',
     filter: 'phone.verification.>',
@@ -30,28 +44,8 @@ export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: num
         ),
       'phone.verification.approved': (event, tx, { logger }) =>
         recordStep(tx, event.accountId, event.data.inquiryId, { step: 'PHONE_OTP' }, clock.now(), logger),
-      'phone.verification.failed': (event, tx, { logger }) =>
-        transitionByEvent(
-          tx,
-          event.accountId,
-          event.data.inquiryId,
-          {
-            to: 'FAILED',
-            cause: 'step-failed',
-            reason: `phone verification ${event.data.status}: ${event.data.reason}`,
-          },
-          clock.now(),
-          logger,
-        ),
-      'phone.verification.expired': (event, tx, { logger }) =>
-        transitionByEvent(
-          tx,
-          event.accountId,
-          event.data.inquiryId,
-          { to: 'FAILED', cause: 'step-failed', reason: 'phone verification expired' },
-          clock.now(),
-          logger,
-        ),
+      'phone.verification.failed': failStep((data) => `phone verification ${data.status}: ${data.reason}`),
+      'phone.verification.expired': failStep(() => 'phone verification expired'),
       // A canceled verification leaves the inquiry where it was: the end user may start another one.
       'phone.verification.canceled': async () => {},
     },
@@ -78,19 +72,7 @@ export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: num
     name: 'fraud-events',
     filter: 'fraud.assessment.>',
     handlers: {
-      'fraud.assessment.blocked': (event, tx, { logger }) =>
-        transitionByEvent(
-          tx,
-          event.accountId,
-          event.data.inquiryId,
-          {
-            to: 'FAILED',
-            cause: 'step-failed',
-            reason: `fraud assessment blocked: ${event.data.reasons.join(', ')}`,
-          },
-          clock.now(),
-          logger,
-        ),
+      'fraud.assessment.blocked': failStep((data) => `fraud assessment blocked: ${data.reasons.join(', ')}`),
     },
   };
   const fanOut: EventHandler<EventType> = async (event, tx) => {

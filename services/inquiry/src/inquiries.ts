@@ -26,7 +26,7 @@ import {
   type InquiryEventRow,
 } from './store/entities.js';
 import { newId } from './store/ids.js';
-import { lockInquiry, transitionOnRequest } from './transitions.js';
+import { lockInquiry, recordInquiryEvent, transitionOnRequest } from './transitions.js';
 import type { Clock } from './clock.js';
 
 export interface CreateInquiryInput {
@@ -122,22 +122,13 @@ export class Inquiries {
         updatedAt: now,
       };
       await tx.manager.getRepository(InquiryEntity).insert(inquiry);
-      const event = await tx.publish('inquiry.created', {
-        accountId,
-        subjectId: id,
-        data: { templateId: template.id, referenceId, steps: template.steps, status: 'CREATED' },
-      });
-      await tx.manager.getRepository(InquiryEventEntity).insert({
-        id: event.id,
-        inquiryId: id,
-        accountId,
-        type: event.type,
-        fromStatus: null,
-        toStatus: 'CREATED',
-        reason: null,
-        comment: null,
-        at: now,
-      });
+      await recordInquiryEvent(
+        tx,
+        'inquiry.created',
+        { accountId, inquiryId: id, at: now },
+        { fromStatus: null, toStatus: 'CREATED', reason: null },
+        { templateId: template.id, referenceId, steps: template.steps, status: 'CREATED' },
+      );
       return { created: inquiry };
     });
     const inquiry = 'created' in outcome ? outcome.created : await this.get(accountId, outcome.replayOf);
@@ -285,22 +276,13 @@ export class Inquiries {
         updatedAt: now,
       };
       await tx.manager.getRepository(InquiryEntity).update({ id }, erased);
-      const event = await tx.publish('inquiry.redacted', {
-        accountId,
-        subjectId: id,
-        data: { redactedAt: now.toISOString() },
-      });
-      await tx.manager.getRepository(InquiryEventEntity).insert({
-        id: event.id,
-        inquiryId: id,
-        accountId,
-        type: event.type,
-        fromStatus: null,
-        toStatus: null,
-        reason: 'redacted by the account',
-        comment: null,
-        at: now,
-      });
+      await recordInquiryEvent(
+        tx,
+        'inquiry.redacted',
+        { accountId, inquiryId: id, at: now },
+        { fromStatus: null, toStatus: null, reason: 'redacted by the account' },
+        { redactedAt: now.toISOString() },
+      );
       return { ...inquiry, ...erased };
     });
   }

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import {
   inquiryTransitionEvent,
   isUuid,
+  type EventData,
+  type EventType,
   type InquiryStatus,
   type NameMatchResult,
   type VerificationStep,
@@ -16,7 +18,13 @@ import {
   type TargetStatus,
   type TransitionCause,
 } from './domain/lifecycle.js';
-import { InquiryEntity, InquiryEventEntity, TemplateEntity, type Inquiry } from './store/entities.js';
+import {
+  InquiryEntity,
+  InquiryEventEntity,
+  TemplateEntity,
+  type Inquiry,
+  type InquiryEventRow,
+} from './store/entities.js';
 
 export interface StatusChange {
   to: TargetStatus;
@@ -51,6 +59,31 @@ export async function lockInquiry(
 }
 
 /**
+ * Publishes an inquiry event and appends it to the inquiry's history (`Inquiry.events`) in the caller's
+ * transaction: the history row carries the event's id, so the two never disagree.
+ */
+export async function recordInquiryEvent<T extends EventType>(
+  tx: Transaction,
+  type: T,
+  target: { accountId: string; inquiryId: string; at: Date },
+  history: Pick<InquiryEventRow, 'fromStatus' | 'toStatus' | 'reason'> & { comment?: string | null },
+  data: EventData<T>,
+): Promise<void> {
+  const event = await tx.publish(type, { accountId: target.accountId, subjectId: target.inquiryId, data });
+  await tx.manager.getRepository(InquiryEventEntity).insert({
+    id: event.id,
+    inquiryId: target.inquiryId,
+    accountId: target.accountId,
+    type: event.type,
+    fromStatus: history.fromStatus,
+    toStatus: history.toStatus,
+    reason: history.reason,
+    comment: history.comment ?? null,
+    at: target.at,
+  });
+}
+
+/**
  * One status change in the caller's transaction: the row (guarded by the status it was read with),
  * an inquiry event and the published `inquiry.<event>` commit together or not at all.
  */
@@ -70,23 +103,19 @@ export async function applyTransition(
     .update({ id: inquiry.id, status: from }, patch);
   if (result.affected !== 1)
     throw new Error(`inquiry ${inquiry.id} changed while it was being moved to ${change.to}`);
-  const comment = change.comment ?? null;
-  const event = await tx.publish(inquiryTransitionEvent[change.to], {
-    accountId: inquiry.accountId,
-    subjectId: inquiry.id,
-    data: { fromStatus: from, toStatus: change.to, reason: change.reason, comment },
-  });
-  await tx.manager.getRepository(InquiryEventEntity).insert({
-    id: event.id,
-    inquiryId: inquiry.id,
-    accountId: inquiry.accountId,
-    type: event.type,
+  const history = {
     fromStatus: from,
     toStatus: change.to,
     reason: change.reason,
-    comment,
-    at,
-  });
+    comment: change.comment ?? null,
+  };
+  await recordInquiryEvent(
+    tx,
+    inquiryTransitionEvent[change.to],
+    { accountId: inquiry.accountId, inquiryId: inquiry.id, at },
+    history,
+    history,
+  );
   return { ...inquiry, ...patch };
 }
 
