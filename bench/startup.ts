@@ -6,11 +6,11 @@
  * (it creates its data directory) and on later starts. Reports each run and the median per mode.
  */
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { connect } from 'nats';
 import pg from 'pg';
 import { streamName } from '@attestor/contracts';
+import { freePort } from '@attestor/platform/testing';
 import { copyOfRepository } from '../test/support/repository-copy.js';
 import { launchPlatform } from './support/launch.js';
 import { median } from './support/load.js';
@@ -22,16 +22,6 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a posit
 const log = (line: string) => console.log(`[startup] ${line}`);
 const tag = Date.now().toString(36);
 const localDatabase = `attestor_startup_${tag}`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function timeStart(mode: string, copy: string, env: Record<string, string>): Promise<number> {
   const platform = await launchPlatform(env, copy);

@@ -16,7 +16,7 @@ import { parseConfig, startService, type RunningService, type ServiceConfig } fr
 import {
   cleanupTestRun,
   TEST_DATABASE_URL,
-  TEST_NATS_URL,
+  testEnvironment,
   uniqueName,
   type GraphQLResult,
 } from '@attestor/platform/testing';
@@ -59,23 +59,14 @@ export interface Platform {
 export async function startPlatform(overrides: Record<string, string> = {}): Promise<Platform> {
   const run = uniqueName('e2e');
   const emulator = await startEmulator({ port: 0 });
-  const env = (name: string): Record<string, string> => ({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: TEST_DATABASE_URL,
-    NATS_URL: TEST_NATS_URL,
-    NATS_NAMESPACE: run,
-    DB_SCHEMA: `${name}_${run}`,
-    DB_POOL_SIZE: '4',
-    PORT: '0',
-    ADMIN_TOKEN,
-    EVENT_RETRY_BASE_MS: '20',
-    OUTBOX_POLL_MS: '100',
-    TWILIO_EMULATOR_URL: emulator.url,
-    WEBHOOK_ALLOW_PRIVATE: 'true',
-    ...overrides,
-  });
+  const env = (name: string): Record<string, string> =>
+    testEnvironment(run, {
+      DB_SCHEMA: `${name}_${run}`,
+      ADMIN_TOKEN,
+      TWILIO_EMULATOR_URL: emulator.url,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      ...overrides,
+    });
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
     const inquiry = await startService(

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { connect } from 'nats';
 import pg from 'pg';
 import { z } from 'zod';
@@ -17,15 +16,15 @@ import { parseConfig, platformConfigShape, type PlatformConfig } from './config.
 import { signClaims, type Caller, type Claims } from './caller.js';
 
 /** Where tests find the real Postgres and NATS (CI and the dev machine run both locally). */
-const testEnvironment = parseConfig(
+const testServers = parseConfig(
   {
     TEST_DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/test'),
     TEST_NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   },
   process.env,
 );
-export const TEST_DATABASE_URL = testEnvironment.TEST_DATABASE_URL;
-export const TEST_NATS_URL = testEnvironment.TEST_NATS_URL;
+export const TEST_DATABASE_URL = testServers.TEST_DATABASE_URL;
+export const TEST_NATS_URL = testServers.TEST_NATS_URL;
 
 /** A name no other test file uses at the same time: lowercase, valid as a schema and NATS token. */
 export function uniqueName(prefix: string): string {
@@ -33,11 +32,12 @@ export function uniqueName(prefix: string): string {
 }
 
 /**
- * Platform config for one test: its own Postgres schema per service (`<service>_<run>`) and NATS
- * namespace, quiet logs, fast retries. `run` ties several services of one test to one namespace.
+ * The environment of one test's services: the real Postgres and NATS, the test's own NATS namespace
+ * (`run` ties several services of one test together), quiet logs, fast retries. Parse it with a
+ * service's config shape; give each service its own `DB_SCHEMA` (`<service>_<run>`).
  */
-export function testPlatformConfig(run: string, overrides: Record<string, string> = {}): PlatformConfig {
-  return parseConfig(platformConfigShape, {
+export function testEnvironment(run: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     LOG_FORMAT: 'json',
@@ -45,9 +45,27 @@ export function testPlatformConfig(run: string, overrides: Record<string, string
     NATS_URL: TEST_NATS_URL,
     NATS_NAMESPACE: run,
     DB_POOL_SIZE: '4',
+    PORT: '0',
     EVENT_RETRY_BASE_MS: '20',
     OUTBOX_POLL_MS: '100',
     ...overrides,
+  };
+}
+
+/** The platform part of a test service's config (see testEnvironment). */
+export function testPlatformConfig(run: string, overrides: Record<string, string> = {}): PlatformConfig {
+  return parseConfig(platformConfigShape, testEnvironment(run, overrides));
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }
 
@@ -71,11 +89,7 @@ export async function cleanupTestRun(run: string, schemas: string[]): Promise<vo
 
 /** A base URL on a port nothing listens on: a dependency that "does not answer" (connection refused). */
 export async function unreachableUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await freePort()}`;
 }
 
 /** Polls `probe` until it returns a value that is not undefined/false, or fails after `timeoutMs`. */

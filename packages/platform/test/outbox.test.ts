@@ -1,13 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { createLogger, NatsBus, openDatabase, Outbox, OutboxRelay } from '../src/index.js';
-import { cleanupTestRun, eventually, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from '../src/testing.js';
+import {
+  cleanupTestRun,
+  eventually,
+  freePort,
+  TEST_DATABASE_URL,
+  TEST_NATS_URL,
+  uniqueName,
+} from '../src/testing.js';
 
 const logger = createLogger({ service: 'outbox-test', level: 'silent', format: 'json' });
 const redacted = (subjectId: string) => ({
@@ -106,16 +112,6 @@ describe('transactional outbox against the shared NATS', () => {
 });
 
 /** A private nats-server so the test can stop and restart it without disturbing anyone else. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function startNats(port: number, storeDir: string): ChildProcess {
   return spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
     stdio: 'ignore',

@@ -13,8 +13,8 @@ import {
   callSubgraph,
   cleanupTestRun,
   publishEvent,
-  TEST_DATABASE_URL,
   TEST_NATS_URL,
+  testEnvironment,
   uniqueName,
   type GraphQLResult,
 } from '@attestor/platform/testing';
@@ -86,22 +86,15 @@ export interface Harness {
 
 export function inquiryTestConfig(run: string, overrides: Record<string, string> = {}): InquiryConfig {
   return resolveInquiryConfig(
-    parseConfig(inquiryConfigShape, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      LOG_FORMAT: 'json',
-      DATABASE_URL: TEST_DATABASE_URL,
-      NATS_URL: TEST_NATS_URL,
-      NATS_NAMESPACE: run,
-      DB_SCHEMA: `inquiry_${run}`,
-      DB_POOL_SIZE: '4',
-      PORT: '0',
-      EVENT_RETRY_BASE_MS: '20',
-      OUTBOX_POLL_MS: '100',
-      WEBHOOK_POLL_MS: '50',
-      EXPIRY_SWEEP_MS: '200',
-      ...overrides,
-    }),
+    parseConfig(
+      inquiryConfigShape,
+      testEnvironment(run, {
+        DB_SCHEMA: `inquiry_${run}`,
+        WEBHOOK_POLL_MS: '50',
+        EXPIRY_SWEEP_MS: '200',
+        ...overrides,
+      }),
+    ),
   );
 }
 
