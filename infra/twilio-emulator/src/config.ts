@@ -15,6 +15,7 @@ export interface EmulatorConfig {
   host: string;
   accountSid: string;
   authToken: string;
+  apiKey?: { sid: string; secret: string };
   verifyServiceSid: string;
   fixturesPath: string;
 }
@@ -32,6 +33,11 @@ const envSchema = z.object({
     .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')
     .default(DEV_CREDENTIALS.accountSid),
   TWILIO_AUTH_TOKEN: z.string().min(8, 'must be at least 8 characters').default(DEV_CREDENTIALS.authToken),
+  TWILIO_API_KEY: z
+    .string()
+    .regex(/^SK[0-9a-fA-F]{32}$/, 'must be SK followed by 32 hex digits')
+    .optional(),
+  TWILIO_API_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
   TWILIO_VERIFY_SERVICE_SID: z
     .string()
     .regex(/^VA[0-9a-fA-F]{32}$/, 'must be VA followed by 32 hex digits')
@@ -64,6 +70,9 @@ export function loadConfig(env: Record<string, string | undefined>): EmulatorCon
     host: parsed.EMULATOR_HOST,
     accountSid: parsed.TWILIO_ACCOUNT_SID,
     authToken: parsed.TWILIO_AUTH_TOKEN,
+    ...(parsed.TWILIO_API_KEY !== undefined && parsed.TWILIO_API_SECRET !== undefined
+      ? { apiKey: { sid: parsed.TWILIO_API_KEY, secret: parsed.TWILIO_API_SECRET } }
+      : {}),
     verifyServiceSid: parsed.TWILIO_VERIFY_SERVICE_SID,
     fixturesPath: parsed.EMULATOR_FIXTURES,
   };

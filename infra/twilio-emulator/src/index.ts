@@ -21,6 +21,8 @@ export interface EmulatorOptions {
   host?: string;
   accountSid?: string;
   authToken?: string;
+  /** An API key the emulator accepts besides the auth token. */
+  apiKey?: { sid: string; secret: string };
   verifyServiceSid?: string;
   /** Numbers seeded at start; the bundled fixtures unless given, none with null. */
   fixturesPath?: string | null;
@@ -42,6 +44,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = createEmulatorServer({
     accountSid: options.accountSid ?? DEV_CREDENTIALS.accountSid,
     authToken: options.authToken ?? DEV_CREDENTIALS.authToken,
+    apiKey: options.apiKey,
     state,
     ...(options.onRequest && { onRequest: options.onRequest }),
   });

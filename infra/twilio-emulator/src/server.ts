@@ -20,6 +20,8 @@ export interface RequestLogEntry {
 export interface EmulatorServerOptions {
   accountSid: string;
   authToken: string;
+  /** An API key (SK…) the emulator accepts as well as the auth token, as Twilio does. */
+  apiKey?: { sid: string; secret: string } | undefined;
   state: EmulatorState;
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -49,7 +51,11 @@ export function createEmulatorServer(options: EmulatorServerOptions): Server {
     }
     if (
       match.route.access === 'twilio' &&
-      !hasCredentials(request.headers.authorization, accountSid, authToken)
+      !hasCredentials(request.headers.authorization, accountSid, authToken) &&
+      !(
+        options.apiKey &&
+        hasCredentials(request.headers.authorization, options.apiKey.sid, options.apiKey.secret)
+      )
     ) {
       throw new TwilioApiError(TwilioErrorCode.AuthenticationFailed, 401, 'Authenticate');
     }

@@ -19,6 +19,33 @@ export function accountOf(caller: Caller): string {
   throw forbidden('The admin token manages accounts only');
 }
 
+/**
+ * Whose rows a caller may read: a partner its account's, a session only its own inquiry's. Loaders
+ * filter by it; an admin or anonymous caller reads nothing (null), which answers like an unknown id.
+ */
+export interface ReadScope {
+  accountId: string;
+  /** Set for a session: every read is narrowed to this inquiry. */
+  inquiryId?: string;
+}
+
+export function readScopeOf(caller: Caller): ReadScope | null {
+  if (caller.kind === 'partner') return { accountId: caller.accountId };
+  if (caller.kind === 'session') return { accountId: caller.accountId, inquiryId: caller.inquiryId };
+  return null;
+}
+
+/** readScopeOf for a resolver that must refuse (UNAUTHENTICATED / FORBIDDEN) rather than read nothing. */
+export function requireReadScope(caller: Caller): ReadScope {
+  accountOf(caller);
+  return readScopeOf(caller) as ReadScope;
+}
+
+/** Whether a row of `inquiryId` in the scope's account is visible to it. */
+export function scopeAllows(scope: ReadScope, inquiryId: string): boolean {
+  return scope.inquiryId === undefined || scope.inquiryId === inquiryId;
+}
+
 /** Partner back ends only (templates, webhooks, decisions, policies). */
 export function requirePartner(caller: Caller): PartnerCaller {
   if (caller.kind === 'partner') return caller;

@@ -15,7 +15,14 @@ export class ConfigError extends Error {
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+
+/** A whole number above zero from the environment (bound it with `.max()` where a bound makes sense). */
+export const positiveInt = z.coerce.number().int().positive();
+
+/** `true`/`false` (also 1/0, yes/no) from the environment; a plain `z.coerce.boolean` reads "false" as true. */
+export const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 /** Secrets with a development default that production refuses to run with. */
 const devSecretNames = new Set<string>();
@@ -70,10 +77,17 @@ export const portVariable = port;
 
 export type PlatformConfig = z.infer<z.ZodObject<typeof platformConfigShape>>;
 
+/**
+ * A rule across variables, run after each variable parsed: throws ConfigError naming the variable to
+ * fix. `given` holds the variables the environment set (not defaulted).
+ */
+export type ConfigCheck<T> = (config: T, given: ReadonlySet<string>) => void;
+
 /** Parses `env` against `shape`; throws ConfigError naming the first bad variable. */
 export function parseConfig<S extends z.ZodRawShape>(
   shape: S,
   env: Record<string, string | undefined>,
+  checks: ReadonlyArray<ConfigCheck<z.infer<z.ZodObject<S>>>> = [],
 ): z.infer<z.ZodObject<S>> {
   // An empty variable means "not set": `FOO=` in a shell or compose file should take the default.
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -90,6 +104,8 @@ export function parseConfig<S extends z.ZodRawShape>(
       }
     }
   }
+  const given = new Set(Object.keys(input));
+  for (const check of checks) check(result.data, given);
   return result.data;
 }
 
@@ -97,9 +113,10 @@ export function parseConfig<S extends z.ZodRawShape>(
 export function loadConfig<S extends z.ZodRawShape>(
   shape: S,
   env: Record<string, string | undefined> = process.env,
+  checks: ReadonlyArray<ConfigCheck<z.infer<z.ZodObject<S>>>> = [],
 ): z.infer<z.ZodObject<S>> {
   try {
-    return parseConfig(shape, env);
+    return parseConfig(shape, env, checks);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -112,17 +129,24 @@ export function loadConfig<S extends z.ZodRawShape>(
 /**
  * Twilio, for the services that call it (phone, fraud, identity). With TWILIO_EMULATOR_URL set the SDK
  * is pointed at the emulator; the defaults are the emulator's development credentials, so a local run
- * needs no variable at all. Against real Twilio: set the three credentials and leave the URL unset.
+ * needs no variable at all. Against real Twilio: the account SID, the Verify service SID, and either an
+ * API key and its secret (what Twilio recommends) or the account's auth token; leave the URL unset.
  */
 export const twilioConfigShape = {
   TWILIO_ACCOUNT_SID: z
     .string()
-    .regex(/^(AC|SK)[0-9a-fA-F]{32}$/, 'must be an account SID (AC…) or API key SID (SK…)')
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID (AC…); an API key SID (SK…) goes in TWILIO_API_KEY')
     .default('AC00000000000000000000000000000000'),
   TWILIO_AUTH_TOKEN: z
     .string()
     .min(8, 'must be at least 8 characters')
     .default('0123456789abcdef0123456789abcdef'),
+  /** An API key SID (SK…); with TWILIO_API_SECRET it replaces the auth token. */
+  TWILIO_API_KEY: z
+    .string()
+    .regex(/^SK[0-9a-fA-F]{32}$/, 'must be an API key SID (SK…)')
+    .optional(),
+  TWILIO_API_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
   TWILIO_VERIFY_SERVICE_SID: z
     .string()
     .regex(/^VA[0-9a-fA-F]{32}$/, 'must be a Verify service SID (VA…)')
@@ -131,3 +155,28 @@ export const twilioConfigShape = {
   TWILIO_TIMEOUT_MS: positiveInt.max(60_000).default(5000),
 } satisfies z.ZodRawShape;
 export type TwilioConfig = z.infer<z.ZodObject<typeof twilioConfigShape>>;
+
+/**
+ * The Twilio variables that only make sense together: an API key needs its secret; against real
+ * Twilio in production the account, the Verify service and a credential must be set (the defaults are
+ * the emulator's, public).
+ */
+export const twilioCredentialsCheck: ConfigCheck<TwilioConfig & { NODE_ENV?: string }> = (config, given) => {
+  if (config.TWILIO_API_KEY !== undefined && config.TWILIO_API_SECRET === undefined) {
+    throw new ConfigError('TWILIO_API_SECRET', 'must be set with TWILIO_API_KEY');
+  }
+  if (config.TWILIO_API_SECRET !== undefined && config.TWILIO_API_KEY === undefined) {
+    throw new ConfigError('TWILIO_API_KEY', 'must be set with TWILIO_API_SECRET');
+  }
+  if (config.NODE_ENV !== 'production' || config.TWILIO_EMULATOR_URL !== undefined) return;
+  for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_VERIFY_SERVICE_SID']) {
+    if (!given.has(name))
+      throw new ConfigError(name, "must be set in production (the default is the emulator's)");
+  }
+  if (!given.has('TWILIO_AUTH_TOKEN') && config.TWILIO_API_KEY === undefined) {
+    throw new ConfigError(
+      'TWILIO_AUTH_TOKEN',
+      "must be set in production, or TWILIO_API_KEY and TWILIO_API_SECRET (the default is the emulator's)",
+    );
+  }
+};

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
 import type { Logger } from 'pino';
-import { PlatformTables1764115200000 } from './bus/migration.js';
+import { PlatformRelayLease1764900000000, PlatformTables1764115200000 } from './bus/migration.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -36,7 +36,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     schema: options.schema,
     poolSize: options.poolSize,
     entities: options.entities,
-    migrations: [PlatformTables1764115200000, ...options.migrations],
+    migrations: [PlatformTables1764115200000, PlatformRelayLease1764900000000, ...options.migrations],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

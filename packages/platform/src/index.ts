@@ -1,4 +1,7 @@
 export * from './config.js';
+export * from './clock.js';
+export * from './loop.js';
+export * from './periodic.js';
 export * from './logger.js';
 export * from './request-scope.js';
 export * from './errors.js';
@@ -7,15 +10,19 @@ export * from './caller.js';
 export * from './access.js';
 export * from './db.js';
 export * from './sql.js';
+export * from './store.js';
 export * from './scalars.js';
 export * from './service.js';
 export * from './http/io.js';
+export * from './http/server.js';
 export { NatsBus, streamSubjects } from './bus/nats.js';
 export { Outbox, type Transaction, type TransactionOptions } from './bus/outbox.js';
 export { OutboxRelay } from './bus/relay.js';
 export {
   DurableConsumer,
   retryDelay,
+  applyOnly,
+  twoPhase,
   type ConsumerSpec,
   type EventHandler,
   type EventHandlers,

@@ -51,11 +51,3 @@ export class PiiCipher {
     return createHmac('sha256', this.hashKey).update(value).digest('hex');
   }
 }
-
-/** `+14155550123` → `+1*******0123`: the country code and the last four digits stay readable. */
-export function maskPhoneNumber(e164: string, countryCallingCode: string): string {
-  const prefix = `+${countryCallingCode}`;
-  const rest = e164.startsWith(prefix) ? e164.slice(prefix.length) : e164.replace(/^\+/, '');
-  const visible = rest.slice(-4);
-  return `${prefix}${'*'.repeat(Math.max(rest.length - visible.length, 0))}${visible}`;
-}

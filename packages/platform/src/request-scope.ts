@@ -14,3 +14,18 @@ export function withRequestId<T>(requestId: string | null | undefined, work: () 
 export function currentRequestId(): string | null {
   return scope.getStore()?.requestId ?? null;
 }
+
+/**
+ * Marks work running inside a database transaction (the outbox's), so a network call made from inside
+ * one — an rpc ask — is refused: a transaction held across a network call holds a pooled connection
+ * and its locks for as long as the other side takes.
+ */
+const transactionScope = new AsyncLocalStorage<true>();
+
+export function withinTransaction<T>(work: () => T): T {
+  return transactionScope.run(true, work);
+}
+
+export function inTransaction(): boolean {
+  return transactionScope.getStore() === true;
+}

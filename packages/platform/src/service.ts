@@ -1,6 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
@@ -14,7 +13,9 @@ import { verifyClaims, type Caller, type Claims } from './caller.js';
 import type { PlatformConfig } from './config.js';
 import { databaseReachable, openDatabase } from './db.js';
 import { createFormatError, ErrorCode, type AppError } from './errors.js';
-import { executeGraphQL, HttpError, InFlight, readBody, sendGraphQLError, sendJson } from './http/io.js';
+import { systemClock, type Clock } from './clock.js';
+import { executeGraphQL, readBody, sendGraphQLError, sendJson } from './http/io.js';
+import { startHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { PiiCipher } from './pii.js';
 import { withRequestId } from './request-scope.js';
@@ -58,6 +59,8 @@ export interface ServiceDeps<C extends PlatformConfig> {
   bus: NatsBus;
   outbox: Outbox;
   pii: PiiCipher;
+  /** The time flows and workers go by; tests start a service with a clock they move. */
+  clock: Clock;
 }
 
 export interface ServiceParts<TContext> {
@@ -97,140 +100,157 @@ function bearerMatches(header: string | undefined, token: string): boolean {
  * Starts a subgraph: its schema migrated, the event bus connected with the outbox relay and its durable
  * consumers, its workers, and an HTTP server with `/graphql` (signed gateway requests only), `/health`,
  * `/ready` and the operator's parked-event routes. `stop()` shuts down in the reverse order, draining
- * HTTP first and flushing the outbox last.
+ * HTTP first and flushing the outbox last. When start fails halfway, what was opened is released.
  */
+export interface StartOptions {
+  /** The time the service goes by (default: the system clock); tests pass one they move. */
+  clock?: Clock;
+}
+
 export async function startService<C extends ServiceConfig, TContext extends RequestContext>(
   definition: ServiceDefinition<C, TContext>,
   config: C,
+  options: StartOptions = {},
 ): Promise<RunningService<C>> {
   const logger = createLogger({
     service: definition.name,
     level: config.LOG_LEVEL,
     format: config.LOG_FORMAT,
   });
-  const schema = config.DB_SCHEMA ?? definition.name;
-  const dataSource = await openDatabase({
-    url: config.DATABASE_URL,
-    schema,
-    poolSize: config.DB_POOL_SIZE,
-    entities: definition.entities,
-    migrations: definition.migrations,
-    logger,
-  });
-  const bus = await NatsBus.connect({
-    url: config.NATS_URL,
-    namespace: config.NATS_NAMESPACE,
-    name: definition.name,
-    logger,
-  });
-  await bus.ensureStream();
-  const relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: config.OUTBOX_POLL_MS });
-  const outbox = new Outbox(dataSource, schema, bus.namespace, () => relay.wake());
-  relay.start();
-
-  const deps: ServiceDeps<C> = {
-    name: definition.name,
-    config,
-    logger,
-    dataSource,
-    schema,
-    bus,
-    outbox,
-    pii: new PiiCipher(config.PII_KEY),
+  /** What start has opened so far, released in reverse order if a later step fails. */
+  const opened: Array<() => Promise<void>> = [];
+  const releaseOpened = async () => {
+    for (const release of opened.reverse()) await release().catch(() => undefined);
   };
-  const parts = await definition.build(deps);
-  const consumers = (parts.consumers ?? []).map(
-    (spec) =>
-      new DurableConsumer(spec, bus, dataSource, outbox, logger, {
-        service: definition.name,
-        schema,
-        maxDeliveries: config.EVENT_MAX_DELIVERIES,
-        retryBaseMs: config.EVENT_RETRY_BASE_MS,
-      }),
-  );
-  for (const consumer of consumers) await consumer.start();
-  const workers = parts.workers ?? [];
-  for (const worker of workers) await worker.start();
+  try {
+    const schema = config.DB_SCHEMA ?? definition.name;
+    const dataSource = await openDatabase({
+      url: config.DATABASE_URL,
+      schema,
+      poolSize: config.DB_POOL_SIZE,
+      entities: definition.entities,
+      migrations: definition.migrations,
+      logger,
+    });
+    opened.push(() => dataSource.destroy());
+    const bus = await NatsBus.connect({
+      url: config.NATS_URL,
+      namespace: config.NATS_NAMESPACE,
+      name: definition.name,
+      logger,
+    });
+    opened.push(() => bus.close());
+    await bus.ensureStream();
+    const relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: config.OUTBOX_POLL_MS });
+    const outbox = new Outbox(dataSource, schema, bus.namespace, () => relay.wake());
+    relay.start();
+    opened.push(() => relay.stop());
 
-  const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: parts.typeDefs, resolvers: parts.resolvers as never }),
-    formatError: createFormatError(logger),
-    includeStacktraceInErrorResponses: false,
-    // stop() below stops Apollo in order; Apollo's own handler would re-raise the signal and kill the process mid-shutdown.
-    stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
-  });
-  await apollo.start();
-
-  const inFlight = new InFlight();
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/health') return sendJson(res, 200, { status: 'ok', service: definition.name });
-    if (path === '/ready') {
-      const [database, nats] = await Promise.all([databaseReachable(dataSource), bus.reachable()]);
-      return sendJson(res, database && nats ? 200 : 503, { database, nats });
-    }
-    if (path?.startsWith('/admin/')) return adminRoute(req, res, path, config, consumers);
-    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
-    if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' }, { allow: 'POST' });
-    const body = await readBody(req);
-    let claims: Claims;
-    try {
-      claims = verifyClaims(config.CONTEXT_SECRET, req.headers, body, config.CONTEXT_MAX_AGE_SECONDS);
-    } catch (error) {
-      const refusal = error as AppError;
-      logger.warn({ reason: refusal.message }, 'unsigned or invalid gateway request refused');
-      return sendGraphQLError(res, 403, ErrorCode.FORBIDDEN, refusal.message);
-    }
-    const requestLogger = logger.child({ requestId: claims.requestId });
-    await withRequestId(claims.requestId, () =>
-      executeGraphQL(apollo, req, res, body, async () =>
-        parts.context({ caller: claims.caller, claims, requestId: claims.requestId, logger: requestLogger }),
-      ),
+    const deps: ServiceDeps<C> = {
+      name: definition.name,
+      config,
+      logger,
+      dataSource,
+      schema,
+      bus,
+      outbox,
+      pii: new PiiCipher(config.PII_KEY),
+      clock: options.clock ?? systemClock,
+    };
+    const parts = await definition.build(deps);
+    const consumers = (parts.consumers ?? []).map(
+      (spec) =>
+        new DurableConsumer(spec, bus, dataSource, outbox, logger, {
+          service: definition.name,
+          schema,
+          maxDeliveries: config.EVENT_MAX_DELIVERIES,
+          retryBaseMs: config.EVENT_RETRY_BASE_MS,
+        }),
     );
-  };
-  const server: Server = createServer((req, res) => {
-    void inFlight.track(
-      handle(req, res).catch((error: unknown) => {
-        if (error instanceof HttpError) return sendJson(res, error.status, { error: error.message });
-        logger.error({ err: error }, 'request failed');
-        if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL, 'Internal error');
-        else res.end();
-      }),
-    );
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.HOST}:${port}/graphql`;
-  logger.info({ url }, `${definition.name} subgraph ready`);
+    for (const consumer of consumers) {
+      await consumer.start();
+      opened.push(() => consumer.stop());
+    }
+    const workers = parts.workers ?? [];
+    for (const worker of workers) {
+      await worker.start();
+      opened.push(() => worker.stop());
+    }
 
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      logger.info('shutting down');
-      const deadline = config.SHUTDOWN_TIMEOUT_MS;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await inFlight.idle(deadline);
-      server.closeAllConnections();
-      await closed;
-      await apollo.stop();
-      for (const worker of [...workers].reverse()) await worker.stop();
-      for (const consumer of consumers) await consumer.stop();
-      await relay.flush(Math.min(deadline, 5000));
-      await relay.stop();
-      await bus.close();
-      await dataSource.destroy();
-      logger.info('stopped');
-      logger.flush();
-    })();
-    return stopping;
-  };
-  return { url, port, deps, relay, consumers, stop };
+    const apollo = new ApolloServer<TContext>({
+      schema: buildSubgraphSchema({ typeDefs: parts.typeDefs, resolvers: parts.resolvers as never }),
+      formatError: createFormatError(logger),
+      includeStacktraceInErrorResponses: false,
+      // stop() below stops Apollo in order; Apollo's own handler would re-raise the signal and kill the process mid-shutdown.
+      stopOnTerminationSignals: false,
+      plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    });
+    await apollo.start();
+    opened.push(() => apollo.stop());
+
+    const handle = async (req: IncomingMessage, res: ServerResponse) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/health') return sendJson(res, 200, { status: 'ok', service: definition.name });
+      if (path === '/ready') {
+        const [database, nats] = await Promise.all([databaseReachable(dataSource), bus.reachable()]);
+        const outboxPublishing = !relay.isFailing;
+        return sendJson(res, database && nats && outboxPublishing ? 200 : 503, {
+          database,
+          nats,
+          outbox: outboxPublishing ? 'publishing' : `cannot publish: ${relay.lastFailure ?? 'unknown'}`,
+        });
+      }
+      if (path?.startsWith('/admin/')) return adminRoute(req, res, path, config, consumers);
+      if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' }, { allow: 'POST' });
+      const body = await readBody(req);
+      let claims: Claims;
+      try {
+        claims = verifyClaims(config.CONTEXT_SECRET, req.headers, body, config.CONTEXT_MAX_AGE_SECONDS);
+      } catch (error) {
+        const refusal = error as AppError;
+        logger.warn({ reason: refusal.message }, 'unsigned or invalid gateway request refused');
+        return sendGraphQLError(res, 403, ErrorCode.FORBIDDEN, refusal.message);
+      }
+      const requestLogger = logger.child({ requestId: claims.requestId });
+      await withRequestId(claims.requestId, () =>
+        executeGraphQL(apollo, req, res, body, async () =>
+          parts.context({
+            caller: claims.caller,
+            claims,
+            requestId: claims.requestId,
+            logger: requestLogger,
+          }),
+        ),
+      );
+    };
+    const http = await startHttpServer({ host: config.HOST, port: config.PORT, logger, handle });
+    const url = `http://${config.HOST}:${http.port}/graphql`;
+    logger.info({ url }, `${definition.name} subgraph ready`);
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        logger.info('shutting down');
+        const deadline = config.SHUTDOWN_TIMEOUT_MS;
+        await http.close(deadline);
+        await apollo.stop();
+        for (const worker of [...workers].reverse()) await worker.stop();
+        for (const consumer of consumers) await consumer.stop();
+        await relay.flush(Math.min(deadline, 5000));
+        await relay.stop();
+        await bus.close();
+        await dataSource.destroy();
+        logger.info('stopped');
+        logger.flush();
+      })();
+      return stopping;
+    };
+    return { url, port: http.port, deps, relay, consumers, stop };
+  } catch (error) {
+    await releaseOpened();
+    throw error;
+  }
 }
 
 async function adminRoute(

@@ -185,3 +185,16 @@ export function recordEvents(bus: NatsBus, filter: string) {
     stop: () => subscription.unsubscribe(),
   };
 }
+
+/** A clock a test moves: the real time plus an offset (never back), handed to startService. */
+export class TestClock {
+  offsetMs = 0;
+  now = (): Date => new Date(Date.now() + this.offsetMs);
+  /** Moves the clock forward to `at` (never back). */
+  advanceTo(at: Date): void {
+    this.offsetMs = Math.max(this.offsetMs, at.getTime() - Date.now());
+  }
+  advanceBy(ms: number): void {
+    this.offsetMs += ms;
+  }
+}

@@ -7,7 +7,11 @@ import {
   NatsBus,
   openDatabase,
   Outbox,
+  applyOnly,
+  inTransaction,
+  request,
   retryDelay,
+  twoPhase,
   type ConsumerSpec,
 } from '../src/index.js';
 import { cleanupTestRun, eventually, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from '../src/testing.js';
@@ -25,6 +29,16 @@ async function effects(subjectId: string): Promise<number> {
   const rows = (await dataSource.query(
     `SELECT count(*)::int AS n FROM "${schema}".effects WHERE subject_id = $1`,
     [subjectId],
+  )) as Array<{ n: number }>;
+  return rows[0]?.n ?? 0;
+}
+
+/** Transactions open on this test's schema's connections right now (other than the asking one). */
+async function openTransactions(): Promise<number> {
+  const rows = (await dataSource.query(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE application_name = $1 AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`,
+    [`attestor-${schema}`],
   )) as Array<{ n: number }>;
   return rows[0]?.n ?? 0;
 }
@@ -79,11 +93,11 @@ describe('durable consumer with an inbox', () => {
       name: 'once',
       filter: 'inquiry.redacted.twice',
       handlers: {
-        'inquiry.redacted': async (event, tx) => {
+        'inquiry.redacted': applyOnly(async (event, tx) => {
           await tx.manager.query(`INSERT INTO "${schema}".effects (subject_id) VALUES ($1)`, [
             event.subjectId,
           ]);
-        },
+        }),
       },
     });
     const event = createEvent('inquiry.redacted', {
@@ -116,13 +130,13 @@ describe('durable consumer with an inbox', () => {
       name: 'flaky',
       filter: 'inquiry.redacted.flaky',
       handlers: {
-        'inquiry.redacted': async (event, tx) => {
+        'inquiry.redacted': applyOnly(async (event, tx) => {
           calls += 1;
           await tx.manager.query(`INSERT INTO "${schema}".effects (subject_id) VALUES ($1)`, [
             event.subjectId,
           ]);
           if (broken) throw new Error('downstream unavailable');
-        },
+        }),
       },
     });
     const event = createEvent('inquiry.redacted', {
@@ -157,6 +171,82 @@ describe('durable consumer with an inbox', () => {
     // Replaying again finds nothing waiting.
     await expect(consumer.replay(parked!.id)).rejects.toThrow(/no parked event/);
     expect(await effects('flaky')).toBe(1);
+  });
+
+  it('gathers outside any transaction, applies with what it gathered, and skips gathering for a handled event', async () => {
+    const gathers: Array<{ inTransaction: boolean; openTransactions: number }> = [];
+    await startConsumer({
+      name: 'phases',
+      filter: 'inquiry.redacted.phases',
+      handlers: {
+        'inquiry.redacted': twoPhase({
+          gather: async (event) => {
+            gathers.push({ inTransaction: inTransaction(), openTransactions: await openTransactions() });
+            return `gathered:${event.id}`;
+          },
+          apply: async (event, gathered, tx) => {
+            expect(gathered).toBe(`gathered:${event.id}`);
+            await tx.manager.query(`INSERT INTO "${schema}".effects (subject_id) VALUES ($1)`, [
+              event.subjectId,
+            ]);
+          },
+        }),
+      },
+    });
+    const event = createEvent('inquiry.redacted', {
+      accountId: 'acc',
+      subjectId: 'phases',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    await publishRaw(event, `${event.id}-a`);
+    await eventually(async () => (await effects('phases')) === 1, { what: 'event applied' });
+    // The same event again (a redelivery past de-duplication): the inbox has it, so nothing is gathered.
+    await publishRaw(event, `${event.id}-b`);
+    const marker = createEvent('inquiry.redacted', {
+      accountId: 'acc',
+      subjectId: 'phases',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    await publishRaw(marker, marker.id);
+    await eventually(async () => (await effects('phases')) === 2, { what: 'marker applied' });
+    expect(gathers).toEqual([
+      { inTransaction: false, openTransactions: 0 },
+      { inTransaction: false, openTransactions: 0 },
+    ]);
+  });
+
+  it('refuses an rpc ask made from inside the apply transaction, and retries the event', async () => {
+    let attempts = 0;
+    const consumer = await startConsumer({
+      name: 'rpc-in-tx',
+      filter: 'inquiry.redacted.rpcintx',
+      handlers: {
+        'inquiry.redacted': applyOnly(async (event) => {
+          attempts += 1;
+          await request(
+            bus,
+            'rpc.inquiry.lookup',
+            { accountId: event.accountId, inquiryId: 'x' },
+            { timeoutMs: 50 },
+          );
+        }),
+      },
+    });
+    const event = createEvent('inquiry.redacted', {
+      accountId: 'acc',
+      subjectId: 'rpcintx',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    await publishRaw(event, event.id);
+    const [parked] = await eventually(
+      async () => {
+        const list = await consumer.listParked();
+        return list.length > 0 ? list : undefined;
+      },
+      { what: 'event parked' },
+    );
+    expect(attempts).toBe(3);
+    expect(parked?.error).toContain('inside a database transaction');
   });
 
   it('parks a message that is not an event at once', async () => {

@@ -109,6 +109,37 @@ describe('transactional outbox against the shared NATS', () => {
     const ordered = (await streamSubjects(nc, bus.stream)).filter((s) => s.includes('inq-order-'));
     expect(ordered.map((s) => s.split('.').pop())).toEqual([0, 1, 2, 3, 4].map((i) => `inq-order-${i}`));
   });
+
+  it('relays with one instance at a time (the lease holder), in order, and hands over when it stops', async () => {
+    const second = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: 50, leaseMs: 1000 });
+    second.start();
+    try {
+      for (let i = 0; i < 40; i++) {
+        await outbox.transaction((tx) => tx.publish('inquiry.redacted', redacted(`inq-two-${i}`)));
+      }
+      await eventually(async () => (await relay.pendingCount()) === 0, { what: 'outbox drained' });
+      const [lease] = (await dataSource.query(`SELECT holder FROM "${schema}".outbox_relay`)) as Array<{
+        holder: string;
+      }>;
+      expect(lease?.holder).toBeTruthy();
+      const ordered = (await streamSubjects(nc, bus.stream)).filter((s) => s.includes('inq-two-'));
+      expect(ordered.map((s) => s.split('.').pop())).toEqual(
+        Array.from({ length: 40 }, (_, i) => `inq-two-${i}`),
+      );
+      // The first relay stops and gives its lease back: the second carries on alone.
+      await relay.stop();
+      await outbox.transaction((tx) => tx.publish('inquiry.redacted', redacted('inq-after-handover')));
+      await eventually(async () => (await second.pendingCount()) === 0, { what: 'second relay publishes' });
+      const [after] = (await dataSource.query(`SELECT holder FROM "${schema}".outbox_relay`)) as Array<{
+        holder: string;
+      }>;
+      expect(after?.holder).not.toBe(lease?.holder);
+    } finally {
+      await second.stop();
+      relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: 50 });
+      relay.start();
+    }
+  });
 });
 
 /** A private nats-server so the test can stop and restart it without disturbing anyone else. */

@@ -6,13 +6,13 @@ import {
   createLogger,
   ErrorCode,
   issueSessionToken,
-  maskPhoneNumber,
   PiiCipher,
   signClaims,
   verifyClaims,
   verifySessionToken,
   type Claims,
 } from '../src/index.js';
+import { maskPhoneNumber } from '@attestor/contracts';
 
 const logger = createLogger({ service: 'test', level: 'silent', format: 'json' });
 const secret = 's'.repeat(40);

@@ -93,6 +93,6 @@ describe('signed request context', () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ database: true, nats: true });
+    expect(await ready.json()).toEqual({ database: true, nats: true, outbox: 'publishing' });
   });
 });

@@ -8,7 +8,10 @@ import { EmulatorRequestClient } from './request-client.js';
 
 export interface TwilioSettings {
   accountSid: string;
-  authToken: string;
+  /** The account's auth token, or… */
+  authToken?: string;
+  /** …an API key (SK…) and its secret, as Twilio recommends for servers. */
+  apiKey?: { sid: string; secret: string };
   verifyServiceSid: string;
   /** Base URL of the Twilio emulator; when set, Verify and Lookup requests go there instead of Twilio. */
   emulatorUrl?: string;
@@ -27,6 +30,8 @@ export interface TwilioProviders {
 export interface TwilioEnvironment {
   TWILIO_ACCOUNT_SID: string;
   TWILIO_AUTH_TOKEN: string;
+  TWILIO_API_KEY?: string | undefined;
+  TWILIO_API_SECRET?: string | undefined;
   TWILIO_VERIFY_SERVICE_SID: string;
   TWILIO_EMULATOR_URL?: string | undefined;
   TWILIO_TIMEOUT_MS: number;
@@ -36,7 +41,9 @@ export interface TwilioEnvironment {
 export function twilioFromConfig(config: TwilioEnvironment): TwilioProviders {
   return createTwilioClient({
     accountSid: config.TWILIO_ACCOUNT_SID,
-    authToken: config.TWILIO_AUTH_TOKEN,
+    ...(config.TWILIO_API_KEY !== undefined && config.TWILIO_API_SECRET !== undefined
+      ? { apiKey: { sid: config.TWILIO_API_KEY, secret: config.TWILIO_API_SECRET } }
+      : { authToken: config.TWILIO_AUTH_TOKEN }),
     verifyServiceSid: config.TWILIO_VERIFY_SERVICE_SID,
     ...(config.TWILIO_EMULATOR_URL === undefined ? {} : { emulatorUrl: config.TWILIO_EMULATOR_URL }),
     timeoutMs: config.TWILIO_TIMEOUT_MS,
@@ -45,7 +52,13 @@ export function twilioFromConfig(config: TwilioEnvironment): TwilioProviders {
 
 export function createTwilioClient(settings: TwilioSettings): TwilioProviders {
   const timeout = settings.timeoutMs;
-  const client = twilio(settings.accountSid, settings.authToken, {
+  // With an API key the SDK authenticates as the key and needs the account it acts for.
+  const [username, password] = settings.apiKey
+    ? [settings.apiKey.sid, settings.apiKey.secret]
+    : [settings.accountSid, settings.authToken];
+  if (password === undefined) throw new Error('Twilio needs an auth token or an API key and its secret');
+  const client = twilio(username, password, {
+    accountSid: settings.accountSid,
     timeout,
     ...(settings.emulatorUrl !== undefined && {
       httpClient: new EmulatorRequestClient(settings.emulatorUrl, { timeout }),

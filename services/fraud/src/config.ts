@@ -5,6 +5,7 @@ import {
   platformConfigShape,
   portVariable,
   twilioConfigShape,
+  twilioCredentialsCheck,
 } from '@attestor/platform';
 import type { RiskThresholds } from './domain/rules.js';
 
@@ -40,7 +41,7 @@ export function riskThresholdsOf(config: FraudConfig): RiskThresholds {
 
 /** loadConfig plus the cross-variable checks; prints the bad variable and exits on failure. */
 export function loadFraudConfig(env: Record<string, string | undefined> = process.env): FraudConfig {
-  const config = loadConfig(fraudConfigShape, env);
+  const config = loadConfig(fraudConfigShape, env, [twilioCredentialsCheck]);
   try {
     riskThresholdsOf(config);
   } catch (error) {

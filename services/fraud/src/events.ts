@@ -1,9 +1,10 @@
-import type { ConsumerSpec, EventHandler } from '@attestor/platform';
+import { applyOnly, type ConsumerSpec } from '@attestor/platform';
+import type { EventData, EventEnvelope } from '@attestor/contracts';
 import type { AssessmentStore } from './store/assessments.js';
 import type { LookupCache } from './store/lookups.js';
 import type { OutcomeStore } from './store/outcomes.js';
 
-type PhoneEvent = Parameters<EventHandler<'phone.verification.started'>>[0];
+type PhoneEvent = EventEnvelope<EventData<'phone.verification.started'>>;
 
 /** The phone service publishes a verification's events with the verification id as subject. */
 const outcomeOf = (event: PhoneEvent) => ({
@@ -25,26 +26,26 @@ export function fraudConsumers(stores: {
       name: 'phone-verifications',
       filter: 'phone.verification.>',
       handlers: {
-        'phone.verification.started': async (event, tx) => {
+        'phone.verification.started': applyOnly(async (event, tx) => {
           await outcomes.started(tx.manager, outcomeOf(event));
-        },
-        'phone.verification.approved': async (event, tx) => {
+        }),
+        'phone.verification.approved': applyOnly(async (event, tx) => {
           await outcomes.approved(tx.manager, outcomeOf(event));
-        },
-        'phone.verification.failed': async (event, tx) => {
+        }),
+        'phone.verification.failed': applyOnly(async (event, tx) => {
           // Only a fraud block concerns the statistics; other failures count as sent and not verified.
           if (event.data.status === 'BLOCKED') await outcomes.blocked(tx.manager, outcomeOf(event));
-        },
+        }),
       },
     },
     {
       name: 'inquiries',
       filter: 'inquiry.>',
       handlers: {
-        'inquiry.redacted': async (event, tx) => {
+        'inquiry.redacted': applyOnly(async (event, tx) => {
           const hashes = await assessments.erasePhoneHashes(tx.manager, event.accountId, event.subjectId);
           await lookups.forget(tx.manager, hashes);
-        },
+        }),
       },
     },
   ];

@@ -1,10 +1,10 @@
-import type { ConsumerSpec } from '@attestor/platform';
-import type { DatabaseVerifier } from './database-verifier.js';
+import { applyOnly, twoPhase, type ConsumerSpec } from '@attestor/platform';
+import type { DatabaseVerification } from './flows/database-verification.js';
 import type { DatabaseVerificationStore } from './store/database-verifications.js';
 
 /** What the identity service consumes: verified numbers (to check the name) and redactions. */
 export function identityConsumers(
-  verifier: DatabaseVerifier,
+  verification: DatabaseVerification,
   store: DatabaseVerificationStore,
 ): ConsumerSpec[] {
   return [
@@ -12,18 +12,21 @@ export function identityConsumers(
       name: 'phone-verifications',
       filter: 'phone.verification.>',
       handlers: {
-        'phone.verification.approved': (event, tx, context) => verifier.onPhoneApproved(event, tx, context),
+        'phone.verification.approved': twoPhase({
+          gather: (event, context) => verification.gather(event, context),
+          apply: (event, gathered, tx, context) => verification.apply(event, gathered, tx, context),
+        }),
       },
     },
     {
       name: 'inquiries',
       filter: 'inquiry.>',
       handlers: {
-        'inquiry.redacted': async (event, tx) => {
+        'inquiry.redacted': applyOnly(async (event, tx) => {
           const stated = Date.parse(event.data.redactedAt);
           const at = new Date(Number.isNaN(stated) ? event.occurredAt : stated);
           await store.redact(tx.manager, event.accountId, event.subjectId, at);
-        },
+        }),
       },
     },
   ];

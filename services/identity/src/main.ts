@@ -1,7 +1,7 @@
-import { loadConfig, startService, stopOnSignals } from '@attestor/platform';
+import { loadConfig, startService, stopOnSignals, twilioCredentialsCheck } from '@attestor/platform';
 import { identityConfigShape } from './config.js';
 import { identityService } from './service.js';
 
-const config = loadConfig(identityConfigShape);
+const config = loadConfig(identityConfigShape, process.env, [twilioCredentialsCheck]);
 const service = await startService(identityService, config);
 stopOnSignals(service.stop, service.deps.logger);

@@ -1,43 +1,7 @@
-import DataLoader from 'dataloader';
-import {
-  accountOf,
-  badInput,
-  DateTimeScalar,
-  type Caller,
-  type RequestContext,
-  type Resolvers,
-} from '@attestor/platform';
-import { isUuid } from '@attestor/contracts';
+import { accountOf, badInput, DateTimeScalar, requireReadScope, type Resolvers } from '@attestor/platform';
+import type { IdentityContext } from './context.js';
 import { compareNames, hasName, type NameInput } from './domain/names.js';
-import type { DatabaseVerificationStore, VerificationScope } from './store/database-verifications.js';
 import type { DatabaseVerificationRow } from './store/entities.js';
-
-export interface IdentityContext extends RequestContext {
-  verificationById: DataLoader<string, DatabaseVerificationRow | null>;
-  verificationOfInquiry: DataLoader<string, DatabaseVerificationRow | null>;
-}
-
-/** A partner sees its account; a session only its own inquiry. Others are refused before any query. */
-function scopeOf(caller: Caller): VerificationScope {
-  const accountId = accountOf(caller);
-  return caller.kind === 'session' ? { accountId, inquiryId: caller.inquiryId } : { accountId };
-}
-
-export function identityContext(store: DatabaseVerificationStore, base: RequestContext): IdentityContext {
-  return {
-    ...base,
-    verificationById: new DataLoader(async (ids) => {
-      const rows = await store.byIds(scopeOf(base.caller), ids.filter(isUuid));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-    verificationOfInquiry: new DataLoader(async (inquiryIds) => {
-      const rows = await store.byInquiries(scopeOf(base.caller), inquiryIds);
-      const byInquiry = new Map(rows.map((row) => [row.inquiryId, row]));
-      return inquiryIds.map((id) => byInquiry.get(id) ?? null);
-    }),
-  };
-}
 
 function databaseVerification(row: DatabaseVerificationRow | null) {
   if (!row) return null;
@@ -84,13 +48,13 @@ export function identityResolvers(): Resolvers<IdentityContext> {
     },
     Inquiry: {
       databaseVerification: async (inquiry: { id: string }, _: unknown, ctx: IdentityContext) => {
-        scopeOf(ctx.caller);
+        requireReadScope(ctx.caller);
         return databaseVerification(await ctx.verificationOfInquiry.load(inquiry.id));
       },
     },
     DatabaseVerification: {
       __resolveReference: async (reference: { id: string }, ctx: IdentityContext) => {
-        scopeOf(ctx.caller);
+        requireReadScope(ctx.caller);
         return databaseVerification(await ctx.verificationById.load(reference.id));
       },
     },

@@ -3,9 +3,11 @@ import { parse } from 'graphql';
 import type { ServiceDefinition } from '@attestor/platform';
 import { twilioFromConfig } from '@attestor/twilio';
 import type { IdentityConfig } from './config.js';
-import { DatabaseVerifier } from './database-verifier.js';
+import { identityContext, type IdentityContext } from './context.js';
 import { identityConsumers } from './events.js';
-import { identityContext, identityResolvers, type IdentityContext } from './resolvers.js';
+import { DatabaseVerification } from './flows/database-verification.js';
+import { identityResolvers } from './resolvers.js';
+import { inquiryAsks } from './rpc.js';
 import { DatabaseVerificationStore } from './store/database-verifications.js';
 import { DatabaseVerificationEntity } from './store/entities.js';
 import { CreateDatabaseVerifications1764201700000 } from './store/migrations/CreateDatabaseVerifications1764201700000.js';
@@ -19,20 +21,18 @@ export const identityService: ServiceDefinition<IdentityConfig, IdentityContext>
   migrations: [CreateDatabaseVerifications1764201700000],
   build(deps) {
     const { config, dataSource, schema, bus, pii } = deps;
-    const twilio = twilioFromConfig(config);
     const store = new DatabaseVerificationStore(dataSource, schema);
-    const verifier = new DatabaseVerifier({
-      bus,
+    const verification = new DatabaseVerification({
       pii,
-      lookup: twilio.lookup,
+      lookup: twilioFromConfig(config).lookup,
       store,
-      rpcTimeoutMs: config.RPC_TIMEOUT_MS,
+      inquiries: inquiryAsks(bus, config.RPC_TIMEOUT_MS),
     });
     return {
       typeDefs,
       resolvers: identityResolvers(),
       context: (base) => identityContext(store, base),
-      consumers: identityConsumers(verifier, store),
+      consumers: identityConsumers(verification, store),
     };
   },
 };

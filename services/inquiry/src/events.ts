@@ -1,4 +1,4 @@
-import type { ConsumerSpec, EventHandler, EventHandlers } from '@attestor/platform';
+import { applyOnly, type ConsumerSpec, type EventHandler, type EventHandlers } from '@attestor/platform';
 import type { EventData, EventType } from '@attestor/contracts';
 import { webhookEventTypes } from './domain/webhooks.js';
 import { recordStep, transitionByEvent } from './transitions.js';
@@ -14,9 +14,8 @@ type StepFailure = 'phone.verification.failed' | 'phone.verification.expired' | 
 export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: number }): ConsumerSpec[] {
   const { clock } = options;
   /** A step of the inquiry failed: FAILED, with why. */
-  const failStep =
-    <T extends StepFailure>(reasonOf: (data: EventData<T>) => string): EventHandler<T> =>
-    (event, tx, { logger }) =>
+  const failStep = <T extends StepFailure>(reasonOf: (data: EventData<T>) => string): EventHandler<T> =>
+    applyOnly<T>((event, tx, { logger }) =>
       transitionByEvent(
         tx,
         event.accountId,
@@ -24,12 +23,13 @@ export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: num
         { to: 'FAILED', cause: 'step-failed', reason: reasonOf(event.data) },
         clock.now(),
         logger,
-      );
+      ),
+    );
   const phone: ConsumerSpec = {
     name: 'phone-events',
     filter: 'phone.verification.>',
     handlers: {
-      'phone.verification.started': (event, tx, { logger }) =>
+      'phone.verification.started': applyOnly((event, tx, { logger }) =>
         transitionByEvent(
           tx,
           event.accountId,
@@ -42,19 +42,21 @@ export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: num
           clock.now(),
           logger,
         ),
-      'phone.verification.approved': (event, tx, { logger }) =>
+      ),
+      'phone.verification.approved': applyOnly((event, tx, { logger }) =>
         recordStep(tx, event.accountId, event.data.inquiryId, { step: 'PHONE_OTP' }, clock.now(), logger),
+      ),
       'phone.verification.failed': failStep((data) => `phone verification ${data.status}: ${data.reason}`),
       'phone.verification.expired': failStep(() => 'phone verification expired'),
       // A canceled verification leaves the inquiry where it was: the end user may start another one.
-      'phone.verification.canceled': async () => {},
+      'phone.verification.canceled': applyOnly(async () => {}),
     },
   };
   const identity: ConsumerSpec = {
     name: 'identity-events',
     filter: 'identity.database-verification.>',
     handlers: {
-      'identity.database-verification.completed': (event, tx, { logger }) =>
+      'identity.database-verification.completed': applyOnly((event, tx, { logger }) =>
         recordStep(
           tx,
           event.accountId,
@@ -66,6 +68,7 @@ export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: num
           clock.now(),
           logger,
         ),
+      ),
     },
   };
   const fraud: ConsumerSpec = {
@@ -75,9 +78,9 @@ export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: num
       'fraud.assessment.blocked': failStep((data) => `fraud assessment blocked: ${data.reasons.join(', ')}`),
     },
   };
-  const fanOut: EventHandler<EventType> = async (event, tx) => {
+  const fanOut: EventHandler<EventType> = applyOnly(async (event, tx) => {
     await fanOutEvent(tx.manager, event, clock, options.webhookRetryHours);
-  };
+  });
   const webhooks: ConsumerSpec = {
     name: 'webhook-fanout',
     filter: 'inquiry.>',

@@ -1,4 +1,4 @@
-import type { ConsumerSpec, Transaction } from '@attestor/platform';
+import { applyOnly, type ConsumerSpec, type Transaction } from '@attestor/platform';
 import type { PhoneVerificationRecord } from './store/entities.js';
 import { verificationStore } from './store/verifications.js';
 
@@ -45,7 +45,7 @@ export function phoneConsumers(): ConsumerSpec[] {
       name: 'inquiry-events',
       filter: 'inquiry.>',
       handlers: {
-        'inquiry.redacted': async (event, tx, context) => {
+        'inquiry.redacted': applyOnly(async (event, tx, context) => {
           // The inquiry is the event's subject; the account keeps one tenant's event off another's rows.
           const redacted = await verificationStore.redactInquiry(
             tx.manager,
@@ -57,7 +57,7 @@ export function phoneConsumers(): ConsumerSpec[] {
             { inquiryId: event.subjectId, redacted },
             'phone numbers of a redacted inquiry erased',
           );
-        },
+        }),
       },
     },
   ];

@@ -21,13 +21,45 @@ export interface HandlerContext {
   logger: Logger;
 }
 
-export type EventHandler<T extends EventType> = (
-  event: EventEnvelope<EventData<T>>,
-  tx: Transaction,
-  context: HandlerContext,
-) => Promise<void>;
+/**
+ * How a service handles one event type, in two phases:
+ * - `gather` (optional): the network work — rpc asks of other services, provider calls — outside any
+ *   transaction. It may run again on a redelivery, so it must only read (or be idempotent at the far end).
+ * - `apply`: the inbox row, the state change and the outbox rows in one short transaction, with what
+ *   `gather` found. It runs at most once per event and consumer; it must not do network I/O.
+ */
+export interface EventHandler<T extends EventType, G = undefined> {
+  gather?(event: EventEnvelope<EventData<T>>, context: HandlerContext): Promise<G>;
+  apply(
+    event: EventEnvelope<EventData<T>>,
+    gathered: G,
+    tx: Transaction,
+    context: HandlerContext,
+  ): Promise<void>;
+}
 
-export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+/** A handler whose gather phase feeds its apply phase, typed by what gather returns. */
+export function twoPhase<T extends EventType, G>(handler: {
+  gather(event: EventEnvelope<EventData<T>>, context: HandlerContext): Promise<G>;
+  apply(
+    event: EventEnvelope<EventData<T>>,
+    gathered: G,
+    tx: Transaction,
+    context: HandlerContext,
+  ): Promise<void>;
+}): EventHandler<T, G> {
+  return handler;
+}
+
+/** A handler that only writes to this service's database (no gather phase). */
+export function applyOnly<T extends EventType>(
+  apply: (event: EventEnvelope<EventData<T>>, tx: Transaction, context: HandlerContext) => Promise<void>,
+): EventHandler<T> {
+  return { apply: (event, _gathered, tx, context) => apply(event, tx, context) };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each type's gather result is its own; the consumer only passes it on
+export type EventHandlers = { [T in EventType]?: EventHandler<T, any> };
 
 export interface ConsumerSpec {
   /** Durable name within the service, e.g. `phone-events`. */
@@ -166,12 +198,24 @@ export class DurableConsumer {
     }
   }
 
-  /** Runs the handler once per (consumer, event id); returns false when the inbox says it already ran. */
+  /**
+   * Runs the handler once per (consumer, event id); returns false when the inbox says it already ran.
+   * The gather phase runs first, outside any transaction (skipped when the inbox already has the event);
+   * the apply phase runs in the transaction that writes the inbox row.
+   */
   private async handle(event: EventEnvelope, context: HandlerContext): Promise<boolean> {
     if (!isEventType(event.type)) return false;
-    const handler = this.spec.handlers[event.type] as EventHandler<EventType> | undefined;
+    const handler = this.spec.handlers[event.type] as EventHandler<EventType, unknown> | undefined;
     if (!handler) return false;
-    const data = eventCatalog[event.type].parse(event.data) as EventData<EventType>;
+    const envelope = { ...event, data: eventCatalog[event.type].parse(event.data) as EventData<EventType> };
+    let gathered: unknown = undefined;
+    if (handler.gather) {
+      if (await this.alreadyHandled(event.id)) {
+        context.logger.debug({ eventId: event.id }, 'duplicate delivery ignored');
+        return false;
+      }
+      gathered = await handler.gather(envelope, context);
+    }
     return this.outbox.transaction(
       async (tx) => {
         const inserted = (await tx.manager.query(
@@ -182,11 +226,19 @@ export class DurableConsumer {
           context.logger.debug({ eventId: event.id }, 'duplicate delivery ignored');
           return false;
         }
-        await handler({ ...event, data }, tx, context);
+        await handler.apply(envelope, gathered, tx, context);
         return true;
       },
       { requestId: context.requestId },
     );
+  }
+
+  private async alreadyHandled(eventId: string): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `SELECT 1 FROM ${this.inbox} WHERE consumer = $1 AND event_id = $2`,
+      [this.durable, eventId],
+    )) as unknown[];
+    return rows.length > 0;
   }
 
   private async park(

@@ -54,3 +54,25 @@ export class PlatformTables1764115200000 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "${s}".outbox`);
   }
 }
+
+/**
+ * The relay lease: one row per schema naming the instance that publishes its outbox, so events leave
+ * in commit order even with several replicas and no transaction is held while publishing.
+ */
+export class PlatformRelayLease1764900000000 implements MigrationInterface {
+  name = 'PlatformRelayLease1764900000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const s = schemaOf(queryRunner);
+    await queryRunner.query(`
+      CREATE TABLE "${s}".outbox_relay (
+        id int PRIMARY KEY CHECK (id = 1),
+        holder text NOT NULL,
+        until timestamptz NOT NULL
+      )`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE "${schemaOf(queryRunner)}".outbox_relay`);
+  }
+}

@@ -6,7 +6,7 @@ import {
   type EventEnvelope,
   type EventType,
 } from '@attestor/contracts';
-import { currentRequestId } from '../request-scope.js';
+import { currentRequestId, withinTransaction } from '../request-scope.js';
 import { qualified } from '../sql.js';
 
 /** A database transaction that can also publish events: they commit, or vanish, with it. */
@@ -42,15 +42,17 @@ export class Outbox {
   async transaction<R>(work: (tx: Transaction) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
     let published = 0;
     const run = (manager: EntityManager) =>
-      work({
-        manager,
-        publish: async (type, fields) => {
-          const event = createEvent(type, fields);
-          await this.append(manager, event, options.requestId ?? currentRequestId());
-          published += 1;
-          return event;
-        },
-      });
+      withinTransaction(() =>
+        work({
+          manager,
+          publish: async (type, fields) => {
+            const event = createEvent(type, fields);
+            await this.append(manager, event, options.requestId ?? currentRequestId());
+            published += 1;
+            return event;
+          },
+        }),
+      );
     const result = options.isolation
       ? await this.dataSource.transaction(options.isolation, run)
       : await this.dataSource.transaction(run);

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { NatsBus } from './nats.js';
+import { WakeableLoop, type LoopTurn } from '../loop.js';
 import { qualified } from '../sql.js';
 
 export interface RelayOptions {
@@ -9,6 +11,8 @@ export interface RelayOptions {
   batchSize?: number;
   /** Published rows older than this are deleted; JetStream keeps the events. */
   retainPublishedHours?: number;
+  /** How long the relay lease lasts without renewal before another instance may take over. */
+  leaseMs?: number;
 }
 
 interface PendingRow {
@@ -21,22 +25,27 @@ interface PendingRow {
 
 const MAX_BACKOFF_MS = 5000;
 const PURGE_EVERY_MS = 10 * 60 * 1000;
+const DEFAULT_LEASE_MS = 10_000;
 
 /**
  * Sends outbox rows to JetStream in commit order with `Nats-Msg-Id` = event id, then marks them sent.
- * Rows are claimed with `FOR UPDATE SKIP LOCKED`, so several instances share the work without sending
- * a row twice at once; a crash between send and mark is absorbed by JetStream's de-duplication and the
- * consumers' inbox. While NATS is unreachable the rows wait and the relay backs off.
+ * One instance of a service relays at a time: it holds a lease (a row of `outbox_relay`, renewed on
+ * every turn), so the events of a schema leave in `seq` order even with several replicas. No
+ * transaction stays open while it publishes: rows are read, published, then marked in short
+ * statements. A crash between publish and mark is absorbed by JetStream's de-duplication (the same
+ * `Nats-Msg-Id`) and the consumers' inbox. While NATS is unreachable the rows wait and the relay backs off.
  */
 export class OutboxRelay {
   private readonly table: string;
+  private readonly leaseTable: string;
   private readonly batchSize: number;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private pendingWake = false;
+  private readonly leaseMs: number;
+  private readonly holder = randomUUID();
+  private readonly loop: WakeableLoop;
+  private backoff = 100;
   private failing = false;
   private lastPurge = 0;
+  private lastError: string | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -46,19 +55,28 @@ export class OutboxRelay {
     private readonly options: RelayOptions,
   ) {
     this.table = qualified(schema, 'outbox');
+    this.leaseTable = qualified(schema, 'outbox_relay');
     this.batchSize = options.batchSize ?? 100;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.loop = new WakeableLoop('outbox relay', () => this.turn(), logger, MAX_BACKOFF_MS);
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Called after a commit that wrote events: send them now rather than at the next poll. */
   wake(): void {
-    this.pendingWake = true;
-    this.wakeUp?.();
+    this.loop.wake();
+  }
+
+  /** True while the relay's last attempt to publish failed (NATS unreachable): `/ready` reports it. */
+  get isFailing(): boolean {
+    return this.failing;
+  }
+
+  get lastFailure(): string | null {
+    return this.lastError;
   }
 
   /** Sends what is pending now; true when nothing is left (used by graceful shutdown and tests). */
@@ -66,9 +84,14 @@ export class OutboxRelay {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       try {
-        const { sent, failure } = await this.publishBatch();
-        if (failure !== undefined) throw failure;
-        if (sent < this.batchSize && (await this.pendingCount()) === 0) return true;
+        const outcome = await this.publishBatch();
+        if (
+          outcome.failure === undefined &&
+          outcome.sent < this.batchSize &&
+          (await this.pendingCount()) === 0
+        )
+          return true;
+        if (outcome.failure !== undefined || outcome.sent === 0) await sleep(100);
       } catch {
         await sleep(100);
       }
@@ -76,10 +99,12 @@ export class OutboxRelay {
     return false;
   }
 
+  /** Stops the loop and hands the lease back, so another instance takes over at once. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
+    await this.loop.stop();
+    await this.dataSource
+      .query(`UPDATE ${this.leaseTable} SET until = now() WHERE id = 1 AND holder = $1`, [this.holder])
+      .catch(() => undefined);
   }
 
   async pendingCount(): Promise<number> {
@@ -89,77 +114,85 @@ export class OutboxRelay {
     return row?.n ?? 0;
   }
 
-  private async run(): Promise<void> {
-    let backoff = 100;
-    while (this.running) {
-      let sent: number;
+  /** Age in seconds of the oldest row not yet published (0 when none): the outbox's lag. */
+  async oldestPendingAgeSeconds(): Promise<number> {
+    const [row] = (await this.dataSource.query(
+      `SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float AS age
+         FROM ${this.table} WHERE published_at IS NULL`,
+    )) as Array<{ age: number }>;
+    return row?.age ?? 0;
+  }
+
+  private async turn(): Promise<LoopTurn> {
+    let outcome: { sent: number; failure?: unknown; leased: boolean };
+    try {
+      outcome = await this.publishBatch();
+    } catch (error) {
+      outcome = { sent: 0, failure: error, leased: true };
+    }
+    if (!outcome.leased) return { restMs: Math.min(this.options.pollMs, this.leaseMs / 2) };
+    if (outcome.failure !== undefined && outcome.sent === 0) {
+      if (!this.failing)
+        this.logger.warn({ err: outcome.failure }, 'outbox relay cannot publish; retrying with backoff');
+      this.failing = true;
+      this.lastError = String(outcome.failure).slice(0, 500);
+      const rest = this.backoff;
+      this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+      return { restMs: rest };
+    }
+    if (this.failing) this.logger.info('outbox relay publishing again');
+    this.failing = false;
+    this.lastError = null;
+    this.backoff = 100;
+    await this.purgeIfDue();
+    return outcome.sent >= this.batchSize ? { again: true } : { restMs: this.options.pollMs };
+  }
+
+  /** Takes or renews the lease; false while another live instance holds it. */
+  private async lease(): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `INSERT INTO ${this.leaseTable} AS l (id, holder, until)
+       VALUES (1, $1, now() + make_interval(secs => $2))
+       ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until
+         WHERE l.holder = EXCLUDED.holder OR l.until < now()
+       RETURNING holder`,
+      [this.holder, this.leaseMs / 1000],
+    )) as unknown[];
+    return rows.length === 1;
+  }
+
+  /** One batch under the lease: read, publish in order (stop at the first failure), mark what went out. */
+  private async publishBatch(): Promise<{ sent: number; failure?: unknown; leased: boolean }> {
+    if (!(await this.lease())) return { sent: 0, leased: false };
+    const rows = (await this.dataSource.query(
+      `SELECT seq, event_id, subject, payload::text AS payload, request_id FROM ${this.table}
+        WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+      [this.batchSize],
+    )) as PendingRow[];
+    const sent: string[] = [];
+    let failure: unknown;
+    for (const row of rows) {
       try {
-        const batch = await this.publishBatch();
-        if (batch.failure !== undefined && batch.sent === 0) throw batch.failure;
-        sent = batch.sent;
-        if (this.failing) this.logger.info('outbox relay publishing again');
-        this.failing = false;
-        backoff = 100;
-        await this.purgeIfDue();
+        await this.bus.publish(row.subject, row.payload, row.event_id, row.request_id);
+        sent.push(row.seq);
       } catch (error) {
-        if (!this.failing)
-          this.logger.warn({ err: error }, 'outbox relay cannot publish; retrying with backoff');
-        this.failing = true;
-        await this.idle(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-        continue;
+        failure = error;
+        await this.dataSource.query(
+          `UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE seq = $1`,
+          [row.seq, String(error).slice(0, 500)],
+        );
+        break;
       }
-      if (sent < this.batchSize) await this.idle(this.options.pollMs);
     }
-  }
-
-  private idle(ms: number): Promise<void> {
-    if (this.pendingWake) {
-      this.pendingWake = false;
-      return Promise.resolve();
+    if (sent.length > 0) {
+      await this.dataSource.query(
+        `UPDATE ${this.table} SET published_at = now() WHERE seq = ANY($1::bigint[])`,
+        [sent],
+      );
     }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        this.pendingWake = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
-  }
-
-  /** One claimed batch: publish in order, stop at the first failure, mark what went out. */
-  private async publishBatch(): Promise<{ sent: number; failure?: unknown }> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows = (await manager.query(
-        `SELECT seq, event_id, subject, payload::text AS payload, request_id FROM ${this.table}
-          WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      )) as PendingRow[];
-      const sent: string[] = [];
-      let failure: unknown;
-      for (const row of rows) {
-        try {
-          await this.bus.publish(row.subject, row.payload, row.event_id, row.request_id);
-          sent.push(row.seq);
-        } catch (error) {
-          failure = error;
-          await manager.query(
-            `UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE seq = $1`,
-            [row.seq, String(error).slice(0, 500)],
-          );
-          break;
-        }
-      }
-      if (sent.length > 0) {
-        await manager.query(`UPDATE ${this.table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
-          sent,
-        ]);
-      }
-      return failure === undefined ? { sent: sent.length } : { sent: sent.length, failure };
-    });
+    return failure === undefined
+      ? { sent: sent.length, leased: true }
+      : { sent: sent.length, failure, leased: true };
   }
 
   private async purgeIfDue(): Promise<void> {

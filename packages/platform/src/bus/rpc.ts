@@ -10,7 +10,7 @@ import {
 } from '@attestor/contracts';
 import { AppError, ErrorCode, isErrorCode } from '../errors.js';
 import type { NatsBus } from './nats.js';
-import { currentRequestId, withRequestId } from '../request-scope.js';
+import { currentRequestId, inTransaction, withRequestId } from '../request-scope.js';
 
 /** The responder did not answer in time (or nobody listens): callers choose their fail mode. */
 export class RpcTimeoutError extends Error {
@@ -30,6 +30,11 @@ export async function request<S extends RpcSubject>(
   body: RpcRequest<S>,
   options: { timeoutMs: number; requestId?: string | null | undefined },
 ): Promise<RpcReply<S>> {
+  if (inTransaction()) {
+    throw new Error(
+      `rpc ${subject} asked inside a database transaction: ask before it (a handler's gather phase)`,
+    );
+  }
   const h = natsHeaders();
   const requestId = options.requestId ?? currentRequestId();
   if (requestId) h.set('Attestor-Request-Id', requestId);

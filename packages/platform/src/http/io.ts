@@ -1,13 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { ErrorCode } from '../errors.js';
 
 /** An HTTP-level refusal (body too large, wrong method) answered before GraphQL runs. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The GraphQL error code of the answer; by default the one the status implies. */
+    readonly code?: ErrorCode,
   ) {
     super(message);
+    this.name = 'HttpError';
   }
 }
 

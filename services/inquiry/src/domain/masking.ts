@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { maskPhoneNumber } from '@attestor/platform';
+import { maskPhoneNumber } from '@attestor/contracts';
 import type { InquiryFields } from './fields.js';
 
 const MASKED_BIRTHDATE = '****-**-**';

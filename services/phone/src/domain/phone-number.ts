@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { maskPhoneNumber } from '@attestor/platform';
+import { maskPhoneNumber } from '@attestor/contracts';
 
 /** A number the end user gave, read and validated: what Verify is asked to send to. */
 export interface PhoneNumber {
