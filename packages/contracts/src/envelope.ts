@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventCatalog, type EventData, type EventType } from './events.js';
+import { eventCatalog, type EventData, type EventInput, type EventType } from './events.js';
 import { uuidv7 } from './ids.js';
 
 /** The one shape every domain event has on the wire (JetStream message body, JSON). */
@@ -28,7 +28,7 @@ export const eventHeaders = {
 /** A new event of a catalogued type; its data is checked against the catalog so a bad event never leaves. */
 export function createEvent<T extends EventType>(
   type: T,
-  fields: { accountId: string; subjectId: string; data: EventData<T> },
+  fields: { accountId: string; subjectId: string; data: EventInput<T> },
   now: Date = new Date(),
 ): EventEnvelope<EventData<T>> {
   const data = eventCatalog[type].parse(fields.data) as EventData<T>;

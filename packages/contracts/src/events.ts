@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { phoneChannels } from './phone.js';
 
 /**
  * The event catalog: every event type any service publishes, with the schema of its `data`.
@@ -32,10 +33,21 @@ const inquiryTransition = z.object({
   comment: z.string().nullable().optional(),
 });
 
+/**
+ * What every phone verification event carries: enough for the fraud engine's conversion counters
+ * (country, channel, messages sent so far, the number's prefixes as keyed hashes) and never the number.
+ */
 const phoneVerificationBase = z.object({
   inquiryId: z.string(),
   countryCode: z.string(),
-  channel: z.enum(['SMS', 'CALL', 'WHATSAPP']),
+  channel: z.enum(phoneChannels),
+  /** Messages (or calls) sent for this verification so far, resends included. */
+  sendCount: z.number().int().min(0).default(1),
+  /**
+   * Keyed hashes (`pii.hash`) of the number without its last 2, 3 and 4 digits, in that order: the
+   * prefixes the fraud engine's breakers count by. Empty when unknown.
+   */
+  prefixHashes: z.array(z.string()).max(8).default([]),
 });
 
 export const eventCatalog = {
@@ -56,6 +68,8 @@ export const eventCatalog = {
   'inquiry.api-key.revoked': z.object({ keyId: z.string() }),
 
   'phone.verification.started': phoneVerificationBase,
+  /** Another code was sent for a pending verification (same or another channel). */
+  'phone.verification.resent': phoneVerificationBase,
   'phone.verification.approved': phoneVerificationBase.extend({ phoneNumberSealed: z.string() }),
   'phone.verification.failed': phoneVerificationBase.extend({
     status: z.enum(['BLOCKED', 'MAX_ATTEMPTS_REACHED', 'FAILED']),
@@ -81,6 +95,8 @@ export const eventCatalog = {
 
 export type EventType = keyof typeof eventCatalog;
 export type EventData<T extends EventType> = z.infer<(typeof eventCatalog)[T]>;
+/** What a publisher writes: fields with a default may be left out. */
+export type EventInput<T extends EventType> = z.input<(typeof eventCatalog)[T]>;
 export const eventTypes = Object.keys(eventCatalog) as EventType[];
 
 /** Every inquiry status change has exactly one event type. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { inquiryStatuses, verificationSteps } from './events.js';
+import { phoneChannels, riskDecisions } from './phone.js';
 
 /** Request and reply schemas of the synchronous asks in subjects.ts `rpcSubjects`. */
 export const rpcCatalog = {
@@ -14,6 +15,10 @@ export const rpcCatalog = {
           steps: z.array(z.enum(verificationSteps)),
           expiresAt: z.string(),
           redacted: z.boolean(),
+          /** The account's name: Verify's friendly name in the message ("Your <name> code is …"). */
+          accountName: z.string(),
+          /** Country of the phone number the partner gave for the inquiry (national formats read with it). */
+          phoneCountryCode: z.string().nullable(),
           /** AES-256-GCM sealed name parts, null where the inquiry has none or was redacted. */
           nameSealed: z
             .object({
@@ -41,21 +46,33 @@ export const rpcCatalog = {
       verificationId: z.string(),
       phoneNumberSealed: z.string(),
       countryCode: z.string(),
-      channel: z.enum(['SMS', 'CALL', 'WHATSAPP']),
+      channel: z.enum(phoneChannels),
       ip: z.string().nullable(),
+      /** A first send or a resend: every send is assessed. */
+      attempt: z.enum(['START', 'RESEND']).default('START'),
+      /** The client solved the proof-of-work challenge of an earlier CHALLENGE for this verification. */
+      challengeSolved: z.boolean().default(false),
     }),
     reply: z.object({
       assessmentId: z.string(),
-      decision: z.enum(['ALLOW', 'CHALLENGE', 'BLOCK']),
+      decision: z.enum(riskDecisions),
       score: z.number().int().min(0).max(100),
       reasons: z.array(z.string()),
+      /** A channel that would be allowed where this one is not (a landline: CALL), or null. */
+      suggestedChannel: z.enum(phoneChannels).nullable().default(null),
     }),
   },
 } as const;
 
 export type RpcSubject = keyof typeof rpcCatalog;
+/** What a responder receives (defaults filled in). */
 export type RpcRequest<S extends RpcSubject> = z.infer<(typeof rpcCatalog)[S]['request']>;
+/** What an asker receives (defaults filled in). */
 export type RpcReply<S extends RpcSubject> = z.infer<(typeof rpcCatalog)[S]['reply']>;
+/** What an asker sends: fields with a default may be left out. */
+export type RpcRequestInput<S extends RpcSubject> = z.input<(typeof rpcCatalog)[S]['request']>;
+/** What a responder answers: fields with a default may be left out. */
+export type RpcReplyInput<S extends RpcSubject> = z.input<(typeof rpcCatalog)[S]['reply']>;
 
 /** What travels back on the reply subject: the reply, or a coded error the asker rethrows. */
 export const rpcResponseSchema = z.union([

@@ -7,8 +7,8 @@ import {
   createEvent,
   eventSubject,
   streamName,
-  type EventData,
   type EventEnvelope,
+  type EventInput,
   type EventType,
 } from '@attestor/contracts';
 import type { NatsBus } from './bus/nats.js';
@@ -158,7 +158,7 @@ export const sessionCaller = (accountId: string, inquiryId: string): Caller => (
 export async function publishEvent<T extends EventType>(
   bus: NatsBus,
   type: T,
-  fields: { accountId: string; subjectId: string; data: EventData<T> },
+  fields: { accountId: string; subjectId: string; data: EventInput<T> },
   again: { event?: EventEnvelope; messageId?: string } = {},
 ): Promise<EventEnvelope> {
   const event = again.event ?? createEvent(type, fields);

@@ -1,6 +1,6 @@
 import type { Subscription } from 'nats';
 import type { Logger } from 'pino';
-import type { RpcReply, RpcRequest, RpcSubject } from '@attestor/contracts';
+import type { RpcReplyInput, RpcRequest, RpcSubject } from '@attestor/contracts';
 import { respond } from './bus/rpc.js';
 import type { NatsBus } from './bus/nats.js';
 import type { Worker } from './service.js';
@@ -11,7 +11,7 @@ export function responder<S extends RpcSubject>(
   subject: S,
   queue: string,
   logger: Logger,
-  handler: (body: RpcRequest<S>, meta: { requestId: string | null }) => Promise<RpcReply<S>>,
+  handler: (body: RpcRequest<S>, meta: { requestId: string | null }) => Promise<RpcReplyInput<S>>,
 ): Worker {
   let subscription: Subscription | undefined;
   return {

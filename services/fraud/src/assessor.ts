@@ -76,6 +76,7 @@ export class Assessor {
           decision: stored.decision,
           score: stored.score,
           reasons: stored.reasons,
+          suggestedChannel: null,
         };
       },
       { requestId: meta.requestId },

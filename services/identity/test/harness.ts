@@ -86,6 +86,8 @@ export async function startIdentityHarness(
         steps: found.steps,
         expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
         redacted: found.redacted ?? false,
+        accountName: 'Test account',
+        phoneCountryCode: null,
         nameSealed:
           found.name && !found.redacted
             ? {

@@ -1,5 +1,5 @@
 import { In, LessThan, type DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
-import { isUuid, type InquiryStatus, type RpcReply } from '@attestor/contracts';
+import { isUuid, parseInternationalNumber, type InquiryStatus, type RpcReply } from '@attestor/contracts';
 import {
   badInput,
   conflict,
@@ -18,6 +18,7 @@ import {
 import { canonicalJson, checkIdempotencyKey } from './domain/idempotency.js';
 import { checkPageSize, decodeCursor, encodeCursor } from './domain/cursor.js';
 import {
+  AccountEntity,
   IdempotencyKeyEntity,
   InquiryEntity,
   InquiryEventEntity,
@@ -306,7 +307,10 @@ export class Inquiries {
     const template = await this.dataSource
       .getRepository(TemplateEntity)
       .findOneByOrFail({ id: inquiry.templateId });
+    const account = await this.dataSource.getRepository(AccountEntity).findOneByOrFail({ id: accountId });
     const names = [inquiry.nameFirstSealed, inquiry.nameMiddleSealed, inquiry.nameLastSealed];
+    const phone = this.pii.openNullable(inquiry.phoneNumberSealed);
+    const parsed = phone === null ? null : parseInternationalNumber(phone);
     return {
       inquiry: {
         id: inquiry.id,
@@ -315,6 +319,8 @@ export class Inquiries {
         steps: template.steps,
         expiresAt: inquiry.expiresAt.toISOString(),
         redacted: inquiry.redactedAt !== null,
+        accountName: account.name,
+        phoneCountryCode: parsed?.ok ? parsed.number.countryCode : null,
         nameSealed: names.every((name) => name === null)
           ? null
           : {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import {
   inquiryTransitionEvent,
   isUuid,
-  type EventData,
+  type EventInput,
   type EventType,
   type InquiryStatus,
   type NameMatchResult,
@@ -67,7 +67,7 @@ export async function recordInquiryEvent<T extends EventType>(
   type: T,
   target: { accountId: string; inquiryId: string; at: Date },
   history: Pick<InquiryEventRow, 'fromStatus' | 'toStatus' | 'reason'> & { comment?: string | null },
-  data: EventData<T>,
+  data: EventInput<T>,
 ): Promise<void> {
   const event = await tx.publish(type, { accountId: target.accountId, subjectId: target.inquiryId, data });
   await tx.manager.getRepository(InquiryEventEntity).insert({

@@ -18,7 +18,7 @@ import {
   uniqueName,
   type GraphQLResult,
 } from '@attestor/platform/testing';
-import { normalizeNamespace, type EventData, type EventEnvelope, type EventType } from '@attestor/contracts';
+import { normalizeNamespace, type EventInput, type EventEnvelope, type EventType } from '@attestor/contracts';
 import { inquiryConfigShape, resolveInquiryConfig, type InquiryConfig } from '../src/config.js';
 import { createInquiryService, type InquiryServiceOptions } from '../src/service.js';
 
@@ -78,7 +78,7 @@ export interface Harness {
   /** Publishes an event as the phone, identity or fraud service would. */
   publish<T extends EventType>(
     type: T,
-    fields: { accountId: string; subjectId: string; data: EventData<T> },
+    fields: { accountId: string; subjectId: string; data: EventInput<T> },
   ): Promise<EventEnvelope>;
   eventsOf(subjectId: string, type?: string): EventEnvelope[];
   stop(): Promise<void>;

@@ -1,4 +1,10 @@
-import { uuidv7, type EventEnvelope, type RpcReply, type RpcRequest } from '@attestor/contracts';
+import {
+  uuidv7,
+  type EventEnvelope,
+  type RpcReply,
+  type RpcReplyInput,
+  type RpcRequest,
+} from '@attestor/contracts';
 import {
   createLogger,
   NatsBus,
@@ -33,7 +39,7 @@ import { phoneService } from '../src/service.js';
 
 export type Inquiry = NonNullable<RpcReply<'rpc.inquiry.lookup'>['inquiry']>;
 export type FraudAsk = RpcRequest<'rpc.fraud.assess'>;
-export type FraudReply = RpcReply<'rpc.fraud.assess'>;
+export type FraudReply = RpcReplyInput<'rpc.fraud.assess'>;
 
 /** Every field of PhoneVerification, for queries. */
 export const VERIFICATION_FIELDS = `id inquiry { id } phoneNumberMasked countryCode channel status checkAttempts
@@ -189,6 +195,8 @@ export class PhoneHarness {
       steps: ['PHONE_OTP', 'DATABASE_NAME_MATCH'],
       expiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
       redacted: false,
+      accountName: 'Test account',
+      phoneCountryCode: null,
       nameSealed: null,
       ...fields,
     };

@@ -4,6 +4,7 @@ import {
   eventSubject,
   type EventData,
   type EventEnvelope,
+  type EventInput,
   type EventType,
 } from '@attestor/contracts';
 import { currentRequestId, withinTransaction } from '../request-scope.js';
@@ -14,7 +15,7 @@ export interface Transaction {
   readonly manager: EntityManager;
   publish<T extends EventType>(
     type: T,
-    fields: { accountId: string; subjectId: string; data: EventData<T> },
+    fields: { accountId: string; subjectId: string; data: EventInput<T> },
   ): Promise<EventEnvelope<EventData<T>>>;
 }
 

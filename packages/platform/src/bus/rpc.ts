@@ -5,7 +5,9 @@ import {
   rpcResponseSchema,
   rpcSubject,
   type RpcReply,
+  type RpcReplyInput,
   type RpcRequest,
+  type RpcRequestInput,
   type RpcSubject,
 } from '@attestor/contracts';
 import { AppError, ErrorCode, isErrorCode } from '../errors.js';
@@ -27,7 +29,7 @@ const decoder = new TextDecoder();
 export async function request<S extends RpcSubject>(
   bus: NatsBus,
   subject: S,
-  body: RpcRequest<S>,
+  body: RpcRequestInput<S>,
   options: { timeoutMs: number; requestId?: string | null | undefined },
 ): Promise<RpcReply<S>> {
   if (inTransaction()) {
@@ -72,7 +74,7 @@ export function respond<S extends RpcSubject>(
   subject: S,
   queue: string,
   logger: Logger,
-  handler: (body: RpcRequest<S>, meta: { requestId: string | null }) => Promise<RpcReply<S>>,
+  handler: (body: RpcRequest<S>, meta: { requestId: string | null }) => Promise<RpcReplyInput<S>>,
 ): Subscription {
   const send = (msg: Msg, payload: unknown) => msg.respond(encoder.encode(JSON.stringify(payload)));
   return bus.connection.subscribe(rpcSubject(bus.namespace, subject), {
