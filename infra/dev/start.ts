@@ -9,7 +9,6 @@ import { Output } from './output.js';
 import {
   addressOf,
   databaseNameOf,
-  EMBEDDED_POOL_SIZE,
   httpBase,
   isLocalHost,
   LaunchError,
@@ -29,7 +28,10 @@ import { seconds, untilReady } from './readiness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dataDir = join(root, '.data');
-const output = new Output(process.stdout);
+/** `npm start -- --verbose` (or ATTESTOR_VERBOSE=1) shows every child's log lines on the terminal too. */
+const verbose =
+  process.argv.includes('--verbose') || ['1', 'true'].includes(process.env['ATTESTOR_VERBOSE'] ?? '');
+const output = new Output(process.stdout, { logDir: join(dataDir, 'logs'), verbose });
 
 /** How long a piece of infrastructure or a service may take to become ready before start-up gives up. */
 const INFRASTRUCTURE_TIMEOUT_MS = 60_000;
@@ -61,12 +63,9 @@ class Launcher {
     const [database, natsUrl] = await Promise.all([this.postgres(config), this.nats(nats)]);
     if (this.isStopping) return;
 
-    const plans = planChildren(
-      config,
-      { databaseUrl: database.url, natsUrl, embeddedPostgres: database.embedded },
-      this.env,
-      { terminal: output.colour },
-    );
+    const plans = planChildren(config, { databaseUrl: database.url, natsUrl }, this.env, {
+      terminal: output.colour && verbose,
+    });
     output.say(`starting ${plans.map((plan) => plan.name).join(', ')}`);
     const children = plans.map((plan) => {
       const child = this.spawn(
@@ -122,6 +121,7 @@ class Launcher {
         `  API key:  ${account.apiKey}`,
         `  Account:  ${account.accountId} (${reused ? 'reused from' : 'new, saved in'} .data/dev-account.json)`,
         `  Try:      curl -s ${gatewayUrl} -H 'authorization: Bearer ${account.apiKey}' -H 'content-type: application/json' -d '{"query":"{ account { id name } }"}'`,
+        `  Logs:     .data/logs/<service>.log${verbose ? ' (and here)' : ' (npm start -- --verbose shows them here)'}`,
         '  Ctrl-C stops everything.',
         '',
       ].join('\n'),
@@ -152,28 +152,25 @@ class Launcher {
         `no Postgres answers at ${host}:${port} (DATABASE_URL), and it is not on this machine`,
       );
     }
-    const pglitePath = join(dataDir, 'pglite');
+    const postgresDir = join(dataDir, 'postgres');
     output.say(
-      `postgres: nothing answers at ${host}:${port}; starting an embedded PGlite there (data in .data/pglite)`,
+      `postgres: nothing answers at ${host}:${port}; starting PostgreSQL from npm there (data in .data/postgres)`,
     );
-    const poolSize =
-      (this.env['DB_POOL_SIZE'] ?? '') === '' ? EMBEDDED_POOL_SIZE : config.platform.DB_POOL_SIZE;
     const child = this.spawn(
       'postgres',
       process.execPath,
-      ['--import', 'tsx', join(root, 'infra/dev/embedded-postgres.ts')],
+      ['--import', 'tsx', join(root, 'infra/dev/embedded-postgres-server.ts')],
       {
         ...this.inheritedEnv(),
-        PGLITE_DATA_DIR: pglitePath,
-        PGLITE_HOST: host,
-        PGLITE_PORT: String(port),
-        // Four services' pools, the launcher's probes and a psql or two.
-        PGLITE_MAX_CONNECTIONS: String(4 * poolSize + 16),
+        EMBEDDED_PG_DATA_DIR: postgresDir,
+        EMBEDDED_PG_HOST: host,
+        EMBEDDED_PG_PORT: String(port),
+        EMBEDDED_PG_DATABASES: databaseNameOf(url),
       },
       this.infrastructure,
     );
     await this.until(child, async () => (await probePostgres(url, 1000)).kind === 'ready');
-    if (!this.isStopping) output.say(`postgres: embedded PGlite ready after ${seconds(performance.now())}`);
+    if (!this.isStopping) output.say(`postgres: ready after ${seconds(performance.now())}`);
     return { url, embedded: true };
   }
 
@@ -260,7 +257,7 @@ class Launcher {
     if (child !== undefined) {
       const lines = child.lastLines();
       if (lines.length > 0) {
-        output.say(`last lines of ${child.name}:`);
+        output.say(`last lines of ${child.name} (all of them in .data/logs/${child.name}.log):`);
         for (const line of lines) output.raw(`    ${line}`);
       }
     }

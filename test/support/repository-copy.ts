@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,9 @@ const notInAClone = new Set(['node_modules', '.data', '.git', 'coverage', 'dist'
 /** The repository's sources in a temporary directory, its node_modules linked (what `npm ci` would install). */
 export function copyOfRepository(): string {
   const copy = realpathSync(mkdtempSync(join(tmpdir(), 'attestor-start-')));
+  // As a clone would be (mkdtemp makes 0700): run as root, the embedded PostgreSQL runs as `postgres`
+  // and must reach .data/ inside it.
+  chmodSync(copy, 0o755);
   cpSync(root, copy, {
     recursive: true,
     filter: (source) =>
