@@ -94,6 +94,7 @@ export async function startEmbeddedPostgres(
 ): Promise<RunningEmbeddedPostgres> {
   ensureLibrarySymlinks();
   mkdirSync(dirname(options.dataDir), { recursive: true });
+  if (userInfo().uid === 0) assertReachableByOthers(dirname(options.dataDir));
   const log = options.onLog ?? (() => undefined);
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
