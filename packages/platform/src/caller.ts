@@ -30,8 +30,7 @@ export const claimsSchema = z.object({
 });
 export type Claims = z.infer<typeof claimsSchema>;
 
-/** The scope a partner key needs to read PII in clear. */
-export const PII_READ_SCOPE = 'pii:read';
+export { PII_READ_SCOPE } from '@attestor/contracts';
 
 export const contextHeaders = {
   claims: 'attestor-context',

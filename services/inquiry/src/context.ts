@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
-import type { Caller, RequestContext } from '@attestor/platform';
+import { readScopeOf, scopeAllows, type Caller, type RequestContext } from '@attestor/platform';
 import type { Inquiry, InquiryEventRow, Template, WebhookAttempt } from './store/entities.js';
-import type { Inquiries } from './inquiries.js';
-import type { Templates } from './templates.js';
-import type { WebhookRegistry } from './webhooks/registry.js';
+import type { Inquiries } from './flows/inquiries.js';
+import type { Templates } from './flows/templates.js';
+import type { WebhookRegistry } from './flows/webhooks/registry.js';
 
 /** Per-request loaders: N entity references or list fields cost one query each, within the caller's account. */
 export interface Loaders {
@@ -17,11 +17,6 @@ export interface InquiryContext extends RequestContext {
   loaders: Loaders;
 }
 
-/** The account whose rows this caller may see through loaders, or null (admin, anonymous). */
-function loaderAccount(caller: Caller): string | null {
-  return caller.kind === 'partner' || caller.kind === 'session' ? caller.accountId : null;
-}
-
 function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): Array<T | null> {
   const found = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => found.get(id) ?? null);
@@ -31,9 +26,10 @@ export function createLoaders(
   caller: Caller,
   app: { inquiries: Inquiries; templates: Templates; webhooks: WebhookRegistry },
 ): Loaders {
-  const accountId = loaderAccount(caller);
+  const scope = readScopeOf(caller);
+  const accountId = scope?.accountId ?? null;
   // A session sees its own inquiry and nothing else: other ids load as if they did not exist.
-  const visible = (id: string) => caller.kind !== 'session' || caller.inquiryId === id;
+  const visible = (id: string) => scope !== null && scopeAllows(scope, id);
   return {
     inquiry: new DataLoader(async (ids) => {
       if (accountId === null) return ids.map(() => null);

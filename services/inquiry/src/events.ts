@@ -1,9 +1,15 @@
-import { applyOnly, type ConsumerSpec, type EventHandler, type EventHandlers } from '@attestor/platform';
+import {
+  applyOnly,
+  type Clock,
+  type ConsumerSpec,
+  type EventHandler,
+  type EventHandlers,
+} from '@attestor/platform';
 import type { EventData, EventType } from '@attestor/contracts';
 import { webhookEventTypes } from './domain/webhooks.js';
-import { recordStep, transitionByEvent } from './transitions.js';
-import { fanOutEvent } from './webhooks/fanout.js';
-import type { Clock } from './clock.js';
+import type { Lifecycle } from './flows/lifecycle.js';
+import { fanOutEvent } from './flows/webhooks/fanout.js';
+import type { WebhookStore } from './store/webhooks.js';
 
 type StepFailure = 'phone.verification.failed' | 'phone.verification.expired' | 'fraud.assessment.blocked';
 
@@ -11,12 +17,17 @@ type StepFailure = 'phone.verification.failed' | 'phone.verification.expired' | 
  * What the inquiry service consumes. Other services' events drive the lifecycle (one durable consumer
  * per source, so each source's events stay in order); the inquiry's own events feed the webhooks.
  */
-export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: number }): ConsumerSpec[] {
-  const { clock } = options;
+export function inquiryConsumers(deps: {
+  lifecycle: Lifecycle;
+  webhooks: WebhookStore;
+  clock: Clock;
+  webhookRetryHours: number;
+}): ConsumerSpec[] {
+  const { lifecycle, clock } = deps;
   /** A step of the inquiry failed: FAILED, with why. */
   const failStep = <T extends StepFailure>(reasonOf: (data: EventData<T>) => string): EventHandler<T> =>
     applyOnly<T>((event, tx, { logger }) =>
-      transitionByEvent(
+      lifecycle.byEvent(
         tx,
         event.accountId,
         event.data.inquiryId,
@@ -30,7 +41,7 @@ export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: num
     filter: 'phone.verification.>',
     handlers: {
       'phone.verification.started': applyOnly((event, tx, { logger }) =>
-        transitionByEvent(
+        lifecycle.byEvent(
           tx,
           event.accountId,
           event.data.inquiryId,
@@ -44,7 +55,14 @@ export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: num
         ),
       ),
       'phone.verification.approved': applyOnly((event, tx, { logger }) =>
-        recordStep(tx, event.accountId, event.data.inquiryId, { step: 'PHONE_OTP' }, clock.now(), logger),
+        lifecycle.recordStep(
+          tx,
+          event.accountId,
+          event.data.inquiryId,
+          { step: 'PHONE_OTP' },
+          clock.now(),
+          logger,
+        ),
       ),
       'phone.verification.failed': failStep((data) => `phone verification ${data.status}: ${data.reason}`),
       'phone.verification.expired': failStep(() => 'phone verification expired'),
@@ -57,7 +75,7 @@ export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: num
     filter: 'identity.database-verification.>',
     handlers: {
       'identity.database-verification.completed': applyOnly((event, tx, { logger }) =>
-        recordStep(
+        lifecycle.recordStep(
           tx,
           event.accountId,
           event.data.inquiryId,
@@ -79,7 +97,7 @@ export function inquiryConsumers(options: { clock: Clock; webhookRetryHours: num
     },
   };
   const fanOut: EventHandler<EventType> = applyOnly(async (event, tx) => {
-    await fanOutEvent(tx.manager, event, clock, options.webhookRetryHours);
+    await fanOutEvent(deps.webhooks, tx, event, clock, deps.webhookRetryHours);
   });
   const webhooks: ConsumerSpec = {
     name: 'webhook-fanout',

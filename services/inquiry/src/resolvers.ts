@@ -13,10 +13,10 @@ import type { InquiryFieldsInput } from './domain/fields.js';
 import type { TemplateInput } from './domain/template.js';
 import type { Inquiry, Webhook, WebhookDelivery } from './store/entities.js';
 import type { InquiryContext } from './context.js';
-import type { Accounts } from './accounts.js';
-import type { Inquiries } from './inquiries.js';
-import type { Templates } from './templates.js';
-import type { WebhookRegistry, WebhookView } from './webhooks/registry.js';
+import type { Accounts } from './flows/accounts.js';
+import type { Inquiries } from './flows/inquiries.js';
+import type { Templates } from './flows/templates.js';
+import type { WebhookRegistry, WebhookView } from './flows/webhooks/registry.js';
 
 export interface InquiryApp {
   accounts: Accounts;

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { rpcSubjects } from '@attestor/contracts';
 import { responder, type NatsBus, type Worker } from '@attestor/platform';
-import type { Accounts } from './accounts.js';
-import type { Inquiries } from './inquiries.js';
+import type { Accounts } from './flows/accounts.js';
+import type { Inquiries } from './flows/inquiries.js';
 
 const QUEUE = 'inquiry';
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@attestor/platform/testing';
-import { ExpirySweeper } from '../src/expiry-sweeper.js';
-import { Inquiries } from '../src/inquiries.js';
+import { ExpirySweeper } from '../src/flows/expiry.js';
+import { Inquiries } from '../src/flows/inquiries.js';
+import { Lifecycle } from '../src/flows/lifecycle.js';
+import { inquiryStores } from '../src/store/index.js';
 import { startHarness, TestClock, type Harness, type TestAccount } from './harness.js';
 
 const clock = new TestClock();
@@ -23,15 +25,16 @@ const status = async (id: string) =>
 
 function sweeper(on: Harness, onClock: TestClock, batchSize: number): ExpirySweeper {
   const { dataSource, outbox, pii, logger, schema } = on.service.deps;
-  const inquiries = new Inquiries(
-    dataSource,
-    outbox,
-    pii,
-    onClock,
-    { contextSecret: on.config.CONTEXT_SECRET, idempotencyTtlHours: 24 },
-    schema,
+  const stores = inquiryStores(dataSource, schema);
+  const lifecycle = new Lifecycle(stores);
+  const inquiries = new Inquiries(stores, lifecycle, outbox, pii, onClock, {
+    contextSecret: on.config.CONTEXT_SECRET,
+    idempotencyTtlHours: 24,
+  });
+  return new ExpirySweeper(
+    { inquiryStore: stores.inquiries, lifecycle, outbox, inquiries, clock: onClock, logger },
+    { intervalMs: 60_000, batchSize },
   );
-  return new ExpirySweeper(dataSource, outbox, inquiries, onClock, logger, { intervalMs: 60_000, batchSize });
 }
 
 describe('the expiry sweeper', () => {

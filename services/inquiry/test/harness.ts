@@ -7,6 +7,7 @@ import {
   request,
   startService,
   type Caller,
+  type Clock,
   type RunningService,
 } from '@attestor/platform';
 import {
@@ -25,18 +26,7 @@ import { createInquiryService, type InquiryServiceOptions } from '../src/service
 export const ADMIN: Caller = { kind: 'admin' };
 export const ANONYMOUS: Caller = { kind: 'anonymous' };
 
-/** A clock the test moves: the real time plus an offset. */
-export class TestClock {
-  offsetMs = 0;
-  now = (): Date => new Date(Date.now() + this.offsetMs);
-  /** Moves the clock forward to `at` (never back). */
-  advanceTo(at: Date): void {
-    this.offsetMs = Math.max(this.offsetMs, at.getTime() - Date.now());
-  }
-  advanceBy(ms: number): void {
-    this.offsetMs += ms;
-  }
-}
+export { TestClock } from '@attestor/platform/testing';
 
 export interface TestAccount {
   accountId: string;
@@ -130,12 +120,17 @@ export const CREATE_INQUIRY = /* GraphQL */ `
 `;
 
 export async function startHarness(
-  options: { overrides?: Record<string, string>; service?: InquiryServiceOptions; prefix?: string } = {},
+  options: {
+    overrides?: Record<string, string>;
+    service?: InquiryServiceOptions & { clock?: Clock };
+    prefix?: string;
+  } = {},
 ): Promise<Harness> {
   const run = uniqueName(options.prefix ?? 'inq');
   const config = inquiryTestConfig(run, options.overrides);
   const schema = `inquiry_${run}`;
-  const service = await startService(createInquiryService(options.service), config);
+  const { clock, ...serviceOptions } = options.service ?? {};
+  const service = await startService(createInquiryService(serviceOptions), config, clock ? { clock } : {});
   const bus = await NatsBus.connect({
     url: TEST_NATS_URL,
     namespace: run,

@@ -1,4 +1,5 @@
-import { PII_READ_SCOPE, badInput, forbidden } from '@attestor/platform';
+import { PII_READ_SCOPE } from '@attestor/contracts';
+import { badInput, forbidden } from '@attestor/platform/errors';
 
 /** The scopes a key may carry. A key with none may do everything but read PII in clear. */
 export const apiKeyScopes = [PII_READ_SCOPE] as const;

@@ -1,5 +1,5 @@
 import { isUuid } from '@attestor/contracts';
-import { badInput } from '@attestor/platform';
+import { badInput } from '@attestor/platform/errors';
 
 /**
  * Page cursors: the last inquiry's id (a uuid v7, so ids sort by creation) wrapped so clients treat it

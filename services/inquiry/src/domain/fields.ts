@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { badInput } from '@attestor/platform';
+import { badInput } from '@attestor/platform/errors';
 
 /** The end user's data as the partner sent it (every part optional). */
 export interface InquiryFieldsInput {

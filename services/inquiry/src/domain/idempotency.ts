@@ -1,4 +1,4 @@
-import { badInput } from '@attestor/platform';
+import { badInput } from '@attestor/platform/errors';
 
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 

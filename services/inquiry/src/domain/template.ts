@@ -1,4 +1,4 @@
-import { badInput } from '@attestor/platform';
+import { badInput } from '@attestor/platform/errors';
 import {
   nameMatchResults,
   verificationSteps,

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { eventTypes } from '@attestor/contracts';
-import { badInput } from '@attestor/platform';
+import { badInput } from '@attestor/platform/errors';
 
 /**
  * The events a webhook may subscribe to: the inquiry's own events. `inquiry.api-key.revoked` is an
@@ -105,5 +105,45 @@ export function webhookPayload(event: {
     type: event.type,
     createdAt: event.occurredAt,
     data: { inquiryId: event.subjectId, ...event.data },
+  };
+}
+
+/** What one POST came to: a status code, or why there was none. */
+export type AttemptOutcome = { statusCode: number; error: null } | { statusCode: null; error: string };
+
+/** The delivery's state after an attempt (the patch the sender stores). */
+export interface SettledAttempt {
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  status: 'DELIVERED' | 'PENDING' | 'FAILED';
+  nextAttemptAt: Date | null;
+  deliveredAt?: Date;
+  claimedUntil: null;
+}
+
+/**
+ * Settles one attempt: a 2xx delivers; anything else is retried at `nextAttemptAt` while the retry
+ * window lasts, then FAILED. Pure, so every branch is pinned by a unit test.
+ */
+export function settleAttempt(
+  outcome: AttemptOutcome,
+  previousAttempts: number,
+  settledAt: Date,
+  retryUntil: Date,
+  random: () => number = Math.random,
+): SettledAttempt {
+  const attempts = previousAttempts + 1;
+  const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
+  const error = ok ? null : (outcome.error ?? `HTTP ${outcome.statusCode}`);
+  const next = ok ? null : nextAttemptAt(attempts, settledAt, retryUntil, random);
+  return {
+    attempts,
+    lastStatusCode: outcome.statusCode,
+    lastError: error,
+    claimedUntil: null,
+    status: ok ? 'DELIVERED' : next === null ? 'FAILED' : 'PENDING',
+    nextAttemptAt: next,
+    ...(ok ? { deliveredAt: settledAt } : {}),
   };
 }

@@ -1,20 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { In, type DataSource } from 'typeorm';
 import { isUuid } from '@attestor/contracts';
-import { AppError, ErrorCode, notFound, type PiiCipher } from '@attestor/platform';
-import { checkPageSize } from '../domain/cursor.js';
-import { checkWebhookEvents, checkWebhookUrl } from '../domain/webhooks.js';
-import {
-  AccountEntity,
-  WebhookAttemptEntity,
-  WebhookDeliveryEntity,
-  WebhookEntity,
-  type Webhook,
-  type WebhookAttempt,
-  type WebhookDelivery,
-} from '../store/entities.js';
-import { newId } from '../store/ids.js';
-import type { Clock } from '../clock.js';
+import { AppError, ErrorCode, notFound, type Clock, type Outbox, type PiiCipher } from '@attestor/platform';
+import { checkPageSize } from '../../domain/cursor.js';
+import { checkWebhookEvents, checkWebhookUrl } from '../../domain/webhooks.js';
+import type { AccountStore } from '../../store/accounts.js';
+import type { Webhook, WebhookAttempt, WebhookDelivery } from '../../store/entities.js';
+import { newId } from '../../store/ids.js';
+import type { WebhookStore } from '../../store/webhooks.js';
 import { assertPublicHost } from './address-guard.js';
 
 /** A webhook as the API shows it; `secret` only in the answer to its creation. */
@@ -29,7 +21,9 @@ export interface WebhookRegistryOptions {
 /** The account's webhooks, their deliveries and delivery log. */
 export class WebhookRegistry {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly store: WebhookStore,
+    private readonly accounts: AccountStore,
+    private readonly outbox: Outbox,
     private readonly pii: PiiCipher,
     private readonly clock: Clock,
     private readonly options: WebhookRegistryOptions,
@@ -49,38 +43,32 @@ export class WebhookRegistry {
       secretSealed: this.pii.seal(secret),
       createdAt: this.clock.now(),
     };
-    await this.dataSource.transaction(async (manager) => {
+    await this.outbox.transaction(async (tx) => {
       // The account row lock makes the count and the insert one step for concurrent creates.
-      await manager
-        .getRepository(AccountEntity)
-        .findOne({ where: { id: accountId }, lock: { mode: 'pessimistic_write' } });
-      const count = await manager.getRepository(WebhookEntity).countBy({ accountId });
+      await this.accounts.lockAccount(tx.manager, accountId);
+      const count = await this.store.count(tx.manager, accountId);
       if (count >= this.options.maxPerAccount) {
         throw new AppError(
           ErrorCode.CONFLICT,
           `An account may have at most ${this.options.maxPerAccount} webhooks; delete one first`,
         );
       }
-      await manager.getRepository(WebhookEntity).insert(webhook);
+      await this.store.insert(tx.manager, webhook);
     });
     return { ...webhook, secret };
   }
 
   list(accountId: string): Promise<Webhook[]> {
-    return this.dataSource.getRepository(WebhookEntity).find({ where: { accountId }, order: { id: 'DESC' } });
+    return this.store.list(this.store.reader, accountId);
   }
 
   /** Deletes the webhook with its pending deliveries and log; nothing more is sent to it. */
   async delete(accountId: string, id: string): Promise<Webhook> {
     if (!isUuid(id)) throw notFound('Webhook');
-    return this.dataSource.transaction(async (manager) => {
-      const repository = manager.getRepository(WebhookEntity);
-      const webhook = await repository.findOne({
-        where: { id, accountId },
-        lock: { mode: 'pessimistic_write' },
-      });
+    return this.outbox.transaction(async (tx) => {
+      const webhook = await this.store.lock(tx.manager, accountId, id);
       if (!webhook) throw notFound('Webhook');
-      await repository.delete({ id, accountId });
+      await this.store.delete(tx.manager, accountId, id);
       return webhook;
     });
   }
@@ -92,28 +80,12 @@ export class WebhookRegistry {
     first: number | null | undefined,
   ): Promise<WebhookDelivery[]> {
     const take = checkPageSize(first, 20);
-    return this.dataSource
-      .getRepository(WebhookDeliveryEntity)
-      .find({ where: { accountId, webhookId }, order: { createdAt: 'DESC', id: 'DESC' }, take });
+    return this.store.deliveries(this.store.reader, accountId, webhookId, take);
   }
 
   /** The attempt log of several deliveries, oldest first per delivery. */
-  async attemptsOf(
-    accountId: string,
-    deliveryIds: readonly string[],
-  ): Promise<Map<string, WebhookAttempt[]>> {
-    const owned = await this.dataSource
-      .getRepository(WebhookDeliveryEntity)
-      .find({ select: { id: true }, where: { accountId, id: In([...deliveryIds]) } });
-    const rows =
-      owned.length === 0
-        ? []
-        : await this.dataSource
-            .getRepository(WebhookAttemptEntity)
-            .find({ where: { deliveryId: In(owned.map((d) => d.id)) }, order: { id: 'ASC' } });
-    const byDelivery = new Map<string, WebhookAttempt[]>();
-    for (const row of rows) byDelivery.set(row.deliveryId, [...(byDelivery.get(row.deliveryId) ?? []), row]);
-    return byDelivery;
+  attemptsOf(accountId: string, deliveryIds: readonly string[]): Promise<Map<string, WebhookAttempt[]>> {
+    return this.store.attemptsOf(this.store.reader, accountId, deliveryIds);
   }
 
   /**
@@ -123,12 +95,8 @@ export class WebhookRegistry {
   async replay(accountId: string, id: string): Promise<WebhookDelivery> {
     if (!isUuid(id)) throw notFound('Webhook delivery');
     const now = this.clock.now();
-    return this.dataSource.transaction(async (manager) => {
-      const repository = manager.getRepository(WebhookDeliveryEntity);
-      const delivery = await repository.findOne({
-        where: { id, accountId },
-        lock: { mode: 'pessimistic_write' },
-      });
+    return this.outbox.transaction(async (tx) => {
+      const delivery = await this.store.lockDelivery(tx.manager, accountId, id);
       if (!delivery) throw notFound('Webhook delivery');
       // An attempt in flight keeps its claim so the delivery is never sent twice at once; that
       // attempt's outcome then settles the delivery (it was, after all, just sent again).
@@ -140,7 +108,7 @@ export class WebhookRegistry {
         retryUntil: new Date(now.getTime() + this.options.retryHours * 3_600_000),
         deliveredAt: null,
       };
-      await repository.update({ id }, patch);
+      await this.store.updateDelivery(tx.manager, id, patch);
       return { ...delivery, ...patch };
     });
   }

@@ -1,11 +1,10 @@
-import { In, LessThan, type DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { isUuid, parseInternationalNumber, type InquiryStatus, type RpcReply } from '@attestor/contracts';
 import {
   badInput,
   conflict,
   issueSessionToken,
   notFound,
-  qualified,
+  type Clock,
   type Outbox,
   type PiiCipher,
 } from '@attestor/platform';
@@ -14,21 +13,13 @@ import {
   checkReferenceId,
   type InquiryFields,
   type InquiryFieldsInput,
-} from './domain/fields.js';
-import { canonicalJson, checkIdempotencyKey } from './domain/idempotency.js';
-import { checkPageSize, decodeCursor, encodeCursor } from './domain/cursor.js';
-import {
-  AccountEntity,
-  IdempotencyKeyEntity,
-  InquiryEntity,
-  InquiryEventEntity,
-  TemplateEntity,
-  type Inquiry,
-  type InquiryEventRow,
-} from './store/entities.js';
-import { newId } from './store/ids.js';
-import { lockInquiry, recordInquiryEvent, transitionOnRequest } from './transitions.js';
-import type { Clock } from './clock.js';
+} from '../domain/fields.js';
+import { canonicalJson, checkIdempotencyKey } from '../domain/idempotency.js';
+import { checkPageSize, decodeCursor, encodeCursor } from '../domain/cursor.js';
+import type { Inquiry, InquiryEventRow } from '../store/entities.js';
+import { newId } from '../store/ids.js';
+import type { InquiryStores } from '../store/index.js';
+import type { Lifecycle } from './lifecycle.js';
 
 export interface CreateInquiryInput {
   templateId: string;
@@ -55,18 +46,14 @@ export interface InquiriesOptions {
 
 /** Creating, reading, deciding on and redacting inquiries; status changes go through transitions.ts. */
 export class Inquiries {
-  private readonly idempotencyTable: string;
-
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly stores: InquiryStores,
+    private readonly lifecycle: Lifecycle,
     private readonly outbox: Outbox,
     private readonly pii: PiiCipher,
     private readonly clock: Clock,
     private readonly options: InquiriesOptions,
-    schema: string,
-  ) {
-    this.idempotencyTable = qualified(schema, 'idempotency_keys');
-  }
+  ) {}
 
   /**
    * Creates an inquiry, or with an idempotency key replays the first result for the same input. The key
@@ -86,7 +73,15 @@ export class Inquiries {
     const outcome = await this.outbox.transaction(async (tx) => {
       const id = newId(now.getTime());
       if (key !== null) {
-        const winner = await this.claimKey(tx.manager, accountId, key, requestHash, id, now);
+        const expiredBefore = new Date(now.getTime() - this.options.idempotencyTtlHours * 3_600_000);
+        const winner = await this.stores.idempotency.claim(
+          tx.manager,
+          accountId,
+          key,
+          { inquiryId: id, requestHash },
+          now,
+          expiredBefore,
+        );
         if (winner.inquiryId !== id) {
           if (winner.requestHash !== requestHash) {
             throw conflict('This idempotency key was used with another input');
@@ -95,9 +90,7 @@ export class Inquiries {
         }
       }
       if (!isUuid(input.templateId)) throw notFound('Template');
-      const template = await tx.manager
-        .getRepository(TemplateEntity)
-        .findOneBy({ id: input.templateId, accountId });
+      const template = await this.stores.templates.ofAccount(tx.manager, accountId, input.templateId);
       if (!template) throw notFound('Template');
       const inquiry: Inquiry = {
         id,
@@ -122,8 +115,8 @@ export class Inquiries {
         redactedAt: null,
         updatedAt: now,
       };
-      await tx.manager.getRepository(InquiryEntity).insert(inquiry);
-      await recordInquiryEvent(
+      await this.stores.inquiries.insert(tx.manager, inquiry);
+      await this.lifecycle.record(
         tx,
         'inquiry.created',
         { accountId, inquiryId: id, at: now },
@@ -137,44 +130,10 @@ export class Inquiries {
     return { inquiry, sessionToken: this.sessionToken(inquiry) };
   }
 
-  /**
-   * Claims `key` for `inquiryId`, or returns the claim that holds it. The insert waits on a concurrent
-   * claim of the same key until that transaction ends; a claim older than the TTL is taken over.
-   */
-  private async claimKey(
-    manager: EntityManager,
-    accountId: string,
-    key: string,
-    requestHash: string,
-    inquiryId: string,
-    now: Date,
-  ): Promise<{ inquiryId: string; requestHash: string }> {
-    const expiredBefore = new Date(now.getTime() - this.options.idempotencyTtlHours * 3_600_000);
-    const claimed = (await manager.query(
-      `INSERT INTO ${this.idempotencyTable} (account_id, key, request_hash, inquiry_id, created_at)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (account_id, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, inquiry_id = EXCLUDED.inquiry_id, created_at = EXCLUDED.created_at
-         WHERE ${this.idempotencyTable}.created_at < $6
-       RETURNING inquiry_id`,
-      [accountId, key, requestHash, inquiryId, now, expiredBefore],
-    )) as unknown[];
-    if (claimed.length === 1) return { inquiryId, requestHash };
-    const [holder] = (await manager.query(
-      `SELECT inquiry_id, request_hash FROM ${this.idempotencyTable} WHERE account_id = $1 AND key = $2`,
-      [accountId, key],
-    )) as Array<{ inquiry_id: string; request_hash: string }>;
-    if (!holder) throw new Error('idempotency key vanished while it was being claimed');
-    return { inquiryId: holder.inquiry_id, requestHash: holder.request_hash };
-  }
-
   /** Drops idempotency keys past their TTL (their replay window is over). */
   async purgeIdempotencyKeys(): Promise<number> {
     const before = new Date(this.clock.now().getTime() - this.options.idempotencyTtlHours * 3_600_000);
-    const result = await this.dataSource
-      .getRepository(IdempotencyKeyEntity)
-      .delete({ createdAt: LessThan(before) });
-    return result.affected ?? 0;
+    return this.stores.idempotency.purge(this.stores.idempotency.reader, before);
   }
 
   /** The hosted flow's token: deterministic, so a replayed create hands out the same one. */
@@ -188,13 +147,11 @@ export class Inquiries {
 
   async get(accountId: string, id: string): Promise<Inquiry | null> {
     if (!isUuid(id)) return null;
-    return this.dataSource.getRepository(InquiryEntity).findOneBy({ id, accountId });
+    return this.stores.inquiries.get(this.stores.inquiries.reader, accountId, id);
   }
 
   byIds(accountId: string, ids: readonly string[]): Promise<Inquiry[]> {
-    const valid = ids.filter(isUuid);
-    if (valid.length === 0) return Promise.resolve([]);
-    return this.dataSource.getRepository(InquiryEntity).findBy({ accountId, id: In(valid) });
+    return this.stores.inquiries.byIds(this.stores.inquiries.reader, accountId, ids.filter(isUuid));
   }
 
   /** Newest first, `first` at a time, after an opaque cursor; optionally one status or reference id. */
@@ -208,26 +165,20 @@ export class Inquiries {
     },
   ): Promise<InquiryPage> {
     const size = checkPageSize(args.first);
-    const where: FindOptionsWhere<Inquiry> = { accountId };
-    if (args.after !== null && args.after !== undefined) where.id = LessThan(decodeCursor(args.after));
-    if (args.status) where.status = args.status;
-    if (args.referenceId !== null && args.referenceId !== undefined) where.referenceId = args.referenceId;
-    const rows = await this.dataSource
-      .getRepository(InquiryEntity)
-      .find({ where, order: { id: 'DESC' }, take: size + 1 });
+    const rows = await this.stores.inquiries.page(this.stores.inquiries.reader, accountId, {
+      before: args.after === null || args.after === undefined ? null : decodeCursor(args.after),
+      status: args.status ?? null,
+      referenceId: args.referenceId ?? null,
+      take: size + 1,
+    });
     const nodes = rows.slice(0, size);
     const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
     return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 
   /** Events of several inquiries, oldest first per inquiry (one query for a whole page). */
-  async eventsOf(accountId: string, inquiryIds: readonly string[]): Promise<Map<string, InquiryEventRow[]>> {
-    const rows = await this.dataSource
-      .getRepository(InquiryEventEntity)
-      .find({ where: { accountId, inquiryId: In([...inquiryIds]) }, order: { id: 'ASC' } });
-    const byInquiry = new Map<string, InquiryEventRow[]>();
-    for (const row of rows) byInquiry.set(row.inquiryId, [...(byInquiry.get(row.inquiryId) ?? []), row]);
-    return byInquiry;
+  eventsOf(accountId: string, inquiryIds: readonly string[]): Promise<Map<string, InquiryEventRow[]>> {
+    return this.stores.inquiries.eventsOf(this.stores.inquiries.reader, accountId, inquiryIds);
   }
 
   /** The operator's decision on a reviewed, completed or failed inquiry. */
@@ -243,10 +194,10 @@ export class Inquiries {
     if (!isUuid(id)) throw notFound('Inquiry');
     const now = this.clock.now();
     return this.outbox.transaction(async (tx) => {
-      const inquiry = await lockInquiry(tx.manager, accountId, id);
+      const inquiry = await this.lifecycle.lock(tx, accountId, id);
       if (!inquiry) throw notFound('Inquiry');
       const reason = decision === 'APPROVED' ? 'approved by the account' : 'declined by the account';
-      return transitionOnRequest(
+      return this.lifecycle.onRequest(
         tx,
         inquiry,
         { to: decision, cause: 'operator-decision', reason, comment: comment ?? null },
@@ -263,7 +214,7 @@ export class Inquiries {
     if (!isUuid(id)) throw notFound('Inquiry');
     const now = this.clock.now();
     return this.outbox.transaction(async (tx) => {
-      const inquiry = await lockInquiry(tx.manager, accountId, id);
+      const inquiry = await this.lifecycle.lock(tx, accountId, id);
       if (!inquiry) throw notFound('Inquiry');
       if (inquiry.redactedAt) return inquiry;
       const erased: Partial<Inquiry> = {
@@ -276,8 +227,8 @@ export class Inquiries {
         redactedAt: now,
         updatedAt: now,
       };
-      await tx.manager.getRepository(InquiryEntity).update({ id }, erased);
-      await recordInquiryEvent(
+      await this.stores.inquiries.update(tx.manager, id, erased);
+      await this.lifecycle.record(
         tx,
         'inquiry.redacted',
         { accountId, inquiryId: id, at: now },
@@ -304,10 +255,9 @@ export class Inquiries {
     if (!isUuid(accountId) || !isUuid(inquiryId)) return { inquiry: null };
     const inquiry = await this.get(accountId, inquiryId);
     if (!inquiry) return { inquiry: null };
-    const template = await this.dataSource
-      .getRepository(TemplateEntity)
-      .findOneByOrFail({ id: inquiry.templateId });
-    const account = await this.dataSource.getRepository(AccountEntity).findOneByOrFail({ id: accountId });
+    const reader = this.stores.inquiries.reader;
+    const template = await this.stores.templates.ofInquiry(reader, inquiry.templateId);
+    const account = await this.stores.accounts.account(reader, accountId);
     const names = [inquiry.nameFirstSealed, inquiry.nameMiddleSealed, inquiry.nameLastSealed];
     const phone = this.pii.openNullable(inquiry.phoneNumberSealed);
     const parsed = phone === null ? null : parseInternationalNumber(phone);
@@ -319,7 +269,7 @@ export class Inquiries {
         steps: template.steps,
         expiresAt: inquiry.expiresAt.toISOString(),
         redacted: inquiry.redactedAt !== null,
-        accountName: account.name,
+        accountName: account?.name ?? '',
         phoneCountryCode: parsed?.ok ? parsed.number.countryCode : null,
         nameSealed: names.every((name) => name === null)
           ? null

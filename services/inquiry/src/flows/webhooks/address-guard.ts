@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { badInput } from '@attestor/platform';
-import { isPublicAddress } from '../domain/addresses.js';
+import { isPublicAddress } from '../../domain/addresses.js';
 
 /** Refused because the host is or resolves to a loopback, private or link-local address. */
 export class PrivateAddressError extends Error {

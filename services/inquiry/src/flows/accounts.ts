@@ -1,10 +1,9 @@
-import type { DataSource } from 'typeorm';
-import { apiKeyHash, newApiKey, notFound, type Outbox } from '@attestor/platform';
+import { apiKeyHash, newApiKey, notFound, type Clock, type Outbox } from '@attestor/platform';
 import { isUuid } from '@attestor/contracts';
-import { checkAccountName, checkScopes, DEFAULT_SCOPES, keyPrefix } from './domain/api-keys.js';
-import { AccountEntity, ApiKeyEntity, type Account, type ApiKey } from './store/entities.js';
-import { newId } from './store/ids.js';
-import type { Clock } from './clock.js';
+import { checkAccountName, checkScopes, DEFAULT_SCOPES, keyPrefix } from '../domain/api-keys.js';
+import type { AccountStore } from '../store/accounts.js';
+import type { Account, ApiKey } from '../store/entities.js';
+import { newId } from '../store/ids.js';
 
 /** What the gateway learns about a presented key: whose it is and what it may do. */
 export interface Credential {
@@ -16,7 +15,7 @@ export interface Credential {
 /** Accounts and their API keys (stored as SHA-256 hashes; the key itself is shown once). */
 export class Accounts {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly store: AccountStore,
     private readonly outbox: Outbox,
     private readonly clock: Clock,
   ) {}
@@ -26,9 +25,9 @@ export class Accounts {
     const secret = newApiKey();
     const now = this.clock.now();
     const account: Account = { id: newId(), name: accountName, createdAt: now };
-    await this.dataSource.transaction(async (manager) => {
-      await manager.getRepository(AccountEntity).insert(account);
-      await manager.getRepository(ApiKeyEntity).insert(this.keyRow(account.id, secret, DEFAULT_SCOPES, now));
+    await this.outbox.transaction(async (tx) => {
+      await this.store.insertAccount(tx.manager, account);
+      await this.store.insertKey(tx.manager, this.keyRow(account.id, secret, DEFAULT_SCOPES, now));
     });
     return { account, apiKey: secret };
   }
@@ -38,10 +37,9 @@ export class Accounts {
     scopes: readonly string[] | null | undefined,
   ): Promise<{ apiKey: ApiKey; secret: string }> {
     const granted = checkScopes(scopes, grantor.scopes);
-    const accountId = grantor.accountId;
     const secret = newApiKey();
-    const apiKey = this.keyRow(accountId, secret, granted, this.clock.now());
-    await this.dataSource.getRepository(ApiKeyEntity).insert(apiKey);
+    const apiKey = this.keyRow(grantor.accountId, secret, granted, this.clock.now());
+    await this.store.insertKey(this.store.reader, apiKey);
     return { apiKey, secret };
   }
 
@@ -49,28 +47,28 @@ export class Accounts {
   async revokeApiKey(accountId: string, id: string): Promise<ApiKey> {
     if (!isUuid(id)) throw notFound('API key');
     return this.outbox.transaction(async (tx) => {
-      const repository = tx.manager.getRepository(ApiKeyEntity);
-      const key = await repository.findOne({ where: { id, accountId }, lock: { mode: 'pessimistic_write' } });
+      const key = await this.store.lockKey(tx.manager, accountId, id);
       if (!key) throw notFound('API key');
       if (key.revokedAt) return key;
       const revokedAt = this.clock.now();
-      await repository.update({ id }, { revokedAt });
+      await this.store.revokeKey(tx.manager, id, revokedAt);
       await tx.publish('inquiry.api-key.revoked', { accountId, subjectId: id, data: { keyId: id } });
       return { ...key, revokedAt };
     });
   }
 
   apiKeys(accountId: string): Promise<ApiKey[]> {
-    return this.dataSource.getRepository(ApiKeyEntity).find({ where: { accountId }, order: { id: 'DESC' } });
+    return this.store.keys(this.store.reader, accountId);
   }
 
   account(id: string): Promise<Account | null> {
-    return this.dataSource.getRepository(AccountEntity).findOneBy({ id });
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.store.account(this.store.reader, id);
   }
 
   /** The gateway's question for an unknown key hash: null for an unknown or revoked key. */
   async resolveCredential(keyHash: string): Promise<Credential | null> {
-    const key = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ keyHash });
+    const key = await this.store.keyByHash(this.store.reader, keyHash);
     if (!key || key.revokedAt) return null;
     return { accountId: key.accountId, keyId: key.id, scopes: key.scopes };
   }
