@@ -21,8 +21,19 @@ export type InquiryStatus = (typeof inquiryStatuses)[number];
 export const verificationSteps = ['PHONE_OTP', 'DATABASE_NAME_MATCH'] as const;
 export type VerificationStep = (typeof verificationSteps)[number];
 
-export const nameMatchResults = ['EXACT_MATCH', 'HIGH_PARTIAL_MATCH', 'PARTIAL_MATCH', 'NO_MATCH'] as const;
+export const nameMatchResults = [
+  'EXACT_MATCH',
+  'HIGH_PARTIAL_MATCH',
+  'PARTIAL_MATCH',
+  'NO_MATCH',
+  /** The source holds no name for the number (no CNAM data, a business line): nothing to compare. */
+  'NO_DATA_AVAILABLE',
+] as const;
 export type NameMatchResult = (typeof nameMatchResults)[number];
+
+/** What a template decides when the carrier holds no name for the verified number. */
+export const noNameDataDecisions = ['APPROVE', 'REVIEW', 'DECLINE'] as const;
+export type NoNameDataDecision = (typeof noNameDataDecisions)[number];
 
 const status = z.enum(inquiryStatuses);
 
@@ -90,6 +101,10 @@ export const eventCatalog = {
     inquiryId: z.string(),
     status: z.enum(['COMPLETED', 'FAILED']),
     nameMatch: z.enum(nameMatchResults).nullable(),
+    /** 0..1, null when nothing was compared. */
+    score: z.number().min(0).max(1).nullable().default(null),
+    /** Why: the matcher's reasons, or why the step failed (no raw names). */
+    reasons: z.array(z.string()).default([]),
   }),
 } as const;
 

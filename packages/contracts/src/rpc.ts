@@ -19,6 +19,8 @@ export const rpcCatalog = {
           accountName: z.string(),
           /** Country of the phone number the partner gave for the inquiry (national formats read with it). */
           phoneCountryCode: z.string().nullable(),
+          /** The template asks Lookup identity_match as well as caller_name for the database check. */
+          identityMatch: z.boolean().default(false),
           /** AES-256-GCM sealed name parts, null where the inquiry has none or was redacted. */
           nameSealed: z
             .object({

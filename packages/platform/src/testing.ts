@@ -39,7 +39,7 @@ export function uniqueName(prefix: string): string {
 export function testEnvironment(run: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     LOG_FORMAT: 'json',
     DATABASE_URL: TEST_DATABASE_URL,
     NATS_URL: TEST_NATS_URL,

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { platformConfigShape, portVariable } from '@attestor/platform';
+import { booleanFlag, platformConfigShape, portVariable, positiveInt } from '@attestor/platform';
 
 const url = z.url();
-const positiveInt = z.coerce.number().int().positive();
 
 /** The gateway's variables: the platform's (secrets, NATS, logging) plus where the subgraphs are. */
 export const gatewayConfigShape = {
@@ -20,10 +19,7 @@ export const gatewayConfigShape = {
   /** How long a resolved API key is trusted without asking the inquiry service again. */
   KEY_CACHE_TTL_MS: positiveInt.max(600_000).default(30_000),
   /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
-  TRUST_PROXY: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
+  TRUST_PROXY: booleanFlag.default(false),
   /** Keep-alive sockets per subgraph. */
   SUBGRAPH_CONNECTIONS: positiveInt.max(1024).default(64),
 } satisfies z.ZodRawShape;

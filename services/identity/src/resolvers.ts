@@ -18,6 +18,7 @@ function databaseVerification(row: DatabaseVerificationRow | null) {
       last: match.last ?? null,
       reasons: match.reasons ?? [],
     },
+    failureReason: row.failureReason,
     completedAt: row.completedAt,
   };
 }

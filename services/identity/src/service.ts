@@ -11,6 +11,7 @@ import { inquiryAsks } from './rpc.js';
 import { DatabaseVerificationStore } from './store/database-verifications.js';
 import { DatabaseVerificationEntity } from './store/entities.js';
 import { CreateDatabaseVerifications1764201700000 } from './store/migrations/CreateDatabaseVerifications1764201700000.js';
+import { DatabaseVerificationFailureReason1764950000000 } from './store/migrations/DatabaseVerificationFailureReason1764950000000.js';
 
 const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -18,7 +19,7 @@ const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url)
 export const identityService: ServiceDefinition<IdentityConfig, IdentityContext> = {
   name: 'identity',
   entities: [DatabaseVerificationEntity],
-  migrations: [CreateDatabaseVerifications1764201700000],
+  migrations: [CreateDatabaseVerifications1764201700000, DatabaseVerificationFailureReason1764950000000],
   build(deps) {
     const { config, dataSource, schema, bus, pii } = deps;
     const store = new DatabaseVerificationStore(dataSource, schema);

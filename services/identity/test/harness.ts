@@ -27,6 +27,8 @@ export interface InquiryRecord {
   steps: VerificationStep[];
   name: { first?: string; middle?: string; last?: string } | null;
   redacted?: boolean;
+  /** The template asks Lookup identity_match too. */
+  identityMatch?: boolean;
 }
 
 export interface IdentityHarness {
@@ -88,6 +90,7 @@ export async function startIdentityHarness(
         redacted: found.redacted ?? false,
         accountName: 'Test account',
         phoneCountryCode: null,
+        identityMatch: found.identityMatch ?? false,
         nameSealed:
           found.name && !found.redacted
             ? {

@@ -115,6 +115,7 @@ describe('phone.verification.approved → database name match', () => {
 
   it('stores how the names compared and what Twilio said, never the names', async () => {
     const record = inquiry({ first: 'Katherine', last: 'Johnson' });
+    record.identityMatch = true;
     await approve(record, await numberOf('Kate Johnson'));
     await eventually(() => completedFor(record.id).length > 0, { what: 'the check' });
     const [row] = await h.sql<{
@@ -141,25 +142,88 @@ describe('phone.verification.approved → database name match', () => {
     const [event] = await eventually(() => completedFor(record.id).length > 0 && completedFor(record.id), {
       what: 'the check',
     });
-    expect(event?.data).toEqual({ inquiryId: record.id, status: 'COMPLETED', nameMatch: 'NO_MATCH' });
+    expect(event?.data).toEqual({
+      inquiryId: record.id,
+      status: 'COMPLETED',
+      nameMatch: 'NO_MATCH',
+      score: expect.any(Number),
+      reasons: expect.any(Array),
+    });
     expect(await databaseVerificationOf(partnerCaller(record.accountId), record.id)).toMatchObject({
       status: 'COMPLETED',
       nameMatch: { result: 'NO_MATCH' },
     });
   });
 
-  it('fails, publishing nameMatch null, when the carrier has no caller name on record', async () => {
+  // Issue 10: a carrier with no name on record is NO_DATA_AVAILABLE (the template's whenNoNameData
+  // decides), not a failed check as the first version had it.
+  it('completes with NO_DATA_AVAILABLE when the carrier has no caller name on record', async () => {
     const record = inquiry({ first: 'Ada', last: 'Lovelace' });
     // Area code 200 is not assigned: Lookup answers the number as invalid, with no caller name.
     await approve(record, '+12005550123');
     const [event] = await eventually(() => completedFor(record.id).length > 0 && completedFor(record.id), {
-      what: 'the failed check',
+      what: 'the check',
     });
-    expect(event?.data).toEqual({ inquiryId: record.id, status: 'FAILED', nameMatch: null });
+    expect(event?.data).toEqual({
+      inquiryId: record.id,
+      status: 'COMPLETED',
+      nameMatch: 'NO_DATA_AVAILABLE',
+      score: null,
+      reasons: ['NO_CALLER_NAME'],
+    });
     expect(await databaseVerificationOf(partnerCaller(record.accountId), record.id)).toMatchObject({
-      status: 'FAILED',
+      status: 'COMPLETED',
       source: 'PHONE_CARRIER',
-      nameMatch: null,
+      nameMatch: { result: 'NO_DATA_AVAILABLE', reasons: ['NO_CALLER_NAME'] },
+    });
+  });
+
+  it('completes with NO_DATA_AVAILABLE for a business line (its caller name is not a person)', async () => {
+    const record = inquiry({ first: 'Ada', last: 'Lovelace' });
+    const phoneNumber = `+1415555${String(200 + nextNumber++).padStart(4, '0')}`;
+    await h.seed({ phoneNumber, callerName: 'ACME WIDGETS INC', callerType: 'BUSINESS' });
+    await approve(record, phoneNumber);
+    const [event] = await eventually(() => completedFor(record.id).length > 0 && completedFor(record.id), {
+      what: 'the check',
+    });
+    expect(event?.data).toMatchObject({
+      status: 'COMPLETED',
+      nameMatch: 'NO_DATA_AVAILABLE',
+      reasons: ['BUSINESS_LINE'],
+    });
+  });
+
+  it('asks identity_match only where the template enables it, and lets it lower a match it contradicts', async () => {
+    const plain = inquiry({ first: 'Ada', last: 'Lovelace' });
+    await approve(plain, await numberOf('Ada Lovelace'));
+    const [first] = await eventually(() => completedFor(plain.id).length > 0 && completedFor(plain.id), {
+      what: 'the check without identity_match',
+    });
+    expect(first?.data).toMatchObject({ nameMatch: 'EXACT_MATCH' });
+    const [row] = await h.sql<{ name_match: Record<string, unknown> }>(
+      `SELECT name_match FROM "${h.config.DB_SCHEMA}".database_verifications WHERE inquiry_id = $1`,
+      [plain.id],
+    );
+    expect(row?.name_match['identityMatch']).toBeNull();
+
+    // The caller name matches, but the carrier's identity data holds another surname for the owner.
+    const checked = inquiry({ first: 'Ada', last: 'Lovelace' });
+    checked.identityMatch = true;
+    const phoneNumber = `+1415555${String(200 + nextNumber++).padStart(4, '0')}`;
+    await h.seed({
+      phoneNumber,
+      callerName: 'Ada Lovelace',
+      callerType: 'CONSUMER',
+      firstName: 'Ada',
+      lastName: 'Byron',
+    });
+    await approve(checked, phoneNumber);
+    const [second] = await eventually(() => completedFor(checked.id).length > 0 && completedFor(checked.id), {
+      what: 'the check with identity_match',
+    });
+    expect(second?.data).toMatchObject({
+      nameMatch: 'PARTIAL_MATCH',
+      reasons: expect.arrayContaining(['IDENTITY_MATCH_DISAGREES']),
     });
   });
 
@@ -196,7 +260,13 @@ describe('phone.verification.approved → database name match', () => {
         what: 'the failed check',
       },
     );
-    expect(event?.data).toEqual({ inquiryId: nameless.id, status: 'FAILED', nameMatch: null });
+    expect(event?.data).toEqual({
+      inquiryId: nameless.id,
+      status: 'FAILED',
+      nameMatch: null,
+      score: null,
+      reasons: ['NO_NAME_ON_INQUIRY'],
+    });
     expect(h.lookups()).toBe(lookupsBefore);
   });
 

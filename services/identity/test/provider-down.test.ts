@@ -16,7 +16,9 @@ afterAll(async () => {
 });
 
 describe('Lookup does not answer', () => {
-  it('retries the approved event, then parks it for an operator, storing and publishing nothing', async () => {
+  // Issue 10: a Lookup that keeps failing ends the step FAILED with the reason after the retries, so
+  // the inquiry goes on to a decision; the first version parked the event and the inquiry hung.
+  it('retries the approved event with backoff, then records the check FAILED with LOOKUP_UNAVAILABLE', async () => {
     const record = {
       id: randomUUID(),
       accountId: 'acc_down',
@@ -34,23 +36,30 @@ describe('Lookup does not answer', () => {
         phoneNumberSealed: h.pii.seal('+14155550100'),
       },
     });
-    const [parked] = await eventually(
-      async () => {
-        const rows = await h.sql<{ error: string; deliveries: number }>(
-          `SELECT error, deliveries FROM "${h.config.DB_SCHEMA}".parked_events WHERE event_id = $1`,
-          [event.id],
-        );
-        return rows.length > 0 && rows;
+    const [completed] = await eventually(
+      () => {
+        const events = h.published('identity.database-verification.completed');
+        return events.length > 0 && events;
       },
-      { what: 'the event to be parked', timeoutMs: 20_000 },
+      { what: 'the failed check', timeoutMs: 20_000 },
     );
-    expect(parked?.error).toMatch(/^TwilioProviderError/);
-    expect(parked?.deliveries).toBe(h.config.EVENT_MAX_DELIVERIES);
+    expect(completed?.data).toEqual({
+      inquiryId: record.id,
+      status: 'FAILED',
+      nameMatch: null,
+      score: null,
+      reasons: ['LOOKUP_UNAVAILABLE'],
+    });
     // Every delivery asked the inquiry service again: nothing was kept from a failed attempt.
     expect(h.inquiryLookups()).toBe(h.config.EVENT_MAX_DELIVERIES);
-    const rows = await h.sql(`SELECT id FROM "${h.config.DB_SCHEMA}".database_verifications`);
-    expect(rows).toEqual([]);
-    expect(h.published('identity.database-verification.completed')).toEqual([]);
+    const rows = await h.sql<{ status: string; failure_reason: string }>(
+      `SELECT status, failure_reason FROM "${h.config.DB_SCHEMA}".database_verifications`,
+    );
+    expect(rows).toEqual([{ status: 'FAILED', failure_reason: 'LOOKUP_UNAVAILABLE' }]);
+    const parked = await h.sql(`SELECT 1 FROM "${h.config.DB_SCHEMA}".parked_events WHERE event_id = $1`, [
+      event.id,
+    ]);
+    expect(parked).toEqual([]);
   });
 });
 

@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import { platformConfigShape, portVariable } from '@attestor/platform';
-
-const positiveInt = z.coerce.number().int().positive();
-
-/** `true`/`false` (also 1/0, yes/no) from the environment; a plain `z.coerce.boolean` reads "false" as true. */
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+import { booleanFlag, platformConfigShape, portVariable, positiveInt } from '@attestor/platform';
 
 /**
  * The inquiry service's variables. WEBHOOK_ALLOW_PRIVATE has no static default: it follows NODE_ENV
@@ -21,7 +14,7 @@ export const inquiryConfigShape = {
   /** How long an idempotency key replays its first result. */
   IDEMPOTENCY_TTL_HOURS: positiveInt.max(24 * 30).default(24),
   /** Webhook URLs on loopback/private/link-local hosts: off in production, on by default in dev and test. */
-  WEBHOOK_ALLOW_PRIVATE: flag.optional(),
+  WEBHOOK_ALLOW_PRIVATE: booleanFlag.optional(),
   WEBHOOK_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
   /** Deliveries in flight at once, over every webhook (per instance). */
   WEBHOOK_CONCURRENCY: positiveInt.max(1000).default(16),

@@ -16,6 +16,7 @@ import { inquiryResponders } from './rpc.js';
 import { entities } from './store/entities.js';
 import { inquiryStores } from './store/index.js';
 import { CreateInquiryTables1764201600000 } from './store/migrations/CreateInquiryTables1764201600000.js';
+import { TemplateNoNameData1764950000000 } from './store/migrations/TemplateNoNameData1764950000000.js';
 
 const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -31,7 +32,7 @@ export function createInquiryService(
   return {
     name: 'inquiry',
     entities,
-    migrations: [CreateInquiryTables1764201600000],
+    migrations: [CreateInquiryTables1764201600000, TemplateNoNameData1764950000000],
     build: ({ config, dataSource, outbox, pii, bus, logger, schema, clock }) => {
       const stores = inquiryStores(dataSource, schema);
       const lifecycle = new Lifecycle(stores);

@@ -169,6 +169,8 @@ describe('templates', () => {
       steps: ['PHONE_OTP'],
       expiresInSeconds: 86_400,
       autoApproveAt: 'HIGH_PARTIAL_MATCH',
+      whenNoNameData: 'REVIEW',
+      identityMatch: false,
     });
   });
 
@@ -183,6 +185,8 @@ describe('templates', () => {
     [{ name: 'a', steps: ['PHONE_OTP'], expiresInSeconds: 2_592_001 }, 'expiresInSeconds'],
     [{ name: 'a', steps: ['PHONE_OTP'], expiresInSeconds: 1000.5 }, 'expiresInSeconds'],
     [{ name: 'a', steps: ['PHONE_OTP'], autoApproveAt: 'NO_MATCH' }, 'autoApproveAt'],
+    [{ name: 'a', steps: ['PHONE_OTP'], autoApproveAt: 'NO_DATA_AVAILABLE' }, 'autoApproveAt'],
+    [{ name: 'a', steps: ['PHONE_OTP'], whenNoNameData: 'MAYBE' }, 'whenNoNameData'],
   ])('refuses %j (field %s)', (input, field) => {
     expect(failure(() => checkTemplate(input))).toEqual({ code: 'BAD_USER_INPUT', field });
   });

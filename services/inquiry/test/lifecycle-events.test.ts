@@ -163,6 +163,25 @@ describe('events from the phone, identity and fraud services drive the lifecycle
     expect(done.events.at(-1)?.reason).toContain('no database record');
   });
 
+  it('decides NO_DATA_AVAILABLE by the template: review by default, or what whenNoNameData says', async () => {
+    const byDefault = await verified(phoneAndName, 'NO_DATA_AVAILABLE');
+    const reviewed = await statusBecomes(byDefault, 'NEEDS_REVIEW');
+    expect(reviewed.events.at(-1)?.reason).toContain('whenNoNameData REVIEW');
+    for (const [whenNoNameData, status] of [
+      ['APPROVE', 'APPROVED'],
+      ['DECLINE', 'DECLINED'],
+    ] as const) {
+      const template = await h.createTemplate(acme.partner, {
+        steps: ['PHONE_OTP', 'DATABASE_NAME_MATCH'],
+        whenNoNameData,
+      });
+      const id = await verified(template, 'NO_DATA_AVAILABLE');
+      expect((await statusBecomes(id, status)).events.at(-1)?.reason).toContain(
+        `whenNoNameData ${whenNoNameData}`,
+      );
+    }
+  });
+
   it('declines on NO_MATCH', async () => {
     const id = await verified(phoneAndName, 'NO_MATCH');
     const done = await statusBecomes(id, 'DECLINED');

@@ -108,18 +108,21 @@ describe('decision rule', () => {
       HIGH_PARTIAL_MATCH: 'NEEDS_REVIEW',
       PARTIAL_MATCH: 'NEEDS_REVIEW',
       NO_MATCH: 'DECLINED',
+      NO_DATA_AVAILABLE: 'NEEDS_REVIEW',
     },
     HIGH_PARTIAL_MATCH: {
       EXACT_MATCH: 'APPROVED',
       HIGH_PARTIAL_MATCH: 'APPROVED',
       PARTIAL_MATCH: 'NEEDS_REVIEW',
       NO_MATCH: 'DECLINED',
+      NO_DATA_AVAILABLE: 'NEEDS_REVIEW',
     },
     PARTIAL_MATCH: {
       EXACT_MATCH: 'APPROVED',
       HIGH_PARTIAL_MATCH: 'APPROVED',
       PARTIAL_MATCH: 'APPROVED',
       NO_MATCH: 'DECLINED',
+      NO_DATA_AVAILABLE: 'NEEDS_REVIEW',
     },
     // Unreachable through the API (templates refuse autoApproveAt NO_MATCH), listed for completeness.
     NO_MATCH: {
@@ -127,6 +130,15 @@ describe('decision rule', () => {
       HIGH_PARTIAL_MATCH: 'APPROVED',
       PARTIAL_MATCH: 'APPROVED',
       NO_MATCH: 'APPROVED',
+      NO_DATA_AVAILABLE: 'NEEDS_REVIEW',
+    },
+    // Unreachable too (templates refuse autoApproveAt NO_DATA_AVAILABLE): no data never passes a threshold.
+    NO_DATA_AVAILABLE: {
+      EXACT_MATCH: 'APPROVED',
+      HIGH_PARTIAL_MATCH: 'APPROVED',
+      PARTIAL_MATCH: 'APPROVED',
+      NO_MATCH: 'APPROVED',
+      NO_DATA_AVAILABLE: 'NEEDS_REVIEW',
     },
   };
   for (const threshold of nameMatchResults) {
@@ -136,6 +148,20 @@ describe('decision rule', () => {
       });
     }
   }
+
+  it("decides NO_DATA_AVAILABLE by the template's whenNoNameData (REVIEW by default)", () => {
+    const rule = (whenNoNameData?: 'APPROVE' | 'REVIEW' | 'DECLINE') => ({
+      ...withMatch('HIGH_PARTIAL_MATCH'),
+      ...(whenNoNameData ? { whenNoNameData } : {}),
+    });
+    expect(decide(rule(), matched('NO_DATA_AVAILABLE')).status).toBe('NEEDS_REVIEW');
+    expect(decide(rule('APPROVE'), matched('NO_DATA_AVAILABLE')).status).toBe('APPROVED');
+    expect(decide(rule('REVIEW'), matched('NO_DATA_AVAILABLE')).status).toBe('NEEDS_REVIEW');
+    expect(decide(rule('DECLINE'), matched('NO_DATA_AVAILABLE'))).toEqual({
+      status: 'DECLINED',
+      reason: expect.stringContaining('whenNoNameData DECLINE'),
+    });
+  });
 
   it('sends an inquiry without a database record to review', () => {
     const decision = decide(withMatch('HIGH_PARTIAL_MATCH'), matched(null, 'FAILED'));

@@ -197,6 +197,7 @@ export class PhoneHarness {
       redacted: false,
       accountName: 'Test account',
       phoneCountryCode: null,
+      identityMatch: false,
       nameSealed: null,
       ...fields,
     };

@@ -18,6 +18,11 @@ import { qualified } from '../sql.js';
 export interface HandlerContext {
   requestId: string | null;
   deliveryCount: number;
+  /**
+   * This delivery is the last before the event would be parked (or an operator's replay): a handler
+   * that can end its step with a recorded failure instead of throwing should do so now.
+   */
+  lastAttempt: boolean;
   logger: Logger;
 }
 
@@ -177,7 +182,8 @@ export class DurableConsumer {
       return;
     }
     try {
-      await withRequestId(requestId, () => this.handle(event, { requestId, deliveryCount, logger }));
+      const lastAttempt = deliveryCount >= this.options.maxDeliveries;
+      await withRequestId(requestId, () => this.handle(event, { requestId, deliveryCount, lastAttempt, logger }));
       message.ack();
     } catch (error) {
       if (deliveryCount >= this.options.maxDeliveries) {
@@ -290,7 +296,7 @@ export class DurableConsumer {
     const event = eventEnvelopeSchema.parse(row.payload);
     const logger = this.logger.child({ consumer: this.durable, eventId: event.id, replay: true });
     try {
-      const handled = await this.handle(event, { requestId: null, deliveryCount: 0, logger });
+      const handled = await this.handle(event, { requestId: null, deliveryCount: 0, lastAttempt: true, logger });
       await this.dataSource.query(`UPDATE ${this.parked} SET replayed_at = now() WHERE id = $1`, [parkedId]);
       return handled ? 'handled' : 'already-handled';
     } catch (error) {

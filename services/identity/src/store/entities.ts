@@ -1,5 +1,6 @@
 import { EntitySchema } from 'typeorm';
 import type { NameMatchResult } from '@attestor/contracts';
+import type { MatchLevel } from '../domain/evidence.js';
 import type { NameComparison } from '../domain/names.js';
 
 export const databaseVerificationStatuses = ['PENDING', 'COMPLETED', 'FAILED'] as const;
@@ -7,8 +8,8 @@ export type DatabaseVerificationStatus = (typeof databaseVerificationStatuses)[n
 
 /** Twilio's own verdict (Lookup identity_match) on the inquiry's name, kept beside ours for reviewers. */
 export interface CarrierIdentityMatch {
-  firstNameMatch: string | null;
-  lastNameMatch: string | null;
+  firstNameMatch: MatchLevel | null;
+  lastNameMatch: MatchLevel | null;
   summaryScore: number | null;
 }
 
@@ -16,8 +17,15 @@ export interface CarrierIdentityMatch {
  * The comparison as stored: never a name, only how the names compared. After redaction only
  * `result` and `score` remain.
  */
-export type StoredNameMatch = Pick<NameComparison, 'result' | 'score'> &
-  Partial<Omit<NameComparison, 'result' | 'score'>> & { identityMatch?: CarrierIdentityMatch | null };
+export type StoredNameMatch = {
+  result: NameMatchResult;
+  score: number;
+  /** The matcher's reasons plus the evidence's (IDENTITY_MATCH_CONFIRMS, NO_CALLER_NAME…). */
+  reasons?: string[];
+  first?: NameComparison['first'];
+  last?: NameComparison['last'];
+  identityMatch?: CarrierIdentityMatch | null;
+};
 
 export interface DatabaseVerificationRow {
   id: string;
@@ -29,6 +37,8 @@ export interface DatabaseVerificationRow {
   source: string;
   result: NameMatchResult | null;
   nameMatch: StoredNameMatch | null;
+  /** Why a FAILED check could not compare (e.g. LOOKUP_UNAVAILABLE); null otherwise. */
+  failureReason: string | null;
   createdAt: Date;
   completedAt: Date | null;
   redactedAt: Date | null;
@@ -46,6 +56,7 @@ export const DatabaseVerificationEntity = new EntitySchema<DatabaseVerificationR
     source: { type: 'text' },
     result: { type: 'text', nullable: true },
     nameMatch: { type: 'jsonb', name: 'name_match', nullable: true },
+    failureReason: { type: 'text', name: 'failure_reason', nullable: true },
     createdAt: { type: 'timestamptz', name: 'created_at' },
     completedAt: { type: 'timestamptz', name: 'completed_at', nullable: true },
     redactedAt: { type: 'timestamptz', name: 'redacted_at', nullable: true },

@@ -2,6 +2,7 @@ import {
   inquiryStatuses,
   type InquiryStatus,
   type NameMatchResult,
+  type NoNameDataDecision,
   type VerificationStep,
 } from '@attestor/contracts';
 
@@ -104,6 +105,8 @@ export function allStepsDone(steps: readonly VerificationStep[], progress: StepP
 }
 
 const matchStrength: Record<NameMatchResult, number> = {
+  // No data is no evidence either way: it never reaches a threshold (whenNoNameData decides instead).
+  NO_DATA_AVAILABLE: -1,
   NO_MATCH: 0,
   PARTIAL_MATCH: 1,
   HIGH_PARTIAL_MATCH: 2,
@@ -116,15 +119,26 @@ export function matchAtLeast(result: NameMatchResult, threshold: NameMatchResult
 
 export type Decision = { status: 'APPROVED' | 'NEEDS_REVIEW' | 'DECLINED'; reason: string };
 
+export interface DecisionRule {
+  steps: readonly VerificationStep[];
+  autoApproveAt: NameMatchResult;
+  /** When the carrier holds no name for the number (REVIEW unless the template says otherwise). */
+  whenNoNameData?: NoNameDataDecision;
+}
+
+const noNameDataStatus: Record<NoNameDataDecision, Decision['status']> = {
+  APPROVE: 'APPROVED',
+  REVIEW: 'NEEDS_REVIEW',
+  DECLINE: 'DECLINED',
+};
+
 /**
  * The template's decision rule for a completed inquiry. Without the name-match step there is nothing
  * to weigh, so completion approves. With it: at or above `autoApproveAt` approves, NO_MATCH declines,
- * anything weaker (or no record at all) goes to a human.
+ * no name on record (NO_DATA_AVAILABLE) is what `whenNoNameData` says, anything weaker (or a failed
+ * check) goes to a human.
  */
-export function decide(
-  template: { steps: readonly VerificationStep[]; autoApproveAt: NameMatchResult },
-  progress: StepProgress,
-): Decision {
+export function decide(template: DecisionRule, progress: StepProgress): Decision {
   if (!template.steps.includes('DATABASE_NAME_MATCH')) {
     return { status: 'APPROVED', reason: 'every step passed and the template has no name match' };
   }
@@ -134,6 +148,13 @@ export function decide(
   }
   if (identity.nameMatch === null) {
     return { status: 'NEEDS_REVIEW', reason: 'the database record holds no name to match' };
+  }
+  if (identity.nameMatch === 'NO_DATA_AVAILABLE') {
+    const rule = template.whenNoNameData ?? 'REVIEW';
+    return {
+      status: noNameDataStatus[rule],
+      reason: `the carrier holds no name for the number (NO_DATA_AVAILABLE): whenNoNameData ${rule}`,
+    };
   }
   if (matchAtLeast(identity.nameMatch, template.autoApproveAt)) {
     return {
@@ -153,7 +174,7 @@ export function decide(
 /** The transitions one step result causes: completion, then the decision, in that order. */
 export function transitionsAfterStep(
   status: InquiryStatus,
-  template: { steps: readonly VerificationStep[]; autoApproveAt: NameMatchResult },
+  template: DecisionRule,
   progress: StepProgress,
 ): Array<{ to: TargetStatus; cause: TransitionCause; reason: string }> {
   if (status !== 'PENDING' || !allStepsDone(template.steps, progress)) return [];

@@ -1,8 +1,10 @@
 import { badInput } from '@attestor/platform/errors';
 import {
   nameMatchResults,
+  noNameDataDecisions,
   verificationSteps,
   type NameMatchResult,
+  type NoNameDataDecision,
   type VerificationStep,
 } from '@attestor/contracts';
 
@@ -11,6 +13,8 @@ export interface TemplateInput {
   steps: readonly string[];
   expiresInSeconds?: number | null;
   autoApproveAt?: string | null;
+  whenNoNameData?: string | null;
+  identityMatch?: boolean | null;
 }
 
 export interface TemplateSpec {
@@ -18,6 +22,10 @@ export interface TemplateSpec {
   steps: VerificationStep[];
   expiresInSeconds: number;
   autoApproveAt: NameMatchResult;
+  /** The decision when the carrier holds no name for the verified number (NO_DATA_AVAILABLE). */
+  whenNoNameData: NoNameDataDecision;
+  /** Also ask Lookup identity_match with the inquiry's names (a paid Lookup package). */
+  identityMatch: boolean;
 }
 
 export const TEMPLATE_NAME_MAX_LENGTH = 100;
@@ -27,6 +35,7 @@ export const MIN_EXPIRY_SECONDS = 300;
 export const MAX_EXPIRY_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_EXPIRY_SECONDS = 86_400;
 export const DEFAULT_AUTO_APPROVE_AT: NameMatchResult = 'HIGH_PARTIAL_MATCH';
+export const DEFAULT_WHEN_NO_NAME_DATA: NoNameDataDecision = 'REVIEW';
 
 function isStep(value: string): value is VerificationStep {
   return (verificationSteps as readonly string[]).includes(value);
@@ -67,9 +76,20 @@ export function checkTemplate(input: TemplateInput): TemplateSpec {
   const autoApproveAt = input.autoApproveAt ?? DEFAULT_AUTO_APPROVE_AT;
   if (!isMatchResult(autoApproveAt))
     throw badInput(`Unknown name match result ${autoApproveAt}`, 'autoApproveAt');
-  // At NO_MATCH every record would approve, which is no check at all.
-  if (autoApproveAt === 'NO_MATCH') {
+  // At NO_MATCH every record would approve, which is no check at all; no data is no match level.
+  if (autoApproveAt === 'NO_MATCH' || autoApproveAt === 'NO_DATA_AVAILABLE') {
     throw badInput('autoApproveAt must be PARTIAL_MATCH or stronger', 'autoApproveAt');
   }
-  return { name, steps, expiresInSeconds, autoApproveAt };
+  const whenNoNameData = input.whenNoNameData ?? DEFAULT_WHEN_NO_NAME_DATA;
+  if (!(noNameDataDecisions as readonly string[]).includes(whenNoNameData)) {
+    throw badInput(`whenNoNameData must be one of ${noNameDataDecisions.join(', ')}`, 'whenNoNameData');
+  }
+  return {
+    name,
+    steps,
+    expiresInSeconds,
+    autoApproveAt,
+    whenNoNameData: whenNoNameData as NoNameDataDecision,
+    identityMatch: input.identityMatch ?? false,
+  };
 }

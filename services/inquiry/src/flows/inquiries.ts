@@ -270,6 +270,7 @@ export class Inquiries {
         expiresAt: inquiry.expiresAt.toISOString(),
         redacted: inquiry.redactedAt !== null,
         accountName: account?.name ?? '',
+        identityMatch: template.identityMatch,
         phoneCountryCode: parsed?.ok ? parsed.number.countryCode : null,
         nameSealed: names.every((name) => name === null)
           ? null

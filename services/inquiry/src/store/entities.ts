@@ -1,5 +1,10 @@
 import { EntitySchema } from 'typeorm';
-import type { InquiryStatus, NameMatchResult, VerificationStep } from '@attestor/contracts';
+import type {
+  InquiryStatus,
+  NameMatchResult,
+  NoNameDataDecision,
+  VerificationStep,
+} from '@attestor/contracts';
 
 /** Rows of the inquiry schema (tables created by migrations/; TypeORM only maps them). */
 
@@ -26,6 +31,8 @@ export interface Template {
   steps: VerificationStep[];
   expiresInSeconds: number;
   autoApproveAt: NameMatchResult;
+  whenNoNameData: NoNameDataDecision;
+  identityMatch: boolean;
   createdAt: Date;
 }
 
@@ -160,6 +167,8 @@ export const TemplateEntity = new EntitySchema<Template>({
     steps: { type: 'text', array: true },
     expiresInSeconds: { type: 'int', name: 'expires_in_seconds' },
     autoApproveAt: { ...text, name: 'auto_approve_at' },
+    whenNoNameData: { ...text, name: 'when_no_name_data' },
+    identityMatch: { type: 'boolean', name: 'identity_match' },
     createdAt: { ...timestamp, name: 'created_at' },
   },
 });
