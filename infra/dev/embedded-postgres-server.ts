@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseConfig } from '@attestor/platform/config';
+import { booleanFlag, ConfigError, parseConfig } from '@attestor/platform/config';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 /**
@@ -14,7 +14,7 @@ const shape = {
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).default(5432),
   /** Comma-separated databases to create. */
   EMBEDDED_PG_DATABASES: z.string().default('attestor'),
-  EMBEDDED_PG_EPHEMERAL: z.enum(['true', 'false']).default('false'),
+  EMBEDDED_PG_EPHEMERAL: booleanFlag.default(false),
 } satisfies z.ZodRawShape;
 
 let config: z.infer<z.ZodObject<typeof shape>>;
@@ -37,7 +37,7 @@ try {
     databases: config.EMBEDDED_PG_DATABASES.split(',')
       .map((name) => name.trim())
       .filter(Boolean),
-    ephemeral: config.EMBEDDED_PG_EPHEMERAL === 'true',
+    ephemeral: config.EMBEDDED_PG_EPHEMERAL,
     onLog: (line) => process.stderr.write(`${line}\n`),
   });
   console.log(
