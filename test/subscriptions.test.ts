@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, ExecutionResult } from 'graphql-ws';
 import { eventually } from '@attestor/platform/testing';
-import { ADMIN_TOKEN, latestCode, startPlatform, type Platform } from './support/platform.js';
+import { ADMIN_TOKEN, latestCode, seedNumber, startPlatform, type Platform } from './support/platform.js';
 
 let platform: Platform;
 const clients: Client[] = [];
@@ -173,5 +173,50 @@ describe('inquiryUpdated over graphql-ws', () => {
     await eventually(() => platform.gateway.activeSubscriptions() === before, {
       what: 'socket closed, all released',
     });
+  });
+});
+
+const WATCH_ACCOUNT = `subscription { inquiriesUpdated { id status referenceId } }`;
+
+describe('inquiriesUpdated over graphql-ws (the dashboard live list)', () => {
+  it("delivers every change of the account's inquiries, and none of another account's", async () => {
+    const apiKey = await newAccount('Dashboard Co');
+    const otherKey = await newAccount('Someone Else');
+    const client = platform.ws(apiKey);
+    clients.push(client);
+    const subscription = watch(client, WATCH_ACCOUNT, {});
+    // The feed sends nothing until something happens; give the server a moment to hold the subscription.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    // A number whose carrier score is low, so the phone step starts (unseeded numbers get a derived score).
+    await seedNumber(platform.emulator, { phoneNumber: '+14155550178', smsPumpingRiskScore: 3 });
+    const mine = await newInquiry(apiKey, '+14155550178');
+    const theirs = await newInquiry(otherKey, '+14155550179');
+    await eventually(() => subscription.messages.length >= 1, { what: 'the new inquiry' });
+    await platform.gql(
+      mine.sessionToken,
+      `mutation($id: ID!) { startPhoneVerification(inquiryId: $id, phoneNumber: "+14155550178") { verification { id } } }`,
+      { id: mine.id },
+    );
+    await eventually(() => subscription.messages.length >= 2, { what: 'the inquiry going PENDING' });
+
+    type Message = { inquiriesUpdated: { id: string; status: string } };
+    const updates = subscription.messages.map((m) => (m.data as Message).inquiriesUpdated);
+    expect(subscription.messages.every((m) => m.errors === undefined)).toBe(true);
+    expect(updates.map((u) => [u.id, u.status])).toEqual([
+      [mine.id, 'CREATED'],
+      [mine.id, 'PENDING'],
+    ]);
+    expect(updates.some((u) => u.id === theirs.id)).toBe(false);
+  });
+
+  it('refuses a session token (it follows one inquiry only)', async () => {
+    const apiKey = await newAccount('Session Co');
+    const inquiry = await newInquiry(apiKey, '+14155550180');
+    const client = platform.ws(inquiry.sessionToken);
+    clients.push(client);
+    const subscription = watch(client, WATCH_ACCOUNT, {});
+    await eventually(() => subscription.done(), { what: 'the refusal' });
+    expect(JSON.stringify(subscription.error() ?? subscription.messages)).toContain('FORBIDDEN');
   });
 });

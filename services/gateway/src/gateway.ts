@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -15,13 +14,12 @@ import {
   createLogger,
   ErrorCode,
   executeGraphQL,
-  HttpError,
-  InFlight,
   NatsBus,
   readBody,
   RpcTimeoutError,
   sendGraphQLError,
   sendJson,
+  startHttpServer,
   withRequestId,
   type Caller,
 } from '@attestor/platform';
@@ -122,7 +120,6 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   };
   const admit = (caller: Caller) => limiter.take(rateLimitKey(caller));
 
-  const inFlight = new InFlight();
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     if (req.method === 'OPTIONS') {
       res.writeHead(204, corsHeaders(req)).end();
@@ -153,34 +150,23 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     );
   };
 
-  const server = createServer((req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const header = req.headers['x-request-id'];
     const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     res.setHeader('x-request-id', requestId);
     const path = (req.url ?? '/').split('?')[0];
-    const work = (async () => {
-      if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
-      if (path === '/ready') {
-        const nats = await bus.reachable();
-        const supergraph = apiSchema !== undefined;
-        return sendJson(res, nats && supergraph ? 200 : 503, { supergraph, nats });
-      }
-      if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
-      return handleGraphQL(req, res, requestId);
-    })();
-    void inFlight.track(
-      work.catch((error: unknown) => {
-        if (error instanceof HttpError)
-          return sendGraphQLError(res, error.status, ErrorCode.BAD_USER_INPUT, error.message);
-        logger.error({ err: error, requestId }, 'request failed');
-        if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL, 'Internal error');
-        else res.end();
-      }),
-    );
-  });
-  server.keepAliveTimeout = 65_000;
+    if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
+    if (path === '/ready') {
+      const nats = await bus.reachable();
+      const supergraph = apiSchema !== undefined;
+      return sendJson(res, nats && supergraph ? 200 : 503, { supergraph, nats });
+    }
+    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+    return handleGraphQL(req, res, requestId);
+  };
+  const http = await startHttpServer({ host: config.HOST, port: config.PORT, logger, handle });
   const subscriptions = attachSubscriptions({
-    server,
+    server: http.server,
     path: '/graphql',
     apollo,
     schema: () => apiSchema,
@@ -190,11 +176,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     admit,
     clientIp,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = http.port;
   const url = `http://${config.HOST}:${port}/graphql`;
   logger.info({ url }, 'gateway ready');
 
@@ -206,12 +188,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     stop: () => {
       stopping ??= (async () => {
         logger.info('shutting down');
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
         await subscriptions.close();
-        await inFlight.idle(config.SHUTDOWN_TIMEOUT_MS);
-        server.closeAllConnections();
-        await closed;
+        await http.close(config.SHUTDOWN_TIMEOUT_MS);
         await apollo.stop();
         authenticator.stop();
         await bus.close();

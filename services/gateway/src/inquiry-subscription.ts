@@ -1,6 +1,7 @@
 import {
   Kind,
   OperationTypeNode,
+  type VariableDefinitionNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -23,11 +24,18 @@ export interface InquiryQueryPlan {
 
 export class SubscriptionPlanError extends Error {}
 
-export function planInquiryQuery(
+/** The subscription fields the gateway serves. */
+export const subscriptionFields = ['inquiryUpdated', 'inquiriesUpdated'] as const;
+export type SubscriptionField = (typeof subscriptionFields)[number];
+
+/** The variable through which an account feed names the inquiry each message is about. */
+export const FEED_INQUIRY_VARIABLE = 'attestorInquiryId';
+
+/** The one subscription field of the operation, and which of ours it is. */
+function subscriptionFieldOf(
   document: DocumentNode,
   operationName: string | null | undefined,
-  variables: Record<string, unknown> | null | undefined,
-): InquiryQueryPlan {
+): { operation: OperationDefinitionNode; field: FieldNode; kind: SubscriptionField } {
   const operations = document.definitions.filter(
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
   );
@@ -36,9 +44,63 @@ export function planInquiryQuery(
     throw new SubscriptionPlanError('Expected a subscription operation');
   }
   const [field, ...others] = operation.selectionSet.selections;
-  if (!field || others.length > 0 || field.kind !== Kind.FIELD || field.name.value !== 'inquiryUpdated') {
-    throw new SubscriptionPlanError('Subscribe to exactly one field: inquiryUpdated(id)');
+  const kind = subscriptionFields.find((name) => field?.kind === Kind.FIELD && field.name.value === name);
+  if (!field || others.length > 0 || field.kind !== Kind.FIELD || kind === undefined) {
+    throw new SubscriptionPlanError('Subscribe to exactly one field: inquiryUpdated(id) or inquiriesUpdated');
   }
+  return { operation, field, kind };
+}
+
+/** Which subscription field an operation asks for (throws SubscriptionPlanError for anything else). */
+export function subscriptionKind(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): SubscriptionField {
+  return subscriptionFieldOf(document, operationName).kind;
+}
+
+/**
+ * `subscription { inquiriesUpdated { …selection } }` becomes
+ * `query($attestorInquiryId: ID!) { inquiriesUpdated: inquiry(id: $attestorInquiryId) { …selection } }`,
+ * run once per event of the account with the event's inquiry as the variable.
+ */
+export function planAccountFeedQuery(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): InquiryQueryPlan {
+  const { operation, field, kind } = subscriptionFieldOf(document, operationName);
+  if (kind !== 'inquiriesUpdated') throw new SubscriptionPlanError('Expected inquiriesUpdated');
+  const variable: VariableDefinitionNode = {
+    kind: Kind.VARIABLE_DEFINITION,
+    variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: FEED_INQUIRY_VARIABLE } },
+    type: {
+      kind: Kind.NON_NULL_TYPE,
+      type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } },
+    },
+  };
+  const responseKey = field.alias?.value ?? field.name.value;
+  const asQuery: FieldNode = {
+    ...field,
+    alias: { kind: Kind.NAME, value: responseKey },
+    name: { kind: Kind.NAME, value: 'inquiry' },
+    arguments: [
+      {
+        kind: Kind.ARGUMENT,
+        name: { kind: Kind.NAME, value: 'id' },
+        value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: FEED_INQUIRY_VARIABLE } },
+      },
+    ],
+  };
+  return asInquiryQuery(document, operation, asQuery, null, responseKey, [variable]);
+}
+
+export function planInquiryQuery(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): InquiryQueryPlan {
+  const { operation, field, kind } = subscriptionFieldOf(document, operationName);
+  if (kind !== 'inquiryUpdated') throw new SubscriptionPlanError('Expected inquiryUpdated(id)');
   const idArgument = field.arguments?.find((a) => a.name.value === 'id')?.value;
   let inquiryId: string | null = null;
   if (idArgument?.kind === Kind.STRING) inquiryId = idArgument.value;
@@ -52,6 +114,18 @@ export function planInquiryQuery(
     alias: { kind: Kind.NAME, value: responseKey },
     name: { kind: Kind.NAME, value: 'inquiry' },
   };
+  return asInquiryQuery(document, operation, asQuery, inquiryId, responseKey, []);
+}
+
+/** The document with `operation` turned into a query selecting `asQuery` only. */
+function asInquiryQuery(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  asQuery: FieldNode,
+  inquiryId: string | null,
+  responseKey: string,
+  extraVariables: VariableDefinitionNode[],
+): InquiryQueryPlan {
   const fragments = new Map(
     document.definitions
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
@@ -65,6 +139,7 @@ export function planInquiryQuery(
           ? {
               ...operation,
               operation: OperationTypeNode.QUERY,
+              variableDefinitions: [...(operation.variableDefinitions ?? []), ...extraVariables],
               selectionSet: { kind: Kind.SELECTION_SET, selections: [asQuery] },
             }
           : definition,
@@ -72,7 +147,7 @@ export function planInquiryQuery(
     },
     inquiryId,
     responseKey,
-    statusKeys: field.selectionSet ? statusKeysOf(field.selectionSet, fragments, new Set()) : [],
+    statusKeys: asQuery.selectionSet ? statusKeysOf(asQuery.selectionSet, fragments, new Set()) : [],
   };
 }
 

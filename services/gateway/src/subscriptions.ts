@@ -4,10 +4,18 @@ import type { ApolloServer } from '@apollo/server';
 import { GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { eventEnvelopeSchema, eventFilter, isUuid } from '@attestor/contracts';
-import { AppError, ErrorCode, type Caller, type Logger, type NatsBus } from '@attestor/platform';
+import { eventFilter, isUuid, normalizeNamespace } from '@attestor/contracts';
+import { ErrorCode, type Caller, type Logger, type NatsBus } from '@attestor/platform';
+import { CloseCode } from './close-codes.js';
 import type { GatewayContext } from './context.js';
-import { planInquiryQuery, SubscriptionPlanError } from './inquiry-subscription.js';
+import {
+  FEED_INQUIRY_VARIABLE,
+  planAccountFeedQuery,
+  planInquiryQuery,
+  subscriptionKind,
+  SubscriptionPlanError,
+} from './inquiry-subscription.js';
+import { errorResult, openFeed, type FeedDeps } from './subscription-feed.js';
 
 export interface SubscriptionOptions {
   server: Server;
@@ -26,72 +34,12 @@ interface SocketContext extends GatewayContext {
   reauthenticate(): Promise<Caller>;
 }
 
-const errorResult = (code: ErrorCode, message: string): ExecutionResult => ({
-  errors: [new GraphQLError(message, { extensions: { code } })],
-});
-
-/** A pull-based stream of results whose `return()` (client completes, socket closes) frees it at once. */
-class ResultStream implements AsyncIterableIterator<ExecutionResult> {
-  private readonly buffer: ExecutionResult[] = [];
-  private waiting: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
-  private ending = false;
-  private closed = false;
-
-  constructor(private readonly onClose: () => void) {}
-
-  get isClosed(): boolean {
-    return this.closed || this.ending;
-  }
-
-  push(result: ExecutionResult): void {
-    if (this.isClosed) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: result, done: false });
-    } else this.buffer.push(result);
-  }
-
-  /** No more results after those buffered. */
-  end(): void {
-    this.ending = true;
-    if (this.buffer.length === 0) this.close();
-  }
-
-  next(): Promise<IteratorResult<ExecutionResult>> {
-    const value = this.buffer.shift();
-    if (value) {
-      if (this.ending && this.buffer.length === 0) this.close();
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.closed || this.ending) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
-
-  return(): Promise<IteratorResult<ExecutionResult>> {
-    this.close();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.waiting?.({ value: undefined, done: true });
-    this.waiting = undefined;
-    this.onClose();
-  }
-}
-
 /**
  * GraphQL over WebSocket (graphql-ws) on the HTTP server's port and path. `@apollo/gateway` cannot
- * execute subscriptions, so `inquiryUpdated(id)` is served here: the current state first, then on each
- * `inquiry.*` event of that inquiry (a core NATS subscription per client subscription, released when it
- * ends) the client's selection runs as a query through the supergraph with the subscriber's own,
- * re-checked credentials. Each gateway instance delivers to its own clients.
+ * execute subscriptions, so they are served here (subscription-feed.ts): `inquiryUpdated(id)` — the
+ * current state first, then each change of that inquiry — and `inquiriesUpdated` — each change of
+ * any inquiry of the caller's account (API keys only). Each gateway instance delivers to its own
+ * clients: every instance receives every event (core NATS fans out).
  */
 export function attachSubscriptions(options: SubscriptionOptions) {
   const { apollo, bus, logger } = options;
@@ -112,10 +60,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
     { authorization: string | undefined; caller: Caller; ip: string | null }
   >();
 
-  const runQuery = async (
-    args: Pick<ExecutionArgs, 'document' | 'variableValues' | 'operationName'>,
-    context: GatewayContext,
-  ) => {
+  const runQuery: FeedDeps['runQuery'] = async (args, context) => {
     const response = await apollo.executeOperation(
       {
         query: print(args.document),
@@ -131,82 +76,61 @@ export function attachSubscriptions(options: SubscriptionOptions) {
 
   const subscribe = (args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> | ExecutionResult => {
     const context = args.contextValue as SocketContext;
-    let plan;
+    const deps: FeedDeps = { bus, logger, runQuery, reauthenticate: context.reauthenticate };
+    const release = () => {
+      active -= 1;
+    };
     try {
-      plan = planInquiryQuery(args.document, args.operationName, args.variableValues);
+      if (subscriptionKind(args.document, args.operationName) === 'inquiriesUpdated') {
+        if (context.caller.kind !== 'partner') {
+          return errorResult(
+            ErrorCode.FORBIDDEN,
+            'inquiriesUpdated needs an API key (it follows a whole account)',
+          );
+        }
+        const accountId = context.caller.accountId;
+        const plan = planAccountFeedQuery(args.document, args.operationName);
+        active += 1;
+        return openFeed(
+          deps,
+          {
+            filter: `${normalizeNamespace(bus.namespace)}inquiry.>`,
+            inquiryOf: (event) =>
+              event.accountId === accountId && event.type !== 'inquiry.api-key.revoked'
+                ? event.subjectId
+                : null,
+            initialInquiry: null,
+            variablesFor: (inquiryId) => ({ [FEED_INQUIRY_VARIABLE]: inquiryId }),
+            endWhenMissing: false,
+          },
+          plan,
+          args,
+          context,
+          release,
+        );
+      }
+      const plan = planInquiryQuery(args.document, args.operationName, args.variableValues);
+      const inquiryId = plan.inquiryId;
+      if (!inquiryId || !isUuid(inquiryId)) return errorResult(ErrorCode.NOT_FOUND, 'Inquiry not found');
+      active += 1;
+      return openFeed(
+        deps,
+        {
+          filter: eventFilter(bus.namespace, 'inquiry.*', inquiryId),
+          inquiryOf: () => inquiryId,
+          initialInquiry: inquiryId,
+          variablesFor: () => ({}),
+          endWhenMissing: true,
+        },
+        plan,
+        args,
+        context,
+        release,
+      );
     } catch (error) {
       if (error instanceof SubscriptionPlanError) return errorResult(ErrorCode.BAD_USER_INPUT, error.message);
       throw error;
     }
-    if (!plan.inquiryId || !isUuid(plan.inquiryId))
-      return errorResult(ErrorCode.NOT_FOUND, 'Inquiry not found');
-
-    // Registered first so that no event falls between it and the first read; its callback only runs
-    // once the stream below exists.
-    const subscription = bus.connection.subscribe(eventFilter(bus.namespace, 'inquiry.*', plan.inquiryId), {
-      callback: (error, message) => {
-        if (error) return;
-        enqueue(async () => {
-          const parsed = eventEnvelopeSchema.safeParse(JSON.parse(new TextDecoder().decode(message.data)));
-          const toStatus = parsed.success ? parsed.data.data['toStatus'] : undefined;
-          await deliver(typeof toStatus === 'string' ? toStatus : null);
-        });
-      },
-    });
-    const stream = new ResultStream(() => {
-      subscription.unsubscribe();
-      active -= 1;
-    });
-    active += 1;
-    let last = '';
-    const deliver = async (toStatus: string | null) => {
-      if (stream.isClosed) return;
-      let caller: Caller;
-      try {
-        caller = await context.reauthenticate();
-      } catch (error) {
-        stream.push(
-          errorResult(
-            ErrorCode.UNAUTHENTICATED,
-            error instanceof AppError ? error.message : 'Credentials expired',
-          ),
-        );
-        stream.end();
-        return;
-      }
-      const result = await runQuery(
-        { ...args, document: plan.query },
-        { ...context, caller, requestId: randomUUID() },
-      );
-      const inquiry = result.data?.[plan.responseKey] as Record<string, unknown> | null | undefined;
-      if (!inquiry) {
-        stream.push(result.errors?.length ? result : errorResult(ErrorCode.NOT_FOUND, 'Inquiry not found'));
-        stream.end();
-        return;
-      }
-      // Several transitions can commit together (COMPLETED then APPROVED): each message shows the status
-      // its event reached, so a subscriber sees every step in order.
-      if (toStatus) for (const key of plan.statusKeys) inquiry[key] = toStatus;
-      const text = JSON.stringify(result);
-      if (text === last) return;
-      last = text;
-      stream.push(result);
-    };
-
-    let chain = Promise.resolve();
-    const enqueue = (work: () => Promise<void>) => {
-      chain = chain.then(work).catch((error: unknown) => {
-        logger.error({ err: error }, 'subscription delivery failed');
-        stream.push(errorResult(ErrorCode.INTERNAL, 'Internal error'));
-        stream.end();
-      });
-    };
-    // Flushed so the server has the subscription before the first read.
-    enqueue(async () => {
-      await bus.connection.flush();
-      await deliver(null);
-    });
-    return stream;
   };
 
   const dispose = useServer(
@@ -226,6 +150,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
           connections.set(ctx, { authorization, caller, ip: options.clientIp(ctx.extra.request) });
           return true;
         } catch {
+          // graphql-ws closes the socket with CloseCode.Forbidden.
           return false;
         }
       },
@@ -265,7 +190,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
     /** Client subscriptions currently holding a NATS subscription. */
     active: () => active,
     async close(): Promise<void> {
-      for (const client of wsServer.clients) client.close(1001, 'Going away');
+      for (const client of wsServer.clients) client.close(CloseCode.GoingAway, 'Going away');
       await dispose.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
