@@ -183,7 +183,9 @@ export class DurableConsumer {
     }
     try {
       const lastAttempt = deliveryCount >= this.options.maxDeliveries;
-      await withRequestId(requestId, () => this.handle(event, { requestId, deliveryCount, lastAttempt, logger }));
+      await withRequestId(requestId, () =>
+        this.handle(event, { requestId, deliveryCount, lastAttempt, logger }),
+      );
       message.ack();
     } catch (error) {
       if (deliveryCount >= this.options.maxDeliveries) {
@@ -296,7 +298,12 @@ export class DurableConsumer {
     const event = eventEnvelopeSchema.parse(row.payload);
     const logger = this.logger.child({ consumer: this.durable, eventId: event.id, replay: true });
     try {
-      const handled = await this.handle(event, { requestId: null, deliveryCount: 0, lastAttempt: true, logger });
+      const handled = await this.handle(event, {
+        requestId: null,
+        deliveryCount: 0,
+        lastAttempt: true,
+        logger,
+      });
       await this.dataSource.query(`UPDATE ${this.parked} SET replayed_at = now() WHERE id = $1`, [parkedId]);
       return handled ? 'handled' : 'already-handled';
     } catch (error) {
