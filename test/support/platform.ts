@@ -56,14 +56,27 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-export async function startPlatform(overrides: Record<string, string> = {}): Promise<Platform> {
+export interface PlatformOptions {
+  /** The PostgreSQL the services, `sql` and the cleanup use (default TEST_DATABASE_URL). */
+  databaseUrl?: string;
+  /** Where the services' Twilio SDK goes instead of the emulator (a proxy in front of it, say). */
+  twilioUrl?: (emulatorUrl: string) => Promise<string>;
+}
+
+export async function startPlatform(
+  overrides: Record<string, string> = {},
+  options: PlatformOptions = {},
+): Promise<Platform> {
   const run = uniqueName('e2e');
   const emulator = await startEmulator({ port: 0 });
+  const databaseUrl = options.databaseUrl ?? TEST_DATABASE_URL;
+  const twilioUrl = options.twilioUrl ? await options.twilioUrl(emulator.url) : emulator.url;
   const env = (name: string): Record<string, string> =>
     testEnvironment(run, {
       DB_SCHEMA: `${name}_${run}`,
+      DATABASE_URL: databaseUrl,
       ADMIN_TOKEN,
-      TWILIO_EMULATOR_URL: emulator.url,
+      TWILIO_EMULATOR_URL: twilioUrl,
       WEBHOOK_ALLOW_PRIVATE: 'true',
       ...overrides,
     });
@@ -95,7 +108,7 @@ export async function startPlatform(overrides: Record<string, string> = {}): Pro
       return instance;
     };
     const gateway = await newGateway();
-    const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
     started.push({ stop: () => pool.end() });
     const gatewayUrl = `http://127.0.0.1:${gateway.port}/graphql`;
     return {
@@ -132,6 +145,7 @@ export async function startPlatform(overrides: Record<string, string> = {}): Pro
         await cleanupTestRun(
           run,
           ['inquiry', 'phone', 'fraud', 'identity'].map((name) => `${name}_${run}`),
+          databaseUrl,
         );
       },
     };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
 import type { Logger } from 'pino';
 import { PlatformRelayLease1764900000000, PlatformTables1764115200000 } from './bus/migration.js';
@@ -45,25 +46,28 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     connectTimeoutMS: 5000,
   });
   await dataSource.initialize();
-  const runner = dataSource.createQueryRunner();
+  // The lock is held on a connection of its own, outside the pool: the migrations need a pooled one,
+  // and a pool of one connection would otherwise wait for itself.
+  const lock = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 5000 });
+  lock.on('error', () => undefined);
   try {
-    await runner.connect();
-    await runner.query('SELECT pg_advisory_lock($1)', [lockKey(options.schema)]);
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock($1)', [lockKey(options.schema)]);
     try {
-      await runner.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+      await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       if (applied.length > 0) {
         options.logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
       }
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [lockKey(options.schema)]);
+      await lock.query('SELECT pg_advisory_unlock($1)', [lockKey(options.schema)]);
     }
   } catch (error) {
-    await runner.release();
     await dataSource.destroy();
     throw error;
+  } finally {
+    await lock.end().catch(() => undefined);
   }
-  await runner.release();
   return dataSource;
 }
 

@@ -70,8 +70,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Removes what a test run left: its schemas and its stream (and with it every consumer). */
-export async function cleanupTestRun(run: string, schemas: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+export async function cleanupTestRun(
+  run: string,
+  schemas: string[],
+  databaseUrl: string = TEST_DATABASE_URL,
+): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
