@@ -6,7 +6,10 @@ import { z } from 'zod';
 import {
   createEvent,
   eventSubject,
+  isUuid,
   streamName,
+  type RpcReply,
+  type RpcRequest,
   type EventEnvelope,
   type EventInput,
   type EventType,
@@ -201,4 +204,22 @@ export class TestClock {
   advanceBy(ms: number): void {
     this.offsetMs += ms;
   }
+}
+
+type LookupReply = RpcReply<'rpc.inquiry.lookup'>;
+type LookupRequest = RpcRequest<'rpc.inquiry.lookup'>;
+
+/**
+ * A stand-in for the inquiry service's `rpc.inquiry.lookup` that answers by the real responder's rules
+ * (test/rpc-contract.test.ts runs the same suite against both): ids that are not uuids, unknown ids
+ * and another account's inquiry all answer `{ inquiry: null }`.
+ */
+export function inquiryLookupStandIn(
+  find: (inquiryId: string) => NonNullable<LookupReply['inquiry']> | undefined,
+): (request: LookupRequest) => Promise<LookupReply> {
+  return async ({ accountId, inquiryId }) => {
+    if (!isUuid(accountId) || !isUuid(inquiryId)) return { inquiry: null };
+    const inquiry = find(inquiryId);
+    return { inquiry: inquiry && inquiry.accountId === accountId ? inquiry : null };
+  };
 }

@@ -1,4 +1,4 @@
-import type { EventEnvelope, EventType, VerificationStep } from '@attestor/contracts';
+import type { EventEnvelope, EventType, RpcReply, VerificationStep } from '@attestor/contracts';
 import {
   createLogger,
   NatsBus,
@@ -10,7 +10,13 @@ import {
   type RunningService,
   type Worker,
 } from '@attestor/platform';
-import { callSubgraph, cleanupTestRun, recordEvents, testPlatformConfig } from '@attestor/platform/testing';
+import {
+  callSubgraph,
+  cleanupTestRun,
+  inquiryLookupStandIn,
+  recordEvents,
+  testPlatformConfig,
+} from '@attestor/platform/testing';
 import {
   emulatorControl,
   startEmulator,
@@ -76,31 +82,32 @@ export async function startIdentityHarness(
   const bus = await NatsBus.connect({ url: config.NATS_URL, namespace: run, name: 'identity-test', logger });
   await bus.ensureStream();
   const inquiries = new Map<string, InquiryRecord>();
+  const replyOf = (found: InquiryRecord): NonNullable<RpcReply<'rpc.inquiry.lookup'>['inquiry']> => ({
+    id: found.id,
+    accountId: found.accountId,
+    status: 'PENDING' as const,
+    steps: found.steps,
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    redacted: found.redacted ?? false,
+    accountName: 'Test account',
+    phoneCountryCode: null,
+    identityMatch: found.identityMatch ?? false,
+    nameSealed:
+      found.name && !found.redacted
+        ? {
+            first: pii.sealNullable(found.name.first),
+            middle: pii.sealNullable(found.name.middle),
+            last: pii.sealNullable(found.name.last),
+          }
+        : null,
+  });
+  const lookup = inquiryLookupStandIn((id) => {
+    const found = inquiries.get(id);
+    return found && replyOf(found);
+  });
   const inquiryService: Worker = responder(bus, 'rpc.inquiry.lookup', 'inquiry', logger, async (body) => {
     inquiryLookupCount += 1;
-    const found = inquiries.get(body.inquiryId);
-    if (!found || found.accountId !== body.accountId) return { inquiry: null };
-    return {
-      inquiry: {
-        id: found.id,
-        accountId: found.accountId,
-        status: 'PENDING',
-        steps: found.steps,
-        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-        redacted: found.redacted ?? false,
-        accountName: 'Test account',
-        phoneCountryCode: null,
-        identityMatch: found.identityMatch ?? false,
-        nameSealed:
-          found.name && !found.redacted
-            ? {
-                first: pii.sealNullable(found.name.first),
-                middle: pii.sealNullable(found.name.middle),
-                last: pii.sealNullable(found.name.last),
-              }
-            : null,
-      },
-    };
+    return lookup(body);
   });
   await inquiryService.start();
   const service = await startService(identityService, config);

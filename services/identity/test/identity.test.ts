@@ -21,7 +21,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const newAccount = () => `acc_${randomUUID().slice(0, 8)}`;
+const newAccount = () => randomUUID();
 let nextNumber = 20;
 
 /** A fresh US number whose carrier record holds `callerName`. */

@@ -21,7 +21,7 @@ describe('Lookup does not answer', () => {
   it('retries the approved event with backoff, then records the check FAILED with LOOKUP_UNAVAILABLE', async () => {
     const record = {
       id: randomUUID(),
-      accountId: 'acc_down',
+      accountId: randomUUID(),
       steps: ['DATABASE_NAME_MATCH' as const],
       name: { first: 'Ada', last: 'Lovelace' },
     };
