@@ -92,6 +92,18 @@ describe('the launch plan', () => {
     expect(() => twilioModeOf({ TWILIO_ACCOUNT_SID: 'AC1' })).toThrow(
       /TWILIO_AUTH_TOKEN, TWILIO_VERIFY_SERVICE_SID/,
     );
+    // An API key and its secret stand in for the auth token.
+    expect(
+      twilioModeOf({
+        TWILIO_ACCOUNT_SID: 'AC1',
+        TWILIO_API_KEY: 'SK1',
+        TWILIO_API_SECRET: 'secret',
+        TWILIO_VERIFY_SERVICE_SID: 'VA1',
+      }),
+    ).toEqual({ kind: 'real' });
+    expect(() =>
+      twilioModeOf({ TWILIO_ACCOUNT_SID: 'AC1', TWILIO_API_KEY: 'SK1', TWILIO_VERIFY_SERVICE_SID: 'VA1' }),
+    ).toThrow(/TWILIO_API_SECRET not/);
   });
 
   it('starts the emulator and the five services, each on its port, the gateway pointed at the subgraphs', () => {
@@ -388,8 +400,12 @@ async function accountThrough(gatewayUrl: string, apiKey: string): Promise<unkno
 }
 
 /** Starts `npm start`, checks it serves the dev account, interrupts it and checks nothing is left. */
-async function startQueryAndInterrupt(launch: Launch): Promise<{ ready: Ready; output: string }> {
+async function startQueryAndInterrupt(
+  launch: Launch,
+  whileUp?: (ready: Ready) => Promise<void>,
+): Promise<{ ready: Ready; output: string }> {
   const ready = await launch.ready();
+  await whileUp?.(ready);
   expect(ready.gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
   expect(await accountThrough(ready.gatewayUrl, ready.apiKey)).toEqual({
     data: { account: { id: ready.accountId } },
@@ -469,7 +485,17 @@ describe('npm start from a fresh copy of the repository', () => {
 
     const first = new Launch(copy, env);
     cleanups.push(() => first.killAll());
-    const { ready, output } = await startQueryAndInterrupt(first);
+    // The README's first inquiry, end to end on the embedded PostgreSQL, as `npm run demo` runs it.
+    const { ready, output } = await startQueryAndInterrupt(first, async () => {
+      const demo = spawnSync('npm', ['run', 'demo'], {
+        cwd: copy,
+        env: { ...process.env, ATTESTOR_PORT_BASE: env.ATTESTOR_PORT_BASE },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(demo.stdout, demo.stderr).toContain('ok   decision: APPROVED (expected APPROVED)');
+      expect(demo.status, demo.stdout + demo.stderr).toBe(0);
+    });
     expect(output).toContain('starting PostgreSQL from npm');
     expect(output).toContain('with JetStream (data in .data/nats)');
     expect(existsSync(join(copy, '.data', 'postgres', 'PG_VERSION'))).toBe(true);

@@ -69,14 +69,22 @@ export function parseLauncherConfig(env: Record<string, string | undefined>): La
   };
 }
 
-/** All three credentials: real Twilio. None: the emulator. Some: a mistake worth stopping for. */
+/**
+ * Real Twilio: the account SID, the Verify service SID and a credential — the auth token, or an API
+ * key with its secret. None of them: the emulator. Some: a mistake worth stopping for.
+ */
 export function twilioModeOf(env: Record<string, string | undefined>): TwilioMode {
-  const set = twilioCredentialNames.filter((name) => (env[name] ?? '') !== '');
+  const given = (name: string) => (env[name] ?? '') !== '';
+  const apiKey = given('TWILIO_API_KEY') || given('TWILIO_API_SECRET');
+  const needed: readonly string[] = apiKey
+    ? ['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_VERIFY_SERVICE_SID']
+    : twilioCredentialNames;
+  const set = needed.filter(given);
   if (set.length === 0) return { kind: 'emulator' };
-  if (set.length === twilioCredentialNames.length) return { kind: 'real' };
-  const missing = twilioCredentialNames.filter((name) => !set.includes(name));
+  if (set.length === needed.length) return { kind: 'real' };
+  const missing = needed.filter((name) => !set.includes(name));
   throw new LaunchError(
-    `Twilio: ${set.join(', ')} set but ${missing.join(', ')} not: set all three for real Twilio, or none for the emulator`,
+    `Twilio: ${set.join(', ')} set but ${missing.join(', ')} not: set ${needed.join(', ')} for real Twilio (an auth token or an API key and its secret), or none for the emulator`,
   );
 }
 
