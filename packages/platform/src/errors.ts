@@ -25,6 +25,8 @@ export interface ErrorDetails {
   field?: string;
   /** Seconds to wait, for RATE_LIMITED. */
   retryAfterSeconds?: number;
+  /** Why a request was refused, as a name (QUERY_TOO_COMPLEX, ONE_COSTLY_MUTATION_PER_REQUEST…). */
+  reason?: string;
 }
 
 /** An error whose message is safe to show the caller. Everything else reaches clients as INTERNAL. */
@@ -59,7 +61,7 @@ const requestErrorCodes = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
-const allowedExtensions = ['field', 'retryAfterSeconds'] as const;
+const allowedExtensions = ['field', 'retryAfterSeconds', 'reason'] as const;
 
 function publicExtensions(code: ErrorCode, extensions: Record<string, unknown> | undefined) {
   const out: Record<string, unknown> = { code };
@@ -107,7 +109,11 @@ export function createFormatError(logger: Logger) {
       };
     }
     if (typeof code === 'string' && requestErrorCodes.has(code)) {
-      return { message: formatted.message, ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+      return {
+        message: formatted.message,
+        ...base,
+        extensions: publicExtensions(ErrorCode.BAD_USER_INPUT, formatted.extensions),
+      };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL request');
     return { message: 'Internal error', ...base, extensions: { code: ErrorCode.INTERNAL } };

@@ -12,6 +12,7 @@ export * from './db.js';
 export * from './sql.js';
 export * from './store.js';
 export * from './scalars.js';
+export * from './input-hygiene.js';
 export * from './service.js';
 export * from './http/io.js';
 export * from './http/server.js';

@@ -22,6 +22,14 @@ export const gatewayConfigShape = {
   TRUST_PROXY: booleanFlag.default(false),
   /** Keep-alive sockets per subgraph. */
   SUBGRAPH_CONNECTIONS: positiveInt.max(1024).default(64),
+  /** Request limits (docs/api-guide.md "Limits"). */
+  QUERY_MAX_DEPTH: positiveInt.max(100).default(10),
+  QUERY_MAX_ALIASES: positiveInt.max(1000).default(15),
+  QUERY_MAX_TOKENS: positiveInt.max(100_000).default(2000),
+  QUERY_MAX_DIRECTIVES: positiveInt.max(1000).default(20),
+  QUERY_MAX_COST: positiveInt.max(10_000_000).default(10_000),
+  /** Schema introspection: on by default, except in production. */
+  INTROSPECTION: booleanFlag.optional(),
 } satisfies z.ZodRawShape;
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayConfigShape>>;

@@ -24,6 +24,7 @@ import {
   type Caller,
 } from '@attestor/platform';
 import { Authenticator } from './auth.js';
+import { requestLimits } from './limits.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { RateLimiter } from './rate-limit.js';
@@ -95,17 +96,30 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
   });
+  const production = config.NODE_ENV === 'production';
+  const limits = requestLimits({
+    maxDepth: config.QUERY_MAX_DEPTH,
+    maxAliases: config.QUERY_MAX_ALIASES,
+    maxTokens: config.QUERY_MAX_TOKENS,
+    maxDirectives: config.QUERY_MAX_DIRECTIVES,
+    maxCost: config.QUERY_MAX_COST,
+    fieldSuggestions: !production,
+    charge: (caller, tokens) => limiter.take(rateLimitKey(caller), tokens),
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
     // The gateway's stop() stops Apollo in order; Apollo's own handler would re-raise the signal and kill the process mid-shutdown.
     stopOnTerminationSignals: false,
-    introspection: true,
+    introspection: config.INTROSPECTION ?? !production,
+    allowBatchedHttpRequests: false,
+    validationRules: limits.validationRules,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
+      ...limits.plugins,
     ],
   });
   await apollo.start();

@@ -18,8 +18,8 @@ export class RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Takes one token; when none is left, says how many seconds until one is. */
-  take(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+  /** Takes `tokens` tokens (one request, or one per root field); when too few are left, says how long to wait. */
+  take(key: string, tokens = 1): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAt: now };
     bucket.tokens = Math.min(
@@ -33,13 +33,13 @@ export class RateLimiter {
       if (oldest !== undefined) this.buckets.delete(oldest);
     }
     this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= tokens) {
+      bucket.tokens -= tokens;
       return { allowed: true };
     }
     return {
       allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.ratePerSecond)),
+      retryAfterSeconds: Math.max(1, Math.ceil((tokens - bucket.tokens) / this.ratePerSecond)),
     };
   }
 }

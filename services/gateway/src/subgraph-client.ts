@@ -40,9 +40,10 @@ export function signingFetcher(secret: string, maxSockets: number, timeoutMs = 3
             for (const [name, value] of Object.entries(incoming.headers)) {
               if (typeof value === 'string') responseHeaders.set(name, value);
             }
-            const status = incoming.statusCode ?? 502;
+            const body = Buffer.concat(chunks);
+            const status = relayedStatus(incoming.statusCode ?? 502, body);
             resolve(
-              new Response(status === 204 ? null : Buffer.concat(chunks), {
+              new Response(status === 204 ? null : body, {
                 status,
                 statusText: incoming.statusMessage ?? '',
                 headers: responseHeaders,
@@ -56,6 +57,21 @@ export function signingFetcher(secret: string, maxSockets: number, timeoutMs = 3
       outgoing.end(body);
     });
   };
+}
+
+/**
+ * A subgraph that refuses a request (HTTP 4xx: a variable its scalar refuses, a bad argument) answers
+ * with GraphQL errors and their codes. Passed on as a 200, the gateway relays those errors as they are
+ * (BAD_USER_INPUT with the subgraph's message) instead of turning the status into INTERNAL.
+ */
+export function relayedStatus(status: number, body: Buffer): number {
+  if (status < 400 || status >= 500) return status;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { errors?: unknown };
+    return Array.isArray(parsed.errors) && parsed.errors.length > 0 ? 200 : status;
+  } catch {
+    return status;
+  }
 }
 
 /** Attaches who is calling (as encoded claims) and the request id to every subgraph request. */
