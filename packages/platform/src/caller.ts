@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, ErrorCode } from './errors.js';
 
@@ -27,8 +27,16 @@ export const claimsSchema = z.object({
   requestId: z.string().max(128),
   /** The end user's address as the gateway saw it (fraud rules rate-limit by IP). */
   ip: z.string().nullable(),
+  /** Unique per signed request: a subgraph accepts each once (ReplayGuard), so a captured request cannot be sent again. */
+  nonce: z.string().min(16).max(64),
 });
 export type Claims = z.infer<typeof claimsSchema>;
+/** Claims as a signer writes them: the nonce is added when missing. */
+export type UnsignedClaims = Omit<Claims, 'nonce'> & { nonce?: string };
+
+export function newNonce(): string {
+  return randomBytes(16).toString('base64url');
+}
 
 export { PII_READ_SCOPE } from '@attestor/contracts';
 
@@ -54,8 +62,8 @@ function signature(
     .digest('hex');
 }
 
-export function encodeClaims(claims: Claims): string {
-  return Buffer.from(JSON.stringify(claims)).toString('base64url');
+export function encodeClaims(claims: UnsignedClaims): string {
+  return Buffer.from(JSON.stringify({ ...claims, nonce: claims.nonce ?? newNonce() })).toString('base64url');
 }
 
 /** Gateway side: the headers that prove these (encoded) claims travel with exactly this body. */
@@ -75,7 +83,7 @@ export function signEncodedClaims(
 
 export function signClaims(
   secret: string,
-  claims: Claims,
+  claims: UnsignedClaims,
   body: string | Uint8Array,
   now: number = Date.now(),
 ): Record<string, string> {
@@ -117,4 +125,34 @@ export function verifyClaims(
   const parsed = claimsSchema.safeParse(decoded);
   if (!parsed.success) throw refuse('Request context is malformed');
   return parsed.data;
+}
+
+/**
+ * Remembers the nonces of the signed requests a subgraph accepted while their signature is fresh, and
+ * refuses a second request with the same nonce (a replay of a captured request). Per process: with
+ * several replicas a replay could reach another one within the window, which the short window bounds.
+ */
+export class ReplayGuard {
+  private readonly seen = new Map<string, number>();
+  private lastPrune = 0;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** True the first time a nonce is seen within the window. */
+  admit(nonce: string): boolean {
+    const now = this.now();
+    if (now - this.lastPrune > this.windowMs / 4) this.prune(now);
+    const expiry = this.seen.get(nonce);
+    if (expiry !== undefined && expiry > now) return false;
+    this.seen.set(nonce, now + this.windowMs);
+    return true;
+  }
+
+  private prune(now: number): void {
+    this.lastPrune = now;
+    for (const [nonce, expiry] of this.seen) if (expiry <= now) this.seen.delete(nonce);
+  }
 }

@@ -9,7 +9,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode, GraphQLFieldResolver, GraphQLScalarType } from 'graphql';
 import type { DataSource, EntitySchema, MigrationInterface } from 'typeorm';
 import type { Logger } from 'pino';
-import { verifyClaims, type Caller, type Claims } from './caller.js';
+import { ReplayGuard, verifyClaims, type Caller, type Claims } from './caller.js';
 import type { PlatformConfig } from './config.js';
 import { databaseReachable, openDatabase } from './db.js';
 import { createFormatError, ErrorCode, type AppError } from './errors.js';
@@ -188,6 +188,8 @@ export async function startService<C extends ServiceConfig, TContext extends Req
     await apollo.start();
     opened.push(() => apollo.stop());
 
+    // Twice the signature's age limit: a request stays refusable for as long as its timestamp passes.
+    const replays = new ReplayGuard(2 * config.CONTEXT_MAX_AGE_SECONDS * 1000);
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/health') return sendJson(res, 200, { status: 'ok', service: definition.name });
@@ -211,6 +213,10 @@ export async function startService<C extends ServiceConfig, TContext extends Req
         const refusal = error as AppError;
         logger.warn({ reason: refusal.message }, 'unsigned or invalid gateway request refused');
         return sendGraphQLError(res, 403, ErrorCode.FORBIDDEN, refusal.message);
+      }
+      if (!replays.admit(claims.nonce)) {
+        logger.warn({ requestId: claims.requestId }, 'replayed gateway request refused');
+        return sendGraphQLError(res, 403, ErrorCode.FORBIDDEN, 'Request was already received (replay)');
       }
       const requestLogger = logger.child({ requestId: claims.requestId });
       await withRequestId(claims.requestId, () =>

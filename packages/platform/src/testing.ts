@@ -16,7 +16,7 @@ import {
 } from '@attestor/contracts';
 import type { NatsBus } from './bus/nats.js';
 import { parseConfig, platformConfigShape, type PlatformConfig } from './config.js';
-import { signClaims, type Caller, type Claims } from './caller.js';
+import { signClaims, type Caller, type UnsignedClaims } from './caller.js';
 
 /** Where tests find the real Postgres and NATS (CI and the dev machine run both locally). */
 const testServers = parseConfig(
@@ -136,7 +136,11 @@ export async function callSubgraph<T = Record<string, unknown>>(
   variables: Record<string, unknown> = {},
 ): Promise<GraphQLResult<T>> {
   const body = JSON.stringify({ query, variables });
-  const claims: Claims = { caller, requestId: `test-${randomBytes(4).toString('hex')}`, ip: '203.0.113.7' };
+  const claims: UnsignedClaims = {
+    caller,
+    requestId: `test-${randomBytes(4).toString('hex')}`,
+    ip: '203.0.113.7',
+  };
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...signClaims(secret, claims, body) },

@@ -59,7 +59,12 @@ describe('formatError', () => {
 });
 
 describe('signed claims', () => {
-  const claims: Claims = { caller: { kind: 'admin' }, requestId: 'r', ip: null };
+  const claims: Claims = {
+    caller: { kind: 'admin' },
+    requestId: 'r',
+    ip: null,
+    nonce: 'nonce-0123456789abcdef',
+  };
   it('verifies what it signed and refuses any change', () => {
     const headers = signClaims(secret, claims, 'body');
     expect(verifyClaims(secret, headers, 'body', 60)).toEqual(claims);

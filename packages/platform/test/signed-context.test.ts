@@ -3,6 +3,7 @@ import {
   signClaims,
   startService,
   type Claims,
+  type UnsignedClaims,
   type RunningService,
   type ServiceConfig,
 } from '../src/index.js';
@@ -13,7 +14,7 @@ const run = uniqueName('ctx');
 const config: ServiceConfig = { ...testPlatformConfig(run), PORT: 0, DB_SCHEMA: `notes_${run}` };
 let service: RunningService<ServiceConfig>;
 
-const partner: Claims = {
+const partner: UnsignedClaims = {
   caller: { kind: 'partner', accountId: 'acc_1', keyId: 'key_1', scopes: [] },
   requestId: 'req-1',
   ip: null,
@@ -69,11 +70,21 @@ describe('signed request context', () => {
     const headers = signClaims(config.CONTEXT_SECRET, partner, query);
     const forged: Claims = {
       ...partner,
+      nonce: 'forged-nonce-0123456789',
       caller: { ...partner.caller, accountId: 'acc_2' } as Claims['caller'],
     };
     headers['attestor-context'] = Buffer.from(JSON.stringify(forged)).toString('base64url');
     const { json } = await post(query, headers);
     expect(json.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('refuses an identical signed request sent again within its window (a replay)', async () => {
+    const headers = signClaims(config.CONTEXT_SECRET, partner, query);
+    expect((await post(query, headers)).status).toBe(200);
+    const again = await post(query, headers);
+    expect(again.status).toBe(403);
+    expect(again.json.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    expect(again.json.errors?.[0]?.message).toContain('replay');
   });
 
   it('refuses a request signed with another secret', async () => {

@@ -1,4 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind } from 'graphql';
 import type { Subscription } from 'nats';
 import { eventFilter, rpcSubjects } from '@attestor/contracts';
 import {
@@ -10,6 +12,7 @@ import {
   type Logger,
   type NatsBus,
 } from '@attestor/platform';
+import type { GatewayContext } from './context.js';
 
 interface CachedCredential {
   caller: Extract<Caller, { kind: 'partner' }> | null;
@@ -43,7 +46,11 @@ export class Authenticator {
     private readonly logger: Logger,
   ) {}
 
-  /** Listens for `inquiry.api-key.revoked` so a revoked key stops working before its cache entry ages out. */
+  /**
+   * Listens for `inquiry.api-key.revoked` so a revoked key stops working before its cache entry ages
+   * out, and forgets every cached key when the NATS connection drops: revocations published while it
+   * was away were missed, so each key is asked for again once NATS is back.
+   */
   start(): void {
     this.revocations = this.bus.connection.subscribe(
       eventFilter(this.bus.namespace, 'inquiry.api-key.revoked'),
@@ -51,12 +58,29 @@ export class Authenticator {
         callback: (error, message) => {
           if (error) return;
           const keyId = message.subject.split('.').pop();
-          for (const [hash, entry] of this.cache) {
-            if (entry.caller?.keyId === keyId) this.cache.delete(hash);
-          }
+          if (keyId) this.forgetKey(keyId);
         },
       },
     );
+    void (async () => {
+      for await (const status of this.bus.connection.status()) {
+        if (status.type === 'disconnect' || status.type === 'reconnect') {
+          if (this.cache.size > 0)
+            this.logger.warn(
+              { nats: status.type },
+              'API key cache dropped: revocations may have been missed',
+            );
+          this.cache.clear();
+        }
+      }
+    })();
+  }
+
+  /** Evicts a revoked key at once (the gateway that served revokeApiKey does not wait for the event). */
+  forgetKey(keyId: string): void {
+    for (const [hash, entry] of this.cache) {
+      if (entry.caller?.keyId === keyId) this.cache.delete(hash);
+    }
   }
 
   stop(): void {
@@ -124,4 +148,42 @@ function equal(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Makes a revocation take effect on the gateway that served it the moment `revokeApiKey` answers,
+ * without waiting for the `inquiry.api-key.revoked` event (which reaches every other gateway).
+ */
+export function revocationPlugin(authenticator: Authenticator): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const revoked: Array<{ responseKey: string; keyId: string }> = [];
+      return {
+        async didResolveOperation({ operation, request }) {
+          if (operation?.operation !== 'mutation') return;
+          for (const selection of operation.selectionSet.selections) {
+            if (selection.kind !== Kind.FIELD || selection.name.value !== 'revokeApiKey') continue;
+            const argument = selection.arguments?.find((a) => a.name.value === 'id')?.value;
+            const keyId =
+              argument?.kind === Kind.STRING
+                ? argument.value
+                : argument?.kind === Kind.VARIABLE
+                  ? request.variables?.[argument.name.value]
+                  : undefined;
+            if (typeof keyId === 'string') {
+              revoked.push({ responseKey: selection.alias?.value ?? selection.name.value, keyId });
+            }
+          }
+        },
+        async willSendResponse({ response }) {
+          if (revoked.length === 0 || response.body.kind !== 'single') return;
+          const failed = new Set((response.body.singleResult.errors ?? []).map((e) => e.path?.[0]));
+          const data = response.body.singleResult.data ?? {};
+          for (const { responseKey, keyId } of revoked) {
+            if (!failed.has(responseKey) && data[responseKey]) authenticator.forgetKey(keyId);
+          }
+        },
+      };
+    },
+  };
 }

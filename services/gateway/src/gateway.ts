@@ -23,7 +23,7 @@ import {
   withRequestId,
   type Caller,
 } from '@attestor/platform';
-import { Authenticator } from './auth.js';
+import { Authenticator, revocationPlugin } from './auth.js';
 import { requestLimits } from './limits.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -120,6 +120,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ...limits.plugins,
+      revocationPlugin(authenticator),
     ],
   });
   await apollo.start();

@@ -117,6 +117,21 @@ describe('gateway authentication', () => {
     );
   });
 
+  it('forgets every cached key when its NATS connection drops (revocations may have been missed meanwhile)', async () => {
+    await authenticator.authenticate(`Bearer ${goodKey}`, 'r');
+    const before = lookups;
+    await authenticator.authenticate(`Bearer ${goodKey}`, 'r');
+    expect(lookups).toBe(before);
+    await bus.connection.reconnect();
+    await eventually(
+      async () => {
+        await authenticator.authenticate(`Bearer ${goodKey}`, 'r');
+        return lookups > before;
+      },
+      { what: 'the key asked for again after the reconnect' },
+    );
+  });
+
   it('reports an unreachable inquiry service as a timeout, not as bad credentials', async () => {
     responder.unsubscribe();
     await bus.connection.flush();

@@ -1,4 +1,4 @@
-import { accountOf, badInput, DateTimeScalar, requireReadScope, type Resolvers } from '@attestor/platform';
+import { badInput, DateTimeScalar, requirePartner, requireReadScope, type Resolvers } from '@attestor/platform';
 import type { IdentityContext } from './context.js';
 import { compareNames, hasName, type NameInput } from './domain/names.js';
 import type { DatabaseVerificationRow } from './store/entities.js';
@@ -43,7 +43,7 @@ export function identityResolvers(): Resolvers<IdentityContext> {
     DateTime: DateTimeScalar,
     Query: {
       compareNames: (_: unknown, args: { a: NameInput; b: NameInput }, ctx: IdentityContext) => {
-        accountOf(ctx.caller);
+        requirePartner(ctx.caller);
         return compareNames(checkedName(args.a, 'a'), checkedName(args.b, 'b'));
       },
     },

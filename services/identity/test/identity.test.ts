@@ -303,8 +303,15 @@ describe('compareNames', () => {
     compareNames(a: $a, b: $b) { result score reasons first { result score reasons } last { result score reasons } }
   }`;
 
-  it('compares for a partner and for a session', async () => {
-    for (const caller of [partnerCaller(newAccount()), sessionCaller(newAccount(), randomUUID())]) {
+  // Issue 7: a session token runs its own inquiry's steps and nothing else, so it may no longer
+  // call compareNames (the first version let it).
+  it('compares for a partner, and refuses a session token FORBIDDEN', async () => {
+    const refused = await h.gql(sessionCaller(newAccount(), randomUUID()), query, {
+      a: { full: 'Robert Smith' },
+      b: { first: 'Bob', last: 'Smith' },
+    });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    for (const caller of [partnerCaller(newAccount())]) {
       const result = await h.gql(caller, query, {
         a: { full: 'Robert Smith' },
         b: { first: 'Bob', last: 'Smith' },
