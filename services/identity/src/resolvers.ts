@@ -1,4 +1,10 @@
-import { badInput, DateTimeScalar, requirePartner, requireReadScope, type Resolvers } from '@attestor/platform';
+import {
+  badInput,
+  DateTimeScalar,
+  requirePartner,
+  requireReadScope,
+  type Resolvers,
+} from '@attestor/platform';
 import type { IdentityContext } from './context.js';
 import { compareNames, hasName, type NameInput } from './domain/names.js';
 import type { DatabaseVerificationRow } from './store/entities.js';
