@@ -132,3 +132,30 @@ describe('formatError at the gateway', () => {
     expect(out).toEqual({ message: 'Inquiry not found', extensions: { code: 'NOT_FOUND' } });
   });
 });
+
+describe('what gets logged', () => {
+  it('cuts long strings and drops the SQL and parameters a driver error carries', () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      service: 'log-test',
+      level: 'info',
+      format: 'json',
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    const huge = 'x'.repeat(1024 * 1024);
+    const failure = Object.assign(new Error('insert failed'), {
+      query: 'INSERT INTO inquiries (name) VALUES ($1)',
+      parameters: ['v1.sealed-name'],
+      driverError: { detail: 'Failing row contains (…)' },
+    });
+    logger.error({ err: failure, input: huge }, 'request failed');
+    expect(lines).toHaveLength(1);
+    const logged = JSON.parse(lines[0] ?? '{}') as { err: Record<string, unknown>; input: string };
+    expect(lines[0]!.length).toBeLessThan(5000);
+    expect(logged.input).toMatch(/more characters\]$/);
+    expect(logged.err['message']).toBe('insert failed');
+    expect(logged.err).not.toHaveProperty('query');
+    expect(logged.err).not.toHaveProperty('parameters');
+    expect(logged.err).not.toHaveProperty('driverError');
+  });
+});
