@@ -66,8 +66,15 @@ export const platformConfigShape = {
     'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
   ),
   ADMIN_TOKEN: secret('ADMIN_TOKEN', 'dev-admin-token-change-me', 16),
-  EVENT_MAX_DELIVERIES: positiveInt.max(100).default(5),
+  /** Deliveries of a failing event before it is parked: with the backoff below, about an hour of retries. */
+  EVENT_MAX_DELIVERIES: positiveInt.max(1000).default(20),
   EVENT_RETRY_BASE_MS: positiveInt.max(600_000).default(1000),
+  /** The longest wait between two deliveries of a failing event (the doubling stops here). */
+  EVENT_RETRY_MAX_MS: positiveInt.max(3_600_000).default(300_000),
+  /** An event older than this is parked at its next failure, whatever its delivery count. */
+  EVENT_RETRY_MAX_AGE_MINUTES: positiveInt.max(7 * 24 * 60).default(120),
+  /** How often parked events are tried again on their own (each with its own growing backoff). */
+  EVENT_REPLAY_PARKED_MS: positiveInt.max(86_400_000).default(300_000),
   OUTBOX_POLL_MS: positiveInt.max(60_000).default(500),
   RPC_TIMEOUT_MS: positiveInt.max(60_000).default(2000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),

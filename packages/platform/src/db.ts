@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
 import type { Logger } from 'pino';
-import { PlatformRelayLease1764900000000, PlatformTables1764115200000 } from './bus/migration.js';
+import {
+  PlatformParkedReplay1764900000001,
+  PlatformRelayLease1764900000000,
+  PlatformTables1764115200000,
+} from './bus/migration.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -37,7 +41,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     schema: options.schema,
     poolSize: options.poolSize,
     entities: options.entities,
-    migrations: [PlatformTables1764115200000, PlatformRelayLease1764900000000, ...options.migrations],
+    migrations: [
+      PlatformTables1764115200000,
+      PlatformRelayLease1764900000000,
+      PlatformParkedReplay1764900000001,
+      ...options.migrations,
+    ],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -16,6 +16,7 @@ import { createFormatError, ErrorCode, type AppError } from './errors.js';
 import { systemClock, type Clock } from './clock.js';
 import { executeGraphQL, readBody, sendGraphQLError, sendJson } from './http/io.js';
 import { startHttpServer } from './http/server.js';
+import { PeriodicWorker } from './periodic.js';
 import { createLogger } from './logger.js';
 import { PiiCipher } from './pii.js';
 import { withRequestId } from './request-scope.js';
@@ -165,13 +166,27 @@ export async function startService<C extends ServiceConfig, TContext extends Req
           schema,
           maxDeliveries: config.EVENT_MAX_DELIVERIES,
           retryBaseMs: config.EVENT_RETRY_BASE_MS,
+          retryMaxMs: config.EVENT_RETRY_MAX_MS,
+          maxAgeMs: config.EVENT_RETRY_MAX_AGE_MINUTES * 60_000,
         }),
     );
     for (const consumer of consumers) {
       await consumer.start();
       opened.push(() => consumer.stop());
     }
-    const workers = parts.workers ?? [];
+    const parkedReplayer = new PeriodicWorker({
+      name: 'parked event replayer',
+      intervalMs: config.EVENT_REPLAY_PARKED_MS,
+      logger,
+      runAtStart: false,
+      run: async () => {
+        for (const consumer of consumers) {
+          const handled = await consumer.replayDue();
+          if (handled > 0) logger.info({ consumer: consumer.durable, handled }, 'parked events replayed');
+        }
+      },
+    });
+    const workers = [...(parts.workers ?? []), parkedReplayer];
     for (const worker of workers) {
       await worker.start();
       opened.push(() => worker.stop());
@@ -272,6 +287,17 @@ async function adminRoute(
   if (path === '/admin/parked-events' && req.method === 'GET') {
     const lists = await Promise.all(consumers.map((c) => c.listParked()));
     return sendJson(res, 200, { parked: lists.flat() });
+  }
+  const discard = /^\/admin\/parked-events\/([^/]+)\/(\d+)\/discard$/.exec(path);
+  if (discard && req.method === 'POST') {
+    const consumer = consumers.find((c) => c.durable === discard[1]);
+    if (!consumer) return sendJson(res, 404, { error: `no consumer ${discard[1]}` });
+    const discarded = await consumer.discard(discard[2] ?? '');
+    return sendJson(
+      res,
+      discarded ? 200 : 404,
+      discarded ? { outcome: 'discarded' } : { error: 'nothing waiting' },
+    );
   }
   const replay = /^\/admin\/parked-events\/([^/]+)\/(\d+)\/replay$/.exec(path);
   if (replay && req.method === 'POST') {

@@ -50,6 +50,8 @@ export function testEnvironment(run: string, overrides: Record<string, string> =
     DB_POOL_SIZE: '4',
     PORT: '0',
     EVENT_RETRY_BASE_MS: '20',
+    EVENT_RETRY_MAX_MS: '200',
+    EVENT_MAX_DELIVERIES: '5',
     OUTBOX_POLL_MS: '100',
     ...overrides,
   };

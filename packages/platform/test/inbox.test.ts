@@ -249,6 +249,86 @@ describe('durable consumer with an inbox', () => {
     expect(parked?.error).toContain('inside a database transaction');
   });
 
+  it('replays a parked event on its own once the cause is gone, and backs off while it is not', async () => {
+    let broken = true;
+    const consumer = new DurableConsumer(
+      {
+        name: 'auto',
+        filter: 'inquiry.redacted.auto',
+        handlers: {
+          'inquiry.redacted': applyOnly(async (event, tx) => {
+            if (broken) throw new Error('provider down');
+            await tx.manager.query(`INSERT INTO "${schema}".effects (subject_id) VALUES ($1)`, [
+              event.subjectId,
+            ]);
+          }),
+        },
+      },
+      bus,
+      dataSource,
+      outbox,
+      logger,
+      { service: 'inboxtest', schema, maxDeliveries: 2, retryBaseMs: 10, autoReplayFirstMs: 0 },
+    );
+    await consumer.start();
+    consumers.push(consumer);
+    const event = createEvent('inquiry.redacted', {
+      accountId: 'acc',
+      subjectId: 'auto',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    await publishRaw(event, event.id);
+    const [parked] = await eventually(
+      async () => {
+        const list = await consumer.listParked();
+        return list.length > 0 ? list : undefined;
+      },
+      { what: 'event parked' },
+    );
+    expect(parked?.nextReplayAt).not.toBeNull();
+    // Still broken: the automatic replay fails and the next one waits longer.
+    expect(await consumer.replayDue()).toBe(0);
+    const [afterFailure] = await consumer.listParked();
+    expect(afterFailure?.autoReplays).toBe(1);
+    await dataSource.query(`UPDATE "${schema}".parked_events SET next_replay_at = now() WHERE id = $1`, [
+      parked!.id,
+    ]);
+    broken = false;
+    expect(await consumer.replayDue()).toBe(1);
+    expect(await effects('auto')).toBe(1);
+    const [done] = await consumer.listParked();
+    expect(done?.replayedAt).not.toBeNull();
+    expect(await consumer.replayDue()).toBe(0);
+  });
+
+  it('does not replay a parked event an operator discarded', async () => {
+    const consumer = await startConsumer({
+      name: 'discarded',
+      filter: 'inquiry.redacted.discarded',
+      handlers: {
+        'inquiry.redacted': applyOnly(async () => {
+          throw new Error('always');
+        }),
+      },
+    });
+    const event = createEvent('inquiry.redacted', {
+      accountId: 'acc',
+      subjectId: 'discarded',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    await publishRaw(event, event.id);
+    const [parked] = await eventually(async () => {
+      const list = await consumer.listParked();
+      return list.length > 0 ? list : undefined;
+    });
+    expect(await consumer.discard(parked!.id)).toBe(true);
+    await dataSource.query(`UPDATE "${schema}".parked_events SET next_replay_at = now() WHERE id = $1`, [
+      parked!.id,
+    ]);
+    expect(await consumer.replayDue()).toBe(0);
+    await expect(consumer.replay(parked!.id)).rejects.toThrow(/no parked event/);
+  });
+
   it('parks a message that is not an event at once', async () => {
     const consumer = await startConsumer({ name: 'poison', filter: 'inquiry.redacted.poison', handlers: {} });
     await bus.publish(`${bus.namespace}inquiry.redacted.poison`, '{not json', 'poison-1', null);
@@ -264,5 +344,11 @@ describe('retry delay', () => {
     expect(retryDelay(3, 1000, () => 0)).toBe(3000);
     expect(retryDelay(3, 1000, () => 1)).toBe(5000);
     expect(retryDelay(30, 1000, () => 0.5)).toBe(60_000);
+  });
+
+  it('waits up to the configured cap (EVENT_RETRY_MAX_MS: five minutes by default)', () => {
+    expect(retryDelay(9, 1000, () => 0.5, 300_000)).toBe(256_000);
+    expect(retryDelay(20, 1000, () => 0.5, 300_000)).toBe(300_000);
+    expect(retryDelay(1000, 1000, () => 0.5, 300_000)).toBe(300_000);
   });
 });

@@ -79,9 +79,18 @@ export interface ConsumerOptions {
   schema: string;
   /** Deliveries before an event is parked for an operator. */
   maxDeliveries: number;
-  /** First retry delay; doubles per delivery, with jitter, up to a minute. */
+  /** First retry delay; doubles per delivery, with jitter, up to `retryMaxMs`. */
   retryBaseMs: number;
+  retryMaxMs?: number;
+  /** An event older than this is parked at its next failure. */
+  maxAgeMs?: number;
+  /** When a parked event is first tried again on its own (default 5 minutes; doubles after each failure). */
+  autoReplayFirstMs?: number;
 }
+
+/** A parked event's first automatic replay comes after this; each failed one doubles it, up to a day. */
+export const AUTO_REPLAY_FIRST_MS = 5 * 60_000;
+const AUTO_REPLAY_MAX_MS = 24 * 3_600_000;
 
 export interface ParkedEvent {
   id: string;
@@ -93,16 +102,22 @@ export interface ParkedEvent {
   deliveries: number;
   parkedAt: string;
   replayedAt: string | null;
+  /** Automatic replays tried so far, and when the next one is due (null: waits for an operator). */
+  autoReplays: number;
+  nextReplayAt: string | null;
+  discardedAt: string | null;
 }
 
-const MAX_RETRY_DELAY_MS = 60_000;
+const DEFAULT_MAX_RETRY_DELAY_MS = 60_000;
 
+/** Doubling from `baseMs`, capped at `maxMs`, ±25 % jitter so a burst of failures spreads out. */
 export function retryDelay(
   deliveryCount: number,
   baseMs: number,
   random: () => number = Math.random,
+  maxMs: number = DEFAULT_MAX_RETRY_DELAY_MS,
 ): number {
-  const exponential = Math.min(baseMs * 2 ** Math.max(deliveryCount - 1, 0), MAX_RETRY_DELAY_MS);
+  const exponential = Math.min(baseMs * 2 ** Math.max(Math.min(deliveryCount, 40) - 1, 0), maxMs);
   return Math.round(exponential * (0.75 + random() * 0.5));
 }
 
@@ -182,13 +197,13 @@ export class DurableConsumer {
       return;
     }
     try {
-      const lastAttempt = deliveryCount >= this.options.maxDeliveries;
+      const lastAttempt = this.isLastAttempt(deliveryCount, event.occurredAt);
       await withRequestId(requestId, () =>
         this.handle(event, { requestId, deliveryCount, lastAttempt, logger }),
       );
       message.ack();
     } catch (error) {
-      if (deliveryCount >= this.options.maxDeliveries) {
+      if (this.isLastAttempt(deliveryCount, event.occurredAt)) {
         logger.error(
           { err: error, eventId: event.id, deliveryCount },
           'event parked after repeated failures',
@@ -196,7 +211,12 @@ export class DurableConsumer {
         await this.park(message.subject, event, null, error, deliveryCount);
         message.ack();
       } else {
-        const delay = retryDelay(deliveryCount, this.options.retryBaseMs);
+        const delay = retryDelay(
+          deliveryCount,
+          this.options.retryBaseMs,
+          Math.random,
+          this.options.retryMaxMs,
+        );
         logger.warn(
           { err: error, eventId: event.id, deliveryCount, retryInMs: delay },
           'event handler failed',
@@ -204,6 +224,13 @@ export class DurableConsumer {
         message.nak(delay);
       }
     }
+  }
+
+  /** The delivery after which a failing event is parked: the count reached, or the event too old to retry. */
+  private isLastAttempt(deliveryCount: number, occurredAt: string): boolean {
+    if (deliveryCount >= this.options.maxDeliveries) return true;
+    const age = Date.now() - Date.parse(occurredAt);
+    return this.options.maxAgeMs !== undefined && age >= this.options.maxAgeMs;
   }
 
   /**
@@ -258,18 +285,30 @@ export class DurableConsumer {
   ): Promise<void> {
     const eventId = event?.id ?? '00000000-0000-0000-0000-000000000000';
     await this.dataSource.query(
-      `INSERT INTO ${this.parked} (consumer, event_id, subject, payload, error, deliveries)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO ${this.parked} (consumer, event_id, subject, payload, error, deliveries, next_replay_at)
+       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN now() + make_interval(secs => $8) END)
        ON CONFLICT (consumer, event_id) DO UPDATE
-         SET error = EXCLUDED.error, deliveries = EXCLUDED.deliveries, parked_at = now(), replayed_at = NULL`,
-      [this.durable, eventId, subject, JSON.stringify(event ?? { raw }), errorText(error), deliveries],
+         SET error = EXCLUDED.error, deliveries = EXCLUDED.deliveries, parked_at = now(), replayed_at = NULL,
+             next_replay_at = EXCLUDED.next_replay_at, discarded_at = NULL`,
+      [
+        this.durable,
+        eventId,
+        subject,
+        JSON.stringify(event ?? { raw }),
+        errorText(error),
+        deliveries,
+        // A message that is not an event will never succeed: it waits for an operator.
+        event !== null,
+        (this.options.autoReplayFirstMs ?? AUTO_REPLAY_FIRST_MS) / 1000,
+      ],
     );
   }
 
   async listParked(): Promise<ParkedEvent[]> {
     const rows = (await this.dataSource.query(
       `SELECT id::text, consumer, event_id, subject, payload->>'type' AS type, error, deliveries,
-              parked_at, replayed_at FROM ${this.parked} WHERE consumer = $1 ORDER BY id`,
+              parked_at, replayed_at, auto_replays, next_replay_at, discarded_at
+         FROM ${this.parked} WHERE consumer = $1 ORDER BY id`,
       [this.durable],
     )) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
@@ -282,7 +321,54 @@ export class DurableConsumer {
       deliveries: Number(r['deliveries']),
       parkedAt: new Date(r['parked_at'] as string).toISOString(),
       replayedAt: r['replayed_at'] ? new Date(r['replayed_at'] as string).toISOString() : null,
+      autoReplays: Number(r['auto_replays']),
+      nextReplayAt: r['next_replay_at'] ? new Date(r['next_replay_at'] as string).toISOString() : null,
+      discardedAt: r['discarded_at'] ? new Date(r['discarded_at'] as string).toISOString() : null,
     }));
+  }
+
+  /**
+   * Tries again the parked events whose automatic replay is due, a few at a time: once the cause is
+   * gone (the provider is back, a bug is fixed and deployed), they go through without an operator.
+   * Rows are claimed by moving their due time forward, so several instances never replay one at once
+   * and no transaction stays open while a handler gathers. Returns how many were handled.
+   */
+  async replayDue(limit = 20): Promise<number> {
+    const claimed = (await this.dataSource.query(
+      `UPDATE ${this.parked} SET next_replay_at = now() + interval '10 minutes'
+        WHERE id IN (
+          SELECT id FROM ${this.parked}
+           WHERE consumer = $1 AND replayed_at IS NULL AND discarded_at IS NULL AND next_replay_at <= now()
+           ORDER BY next_replay_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING id::text, auto_replays`,
+      [this.durable, limit],
+    )) as [Array<{ id: string; auto_replays: number }>, number];
+    let handled = 0;
+    for (const row of claimed[0]) {
+      try {
+        await this.replay(row.id);
+        handled += 1;
+      } catch {
+        const first = this.options.autoReplayFirstMs ?? AUTO_REPLAY_FIRST_MS;
+        const wait = Math.min(first * 2 ** (row.auto_replays + 1), AUTO_REPLAY_MAX_MS);
+        await this.dataSource.query(
+          `UPDATE ${this.parked} SET auto_replays = auto_replays + 1,
+                  next_replay_at = now() + make_interval(secs => $2) WHERE id = $1`,
+          [row.id, wait / 1000],
+        );
+      }
+    }
+    return handled;
+  }
+
+  /** An operator's decision: this parked event is not to be replayed, automatically or otherwise. */
+  async discard(parkedId: string): Promise<boolean> {
+    const result = (await this.dataSource.query(
+      `UPDATE ${this.parked} SET discarded_at = now(), next_replay_at = NULL
+        WHERE id = $1 AND consumer = $2 AND replayed_at IS NULL AND discarded_at IS NULL`,
+      [parkedId, this.durable],
+    )) as [unknown[], number];
+    return result[1] === 1;
   }
 
   /**
@@ -291,7 +377,8 @@ export class DurableConsumer {
    */
   async replay(parkedId: string): Promise<'handled' | 'already-handled'> {
     const [row] = (await this.dataSource.query(
-      `SELECT payload FROM ${this.parked} WHERE id = $1 AND consumer = $2 AND replayed_at IS NULL`,
+      `SELECT payload FROM ${this.parked}
+        WHERE id = $1 AND consumer = $2 AND replayed_at IS NULL AND discarded_at IS NULL`,
       [parkedId, this.durable],
     )) as Array<{ payload: unknown }>;
     if (!row) throw new Error(`no parked event ${parkedId} waiting on ${this.durable}`);
@@ -304,7 +391,10 @@ export class DurableConsumer {
         lastAttempt: true,
         logger,
       });
-      await this.dataSource.query(`UPDATE ${this.parked} SET replayed_at = now() WHERE id = $1`, [parkedId]);
+      await this.dataSource.query(
+        `UPDATE ${this.parked} SET replayed_at = now(), next_replay_at = NULL WHERE id = $1`,
+        [parkedId],
+      );
       return handled ? 'handled' : 'already-handled';
     } catch (error) {
       await this.dataSource.query(`UPDATE ${this.parked} SET error = $2 WHERE id = $1`, [

@@ -76,3 +76,32 @@ export class PlatformRelayLease1764900000000 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "${schemaOf(queryRunner)}".outbox_relay`);
   }
 }
+
+/**
+ * Parked events are tried again on their own, each with a growing wait (`next_replay_at`), until one
+ * attempt succeeds or an operator discards it.
+ */
+export class PlatformParkedReplay1764900000001 implements MigrationInterface {
+  name = 'PlatformParkedReplay1764900000001';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const s = schemaOf(queryRunner);
+    await queryRunner.query(`
+      ALTER TABLE "${s}".parked_events
+        ADD COLUMN auto_replays int NOT NULL DEFAULT 0,
+        ADD COLUMN next_replay_at timestamptz,
+        ADD COLUMN discarded_at timestamptz`);
+    await queryRunner.query(
+      `CREATE INDEX parked_events_due ON "${s}".parked_events (next_replay_at)
+         WHERE replayed_at IS NULL AND discarded_at IS NULL`,
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const s = schemaOf(queryRunner);
+    await queryRunner.query(`DROP INDEX "${s}".parked_events_due`);
+    await queryRunner.query(
+      `ALTER TABLE "${s}".parked_events DROP COLUMN auto_replays, DROP COLUMN next_replay_at, DROP COLUMN discarded_at`,
+    );
+  }
+}
