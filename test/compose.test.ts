@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { parseConfig } from '@attestor/platform/config';
 import { emulatorConfigShape } from '@attestor/twilio-emulator';
+import { generateSecrets } from '../infra/dev/secrets.js';
 import { fraudConfigShape } from '../services/fraud/src/config.js';
 import { gatewayConfigShape } from '../services/gateway/src/config.js';
 import { identityConfigShape } from '../services/identity/src/config.js';
@@ -31,12 +32,24 @@ interface ComposeService {
   healthcheck?: string[];
 }
 
-/** `${VAR:-default}`, `${VAR-default}`, `${VAR}` and `$$`, with no variable set: the file's own defaults. */
-function interpolate(value: string): string {
+/**
+ * What `npm run secrets` puts in .env: the only variables compose requires (`${VAR:?message}`), since
+ * the services refuse the public development secrets.
+ */
+const dotEnv: Record<string, string> = generateSecrets();
+
+/**
+ * `${VAR:-default}`, `${VAR-default}`, `${VAR}`, `${VAR:?message}` and `$$`, with only the .env of
+ * `npm run secrets` set: otherwise the file's own defaults. A required variable that is not set throws,
+ * as compose does.
+ */
+function interpolate(value: string, env: Record<string, string> = dotEnv): string {
   return value.replace(
-    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g,
-    (match, _name, operator, fallback) => {
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g,
+    (match, name: string, operator: string | undefined, fallback: string | undefined) => {
       if (match === '$$') return '$';
+      if (env[name] !== undefined) return env[name] as string;
+      if (operator?.endsWith('?')) throw new Error(`required variable ${name} is not set: ${fallback ?? ''}`);
       return operator === undefined ? '' : String(fallback);
     },
   );
@@ -60,7 +73,7 @@ function normalize(raw: Record<string, unknown>): ComposeService {
     ]),
   );
   const dependsOn = raw['depends_on'] ?? {};
-  const healthcheck = (raw['healthcheck'] as { test?: string[] } | undefined)?.test?.map(interpolate);
+  const healthcheck = (raw['healthcheck'] as { test?: string[] } | undefined)?.test?.map((part) => interpolate(part));
   return {
     image: raw['image'] as string | undefined,
     build: raw['build'] as ComposeService['build'],
@@ -246,6 +259,8 @@ describe(`docker-compose.yml (read with ${via})`, () => {
 
   it('reads its own interpolation the way compose does', () => {
     expect(interpolate('${UNSET_VARIABLE:-fallback}')).toBe('fallback');
+    expect(() => interpolate('${UNSET_VARIABLE:?set it}')).toThrow(/UNSET_VARIABLE is not set: set it/);
+    expect(interpolate('${CONTEXT_SECRET:?set it}')).toBe(dotEnv['CONTEXT_SECRET']);
     expect(interpolate('${UNSET_VARIABLE-fallback}')).toBe('fallback');
     expect(interpolate('a${UNSET_VARIABLE}b')).toBe('ab');
     expect(interpolate('$$PORT')).toBe('$PORT');

@@ -529,6 +529,13 @@ describe('npm start from a fresh copy of the repository', () => {
     expect(output).toContain('starting PostgreSQL from npm');
     expect(output).toContain('with JetStream (data in .data/nats)');
     expect(existsSync(join(copy, '.data', 'postgres', 'PG_VERSION'))).toBe(true);
+    // This installation's own secrets: generated once, owner-readable only, never printed.
+    const secretsFile = join(copy, '.data', 'secrets.json');
+    expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
+    const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, string>;
+    expect(Object.keys(secrets).sort()).toEqual(['ADMIN_TOKEN', 'CONTEXT_SECRET', 'PII_KEY']);
+    for (const value of Object.values(secrets)) expect(output).not.toContain(value);
+    expect(output).toContain('secrets: generated for this installation');
     // Quiet start: the children's lines went to their log files, not the terminal.
     expect(output).not.toContain('Starting nats-server');
     expect(output).not.toContain('database system is ready');
@@ -540,6 +547,8 @@ describe('npm start from a fresh copy of the repository', () => {
     const again = await startQueryAndInterrupt(second);
     expect(again.ready.apiKey).toBe(ready.apiKey);
     expect(again.output).toContain('reused from .data/dev-account.json');
+    expect(again.output).toContain("secrets: this installation's, from .data/secrets.json");
+    expect(JSON.parse(readFileSync(secretsFile, 'utf8'))).toEqual(secrets);
   }, 420_000);
 
   it('stops at once, with one line, when no NATS answers and nats-server is not installed', async () => {
@@ -562,6 +571,16 @@ describe('npm start from a fresh copy of the repository', () => {
     expect(existsSync(join(copy, '.data'))).toBe(false);
     expect(processesIn(copy)).toEqual([]);
   }, 60_000);
+
+  it('a service started by hand outside tests refuses the public development secrets, naming one', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'services/inquiry/src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'development' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^config: CONTEXT_SECRET: is the public development default/);
+  });
 
   it('stops with one line naming a bad variable', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/dev/start.ts'], {

@@ -6,6 +6,7 @@ import { Child, describeExit } from './children.js';
 import { DevAccountError, ensureDevAccount } from './dev-account.js';
 import { findOnPath, NATS_INSTALL_HINT, probeNats } from './nats.js';
 import { Output } from './output.js';
+import { ensureSecrets, secretsFor } from './secrets.js';
 import {
   addressOf,
   databaseNameOf,
@@ -55,13 +56,23 @@ class Launcher {
   }
 
   async run(): Promise<void> {
-    const config = parseLauncherConfig(this.env);
+    let config = parseLauncherConfig(this.env);
     this.shutdownTimeoutMs = config.platform.SHUTDOWN_TIMEOUT_MS;
 
     // NATS is checked first: its failure (no server, no binary) needs no cleanup and is the likelier one.
     const nats = await this.natsPlan(config);
     const [database, natsUrl] = await Promise.all([this.postgres(config), this.nats(nats)]);
     if (this.isStopping) return;
+
+    const saved = ensureSecrets(join(dataDir, 'secrets.json'));
+    // Every service gets this installation's secrets where the environment sets none (never printed).
+    Object.assign(this.env, secretsFor(this.env, saved.secrets));
+    config = parseLauncherConfig(this.env);
+    output.say(
+      saved.created
+        ? 'secrets: generated for this installation in .data/secrets.json (owner-readable only)'
+        : "secrets: this installation's, from .data/secrets.json",
+    );
 
     const plans = planChildren(config, { databaseUrl: database.url, natsUrl }, this.env, {
       terminal: output.colour && verbose,

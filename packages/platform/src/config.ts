@@ -24,12 +24,30 @@ export const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-/** Secrets with a development default that production refuses to run with. */
+/** Secrets with a development default: public (it is in the source), so only tests may run with it. */
 const devSecretNames = new Set<string>();
+const devSecretDefaults = new Map<string, string>();
 
 function secret(name: string, devDefault: string, minLength: number) {
   devSecretNames.add(name);
+  devSecretDefaults.set(name, devDefault);
   return z.string().min(minLength, `must be at least ${minLength} characters`).default(devDefault);
+}
+
+/**
+ * A process outside tests refuses the public development secrets, set or defaulted: with the default
+ * CONTEXT_SECRET anyone could mint a session token for any inquiry. `npm start` generates real ones.
+ */
+export function refusePublicSecrets(config: Record<string, unknown>): void {
+  if (config['NODE_ENV'] === 'test') return;
+  for (const [name, publicValue] of devSecretDefaults) {
+    if (config[name] === publicValue) {
+      throw new ConfigError(
+        name,
+        'is the public development default: set your own (npm start generates them in .data/secrets.json; npm run secrets writes an .env for docker compose)',
+      );
+    }
+  }
 }
 
 /** 32 random bytes, base64: the AES-256-GCM key for PII at rest and the key of its lookup hashes. */
@@ -123,7 +141,9 @@ export function loadConfig<S extends z.ZodRawShape>(
   checks: ReadonlyArray<ConfigCheck<z.infer<z.ZodObject<S>>>> = [],
 ): z.infer<z.ZodObject<S>> {
   try {
-    return parseConfig(shape, env, checks);
+    const config = parseConfig(shape, env, checks);
+    refusePublicSecrets(config as Record<string, unknown>);
+    return config;
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
