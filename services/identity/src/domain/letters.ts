@@ -1,0 +1,232 @@
+/**
+ * From written letters to comparable ASCII letters (docs/name-matching.md, "Normalization"): case
+ * folded, diacritics dropped (NFKD), special Latin letters spelled out, Cyrillic and Greek romanized
+ * by our own tables (they carry the second spellings an ID or a carrier may use), every other script
+ * by any-ascii.
+ */
+import anyAscii from 'any-ascii';
+
+/** One written word, folded. */
+export interface Word {
+  /** Lowercase ASCII letters: the primary folding (ü → u, ß → ss, Иван → ivan). */
+  text: string;
+  /** A second spelling where the script or the language has one (ü → ue, ø → oe, x → ks); else `text`. */
+  variant: string;
+  /** Written in another script and romanized to reach `text`. */
+  transliterated: boolean;
+  /** Written in an abjad (Arabic, Hebrew): short vowels were not written, so `text` has none. */
+  abjad: boolean;
+  /** The letters as written, lowercased (apostrophes dropped): tells a diacritic apart from a spelling. */
+  written: string;
+  /** Double Metaphone primary key of `text`, computed on first use. */
+  phonetic?: string;
+  /** Whether `text` is a known given name, looked up on first use. */
+  known?: boolean;
+  /** The family-name syllable split off a run of Chinese characters or Korean syllables: a word of its own. */
+  standsAlone?: true;
+  /** Written in Chinese characters or Korean syllables, whose names put the family name first. */
+  eastAsian?: true;
+}
+
+/** [primary, variant?] per lowercase letter; letters not listed lose their diacritics and stay. */
+const latinFolds = new Map<string, readonly [string, string?]>([
+  ['ä', ['a', 'ae']],
+  ['ö', ['o', 'oe']],
+  ['ü', ['u', 'ue']],
+  ['ø', ['o', 'oe']],
+  ['å', ['a', 'aa']],
+  ['ß', ['ss']],
+  ['æ', ['ae']],
+  ['œ', ['oe']],
+  ['ł', ['l']],
+  ['đ', ['d']],
+  ['ð', ['d']],
+  ['þ', ['th']],
+  ['ı', ['i']],
+  ['ħ', ['h']],
+  ['ŧ', ['t']],
+]);
+
+/** Cyrillic (Russian, Ukrainian, Belarusian, Bulgarian, Serbian letters) and Greek, as passports romanize. */
+// prettier-ignore
+const scriptFolds = new Map<string, readonly [string, string?]>(Object.entries({
+  а: ['a'], б: ['b'], в: ['v'], г: ['g', 'h'], ґ: ['g'], д: ['d'], е: ['e'], ё: ['e', 'yo'], є: ['ye', 'ie'],
+  ж: ['zh'], з: ['z'], и: ['i'], і: ['i'], ї: ['yi', 'i'], й: ['y', 'i'], к: ['k'], л: ['l'], м: ['m'],
+  н: ['n'], о: ['o'], п: ['p'], р: ['r'], с: ['s'], т: ['t'], у: ['u'], ў: ['u'], ф: ['f'], х: ['kh', 'h'],
+  ц: ['ts', 'c'], ч: ['ch'], ш: ['sh'], щ: ['shch'], ъ: [''], ы: ['y'], ь: [''], э: ['e'], ю: ['yu'],
+  я: ['ya'], ј: ['j'], љ: ['lj'], њ: ['nj'], ћ: ['c'], ђ: ['dj'], џ: ['dz'],
+  α: ['a'], β: ['v', 'b'], γ: ['g'], δ: ['d'], ε: ['e'], ζ: ['z'], η: ['i', 'e'], θ: ['th'],
+  ι: ['i'], κ: ['k'], λ: ['l'], μ: ['m'], ν: ['n'], ξ: ['x', 'ks'], ο: ['o'], π: ['p'], ρ: ['r'],
+  σ: ['s'], ς: ['s'], τ: ['t'], υ: ['y', 'i'], φ: ['f'], χ: ['ch', 'h'], ψ: ['ps'], ω: ['o'],
+}) as [string, readonly [string, string?]][]);
+
+/** Greek letter pairs romanized as one (ELOT 743, as on Greek passports), with their common spelling. */
+const greekDigraphs = new Map<string, readonly [string, string]>([
+  ['ου', ['ou', 'ou']],
+  ['αι', ['ai', 'e']],
+  ['ει', ['ei', 'i']],
+  ['οι', ['oi', 'i']],
+  ['αυ', ['av', 'af']],
+  ['ευ', ['ev', 'ef']],
+  ['μπ', ['mp', 'b']],
+  ['ντ', ['nt', 'd']],
+  ['γκ', ['gk', 'g']],
+  ['γγ', ['gg', 'ng']],
+]);
+
+/** Dropped where they stand: an apostrophe joins (O'Brien → obrien). */
+const joiners = new Set(["'", '’', '`', 'ʼ', 'ʻ', '‘']);
+const MARKS = /\p{M}/gu;
+const LETTER = /\p{L}/u;
+const ASCII_LETTER = /^[a-z]$/;
+const NON_LETTERS = /[^a-z]/g;
+
+const isHanOrHangul = (code: number) =>
+  (code >= 0x4e00 && code <= 0x9fff) ||
+  (code >= 0x3400 && code <= 0x4dbf) ||
+  (code >= 0xac00 && code <= 0xd7a3);
+const isGreek = (code: number) => (code >= 0x0370 && code <= 0x03ff) || (code >= 0x1f00 && code <= 0x1fff);
+/** Two Greek letters from `at`, accents dropped (ού and ου are the same pair). */
+const greekPair = (lower: string, at: number) =>
+  lower
+    .slice(at, at + 2)
+    .normalize('NFD')
+    .replace(MARKS, '');
+const isAbjad = (code: number) => (code >= 0x0590 && code <= 0x06ff) || (code >= 0x0750 && code <= 0x077f);
+
+/** any-ascii of one letter, as lowercase ASCII letters; memoized, scripts repeat. */
+const romanized = new Map<string, string>();
+function romanize(char: string): string {
+  let ascii = romanized.get(char);
+  if (ascii === undefined) {
+    ascii = anyAscii(char).toLowerCase().replace(NON_LETTERS, '');
+    romanized.set(char, ascii);
+  }
+  return ascii;
+}
+
+/**
+ * Splits and folds one written name into words at every non-letter (hyphen, dot, space…). A run of
+ * Chinese characters or Korean syllables written without spaces is split after its first one: the
+ * family name comes first and is one syllable (王小明 → wang xiaoming).
+ */
+export function foldWords(written: string): Word[] {
+  const words: Word[] = [];
+  let text = '';
+  let variant = '';
+  let seen = '';
+  let transliterated = false;
+  let abjad = false;
+  let hanHead = false;
+  let eastAsian = false;
+  const flush = () => {
+    if (text !== '') {
+      const word: Word = { text, variant, transliterated, abjad, written: seen };
+      if (eastAsian) word.eastAsian = true;
+      words.push(word);
+    }
+    eastAsian = false;
+    text = '';
+    variant = '';
+    seen = '';
+    transliterated = false;
+    abjad = false;
+    hanHead = false;
+  };
+  const lower = written.normalize('NFC').toLowerCase();
+  for (let i = 0; i < lower.length; i++) {
+    const char = lower[i] as string;
+    if (joiners.has(char)) continue;
+    const code = char.charCodeAt(0);
+    if (code < 0x80) {
+      if (ASCII_LETTER.test(char)) {
+        text += char;
+        // Latin x is how "кс"/"ξ" often comes out: give it the spelled-out variant to meet them.
+        variant += char === 'x' ? 'ks' : char;
+        seen += char;
+      } else flush();
+      continue;
+    }
+    const digraph = isGreek(code) ? greekDigraphs.get(greekPair(lower, i)) : undefined;
+    if (digraph) {
+      text += digraph[0];
+      variant += digraph[1];
+      seen += lower.slice(i, i + 2);
+      transliterated = true;
+      i += 1;
+      continue;
+    }
+    const latin = latinFolds.get(char);
+    if (latin) {
+      text += latin[0];
+      variant += latin[1] ?? latin[0];
+      seen += char;
+      continue;
+    }
+    const script = scriptFolds.get(char);
+    if (script) {
+      // A Cyrillic е that starts a word: Елена is Elena on a passport, Yelena in many records.
+      const second = char === 'е' && text === '' ? 'ye' : (script[1] ?? script[0]);
+      text += script[0];
+      variant += second;
+      seen += char;
+      transliterated = true;
+      continue;
+    }
+    if (isHanOrHangul(code)) {
+      if (text === '') hanHead = true;
+      else if (hanHead) {
+        // The second syllable of a run: the first one was the family name.
+        words.push({
+          text,
+          variant,
+          transliterated: true,
+          abjad: false,
+          written: seen,
+          standsAlone: true,
+          eastAsian: true,
+        });
+        text = '';
+        variant = '';
+        seen = '';
+        hanHead = false;
+      }
+      const ascii = romanize(char);
+      text += ascii;
+      variant += ascii;
+      seen += char;
+      transliterated = true;
+      eastAsian = true;
+      continue;
+    }
+    // Decompose to drop accents (é → e, ά → α, ş → s); a letter left outside Latin goes to any-ascii.
+    const bases = char.normalize('NFKD').replace(MARKS, '');
+    if (bases === '') continue; // a lone combining mark
+    hanHead = false;
+    let separated = false;
+    for (const base of bases) {
+      if (ASCII_LETTER.test(base)) {
+        text += base;
+        variant += base;
+      } else if (scriptFolds.has(base)) {
+        const folded = scriptFolds.get(base) as readonly [string, string?];
+        text += folded[0];
+        variant += folded[1] ?? folded[0];
+        transliterated = true;
+      } else if (LETTER.test(base)) {
+        const ascii = romanize(base);
+        text += ascii;
+        variant += ascii;
+        if (isAbjad(base.charCodeAt(0))) abjad = true;
+        transliterated = true;
+      } else {
+        separated = true;
+        break;
+      }
+    }
+    if (separated) flush();
+    else seen += char;
+  }
+  flush();
+  return words;
+}

@@ -1,0 +1,132 @@
+/**
+ * Two words, one per side, as the same name in a role (given name, middle name, surname): the best
+ * kind of agreement that applies, with its score and reasons (docs/name-matching.md, "Words").
+ */
+import { jaroWinkler } from '@skyra/jaro-winkler';
+import { doubleMetaphone } from 'double-metaphone';
+import { editDistanceWithin } from './edit-distance.js';
+import type { Word } from './letters.js';
+import { areSurnameVariants, givenNameRelation, isKnownGivenName } from './nicknames.js';
+import { NameMatchReason } from './reasons.js';
+import { areGenderedForms, areMcMac } from './surnames.js';
+
+export type Role = 'first' | 'middle' | 'last';
+
+export interface Scored {
+  score: number;
+  reasons: NameMatchReason[];
+}
+
+/** The score each kind of agreement earns; a word pair takes the best kind that applies. */
+export const wordScores = {
+  exact: 1,
+  transliteration: 0.95,
+  nickname: 0.9,
+  gendered: 0.9,
+  oneTypo: 0.9,
+  translated: 0.88,
+  phonetic: 0.87,
+  twoTypos: 0.85,
+  /** A short form that no table lists but that begins the other name (Fred/Frederick). */
+  shortForm: 0.85,
+  initial: 0.75,
+  /** Words that meet no kind above are different: their similarity, scaled below every match. */
+  differentCeiling: 0.6,
+} as const;
+
+/** Typos allowed by the length of the longer word: none below 4 letters, 1 from 4, 2 from 9. */
+const allowedTypos = (length: number) => (length >= 9 ? 2 : length >= 4 ? 1 : 0);
+/** Jaro-Winkler similarity a phonetic match needs on top of an equal key. */
+const phoneticSimilarity = 0.8;
+
+const { TRANSLITERATION, NICKNAME, TRANSLATED_NAME, INITIAL, TYPO, PHONETIC, DIACRITICS, GENDERED_SURNAME } =
+  NameMatchReason;
+
+const scored = (score: number, ...reasons: NameMatchReason[]): Scored => ({ score, reasons });
+
+function phoneticKey(word: Word): string {
+  if (word.phonetic === undefined) word.phonetic = doubleMetaphone(word.text)[0];
+  return word.phonetic;
+}
+
+function known(word: Word): boolean {
+  if (word.known === undefined) word.known = isKnownGivenName(word.text) || isKnownGivenName(word.variant);
+  return word.known;
+}
+
+/** Consonants in order, for a word romanized from an abjad (محمد → mhmd) and the Latin word it may be. */
+function skeleton(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if ('aeiou'.includes(c) || (i > 0 && (c === 'w' || c === 'y'))) continue;
+    if (out[out.length - 1] !== c) out += c;
+  }
+  return out;
+}
+
+/** The table relation of two given names under any of their spellings. */
+function relation(x: Word, y: Word) {
+  return (
+    givenNameRelation(x.text, y.text) ??
+    (x.variant !== x.text ? givenNameRelation(x.variant, y.text) : null) ??
+    (y.variant !== y.text ? givenNameRelation(x.text, y.variant) : null)
+  );
+}
+
+export function compareWords(x: Word, y: Word, role: Role): Scored {
+  const crossScript = x.transliterated !== y.transliterated;
+  if (x.text === y.text) {
+    if (crossScript) return scored(wordScores.transliteration, TRANSLITERATION);
+    return x.written === y.written || x.transliterated
+      ? scored(wordScores.exact)
+      : scored(wordScores.exact, DIACRITICS);
+  }
+  if (x.variant === y.variant || x.text === y.variant || x.variant === y.text)
+    return scored(wordScores.transliteration, TRANSLITERATION);
+  const spelled: NameMatchReason[] = crossScript ? [TRANSLITERATION] : [];
+  const given = role !== 'last';
+  const [short, long] = x.text.length <= y.text.length ? [x.text, y.text] : [y.text, x.text];
+  if (short.length === 1) return long.startsWith(short) ? scored(wordScores.initial, INITIAL) : scored(0);
+
+  if (given) {
+    const related = relation(x, y);
+    if (related === 'variant') return scored(wordScores.transliteration, TRANSLITERATION);
+    if (related === 'nickname') return scored(wordScores.nickname, NICKNAME, ...spelled);
+    if (related === 'translated') return scored(wordScores.translated, TRANSLATED_NAME, ...spelled);
+  } else {
+    if (
+      areSurnameVariants(x.text, y.text) ||
+      givenNameRelation(x.text, y.text) === 'variant' ||
+      areMcMac(x.text, y.text)
+    )
+      return scored(wordScores.transliteration, TRANSLITERATION);
+    if (areGenderedForms(x.text, y.text) || areGenderedForms(x.variant, y.variant))
+      return scored(wordScores.gendered, GENDERED_SURNAME, ...spelled);
+  }
+  if (x.abjad !== y.abjad) {
+    const key = skeleton(x.text);
+    if (key === skeleton(y.text) && (key.length >= 2 || long.length <= 3))
+      return scored(wordScores.transliteration, TRANSLITERATION);
+  }
+
+  const similarity = jaroWinkler(x.text, y.text);
+  const different = scored(Math.round(similarity * wordScores.differentCeiling * 1000) / 1000);
+  // Two given names that both exist and no table relates are two names, however close (Jon/Jan, Mark/Mary).
+  if (given && known(x) && known(y)) return different;
+
+  let distance = editDistanceWithin(x.text, y.text, 2);
+  let viaVariant = false;
+  if (distance > 1 && (x.variant !== x.text || y.variant !== y.text)) {
+    const throughVariant = editDistanceWithin(x.variant, y.variant, 2);
+    if (throughVariant < distance) [distance, viaVariant] = [throughVariant, true];
+  }
+  if (distance >= 1 && distance <= allowedTypos(long.length)) {
+    const via = crossScript || viaVariant ? [TRANSLITERATION] : [];
+    return scored(distance === 1 ? wordScores.oneTypo : wordScores.twoTypos, TYPO, ...via);
+  }
+  if (similarity >= phoneticSimilarity && short.length >= 3 && phoneticKey(x) === phoneticKey(y))
+    return scored(wordScores.phonetic, PHONETIC, ...spelled);
+  if (given && short.length >= 3 && long.startsWith(short)) return scored(wordScores.shortForm, NICKNAME);
+  return different;
+}
