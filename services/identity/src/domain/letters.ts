@@ -20,8 +20,17 @@ export interface Word {
   written: string;
   /** Double Metaphone primary key of `text`, computed on first use. */
   phonetic?: string;
-  /** Whether `text` is a known given name, looked up on first use. */
-  known?: boolean;
+  /** The name tables' lines for this word, looked up on first use (nicknames.ts). */
+  tables?: {
+    variants: readonly number[];
+    hypocorisms: readonly number[];
+    hubs: readonly number[];
+    forms: readonly number[];
+    surnames: readonly number[];
+    known: boolean;
+  };
+  /** Comparisons with other words already made in this comparison (word-match.ts), by role. */
+  met?: { other: Word; role: string; score: number; reasons: readonly string[] }[];
   /** The family-name syllable split off a run of Chinese characters or Korean syllables: a word of its own. */
   standsAlone?: true;
   /** Written in Chinese characters or Korean syllables, whose names put the family name first. */
@@ -105,34 +114,86 @@ function romanize(char: string): string {
   return ascii;
 }
 
+/** The word being built by foldWords. */
+interface Building {
+  text: string;
+  variant: string;
+  seen: string;
+  transliterated: boolean;
+  abjad: boolean;
+  eastAsian: boolean;
+  hanHead: boolean;
+}
+
+const building = (): Building => ({
+  text: '',
+  variant: '',
+  seen: '',
+  transliterated: false,
+  abjad: false,
+  eastAsian: false,
+  hanHead: false,
+});
+
+function flush(state: Building, words: Word[], standsAlone = false) {
+  if (state.text !== '') {
+    const word: Word = {
+      text: state.text,
+      variant: state.variant,
+      transliterated: state.transliterated,
+      abjad: state.abjad,
+      written: state.seen,
+    };
+    if (state.eastAsian) word.eastAsian = true;
+    if (standsAlone) word.standsAlone = true;
+    words.push(word);
+  }
+  state.text = state.variant = state.seen = '';
+  state.transliterated = state.abjad = state.eastAsian = state.hanHead = false;
+}
+
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** Plain ASCII (most carrier records): lowercase letters split at everything else. */
+function foldAscii(lower: string): Word[] {
+  const words: Word[] = [];
+  let start = -1;
+  for (let i = 0; i <= lower.length; i++) {
+    const code = i < lower.length ? lower.charCodeAt(i) : 0;
+    const letter = code >= 97 && code <= 122;
+    const joiner = code === 39 || code === 96; // ' and ` join: O'Brien → obrien
+    if (letter || (joiner && start >= 0)) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (joiner) continue;
+    if (start >= 0) {
+      const raw = lower.slice(start, i);
+      const text = raw.includes("'") || raw.includes('`') ? raw.replace(JOINER_MARKS, '') : raw;
+      if (text !== '') {
+        const variant = text.includes('x') ? text.replaceAll('x', 'ks') : text;
+        words.push({ text, variant, transliterated: false, abjad: false, written: text });
+      }
+      start = -1;
+    }
+  }
+  return words;
+}
+const JOINER_MARKS = /['`]/g;
+
 /**
  * Splits and folds one written name into words at every non-letter (hyphen, dot, space…). A run of
  * Chinese characters or Korean syllables written without spaces is split after its first one: the
  * family name comes first and is one syllable (王小明 → wang xiaoming).
  */
 export function foldWords(written: string): Word[] {
+  if (isAscii(written)) return foldAscii(written.toLowerCase());
   const words: Word[] = [];
-  let text = '';
-  let variant = '';
-  let seen = '';
-  let transliterated = false;
-  let abjad = false;
-  let hanHead = false;
-  let eastAsian = false;
-  const flush = () => {
-    if (text !== '') {
-      const word: Word = { text, variant, transliterated, abjad, written: seen };
-      if (eastAsian) word.eastAsian = true;
-      words.push(word);
-    }
-    eastAsian = false;
-    text = '';
-    variant = '';
-    seen = '';
-    transliterated = false;
-    abjad = false;
-    hanHead = false;
-  };
+  const state = building();
   const lower = written.normalize('NFC').toLowerCase();
   for (let i = 0; i < lower.length; i++) {
     const char = lower[i] as string;
@@ -140,93 +201,78 @@ export function foldWords(written: string): Word[] {
     const code = char.charCodeAt(0);
     if (code < 0x80) {
       if (ASCII_LETTER.test(char)) {
-        text += char;
+        state.text += char;
         // Latin x is how "кс"/"ξ" often comes out: give it the spelled-out variant to meet them.
-        variant += char === 'x' ? 'ks' : char;
-        seen += char;
-      } else flush();
+        state.variant += char === 'x' ? 'ks' : char;
+        state.seen += char;
+      } else flush(state, words);
       continue;
     }
     const digraph = isGreek(code) ? greekDigraphs.get(greekPair(lower, i)) : undefined;
     if (digraph) {
-      text += digraph[0];
-      variant += digraph[1];
-      seen += lower.slice(i, i + 2);
-      transliterated = true;
+      state.text += digraph[0];
+      state.variant += digraph[1];
+      state.seen += lower.slice(i, i + 2);
+      state.transliterated = true;
       i += 1;
       continue;
     }
     const latin = latinFolds.get(char);
     if (latin) {
-      text += latin[0];
-      variant += latin[1] ?? latin[0];
-      seen += char;
+      state.text += latin[0];
+      state.variant += latin[1] ?? latin[0];
+      state.seen += char;
       continue;
     }
     const script = scriptFolds.get(char);
     if (script) {
       // A Cyrillic е that starts a word: Елена is Elena on a passport, Yelena in many records.
-      const second = char === 'е' && text === '' ? 'ye' : (script[1] ?? script[0]);
-      text += script[0];
-      variant += second;
-      seen += char;
-      transliterated = true;
+      state.variant += char === 'е' && state.text === '' ? 'ye' : (script[1] ?? script[0]);
+      state.text += script[0];
+      state.seen += char;
+      state.transliterated = true;
       continue;
     }
     if (isHanOrHangul(code)) {
-      if (text === '') hanHead = true;
-      else if (hanHead) {
-        // The second syllable of a run: the first one was the family name.
-        words.push({
-          text,
-          variant,
-          transliterated: true,
-          abjad: false,
-          written: seen,
-          standsAlone: true,
-          eastAsian: true,
-        });
-        text = '';
-        variant = '';
-        seen = '';
-        hanHead = false;
-      }
+      // The second syllable of a run: the first one was the family name, a word of its own.
+      if (state.text === '') state.hanHead = true;
+      else if (state.hanHead) flush(state, words, true);
       const ascii = romanize(char);
-      text += ascii;
-      variant += ascii;
-      seen += char;
-      transliterated = true;
-      eastAsian = true;
+      state.text += ascii;
+      state.variant += ascii;
+      state.seen += char;
+      state.transliterated = true;
+      state.eastAsian = true;
       continue;
     }
     // Decompose to drop accents (é → e, ά → α, ş → s); a letter left outside Latin goes to any-ascii.
     const bases = char.normalize('NFKD').replace(MARKS, '');
     if (bases === '') continue; // a lone combining mark
-    hanHead = false;
+    state.hanHead = false;
     let separated = false;
     for (const base of bases) {
+      const folded = scriptFolds.get(base);
       if (ASCII_LETTER.test(base)) {
-        text += base;
-        variant += base;
-      } else if (scriptFolds.has(base)) {
-        const folded = scriptFolds.get(base) as readonly [string, string?];
-        text += folded[0];
-        variant += folded[1] ?? folded[0];
-        transliterated = true;
+        state.text += base;
+        state.variant += base;
+      } else if (folded) {
+        state.text += folded[0];
+        state.variant += folded[1] ?? folded[0];
+        state.transliterated = true;
       } else if (LETTER.test(base)) {
         const ascii = romanize(base);
-        text += ascii;
-        variant += ascii;
-        if (isAbjad(base.charCodeAt(0))) abjad = true;
-        transliterated = true;
+        state.text += ascii;
+        state.variant += ascii;
+        if (isAbjad(base.charCodeAt(0))) state.abjad = true;
+        state.transliterated = true;
       } else {
         separated = true;
         break;
       }
     }
-    if (separated) flush();
-    else seen += char;
+    if (separated) flush(state, words);
+    else state.seen += char;
   }
-  flush();
+  flush(state, words);
   return words;
 }

@@ -113,6 +113,13 @@ function wordsOf(written: string): Word[][] {
 }
 const SPACES = /[\s,;]+/u;
 
+/** The words of `words[from..to)` in one list (Array.prototype.flat is slow on the hot path). */
+function span(words: Word[][], from = 0, to = words.length): Word[] {
+  const out: Word[] = [];
+  for (let i = from; i < to; i++) for (const w of words[i] as Word[]) out.push(w);
+  return out;
+}
+
 const isParticle = (word: Word[] | undefined) => single(word, surnameParticles);
 const isInitial = (word: Word[] | undefined) => word?.length === 1 && word[0]?.text.length === 1;
 
@@ -132,9 +139,9 @@ function sourceOf(input: NameInput): Source {
     return {
       kind: 'parts',
       parts: {
-        first: first.words.flat(),
+        first: span(first.words),
         middle: foldWords(input.middle ?? ''),
-        last: last.words.flat(),
+        last: span(last.words),
         honorific: first.honorific,
         suffixes: last.suffixes,
       },
@@ -153,8 +160,8 @@ function sourceOf(input: NameInput): Source {
       kind: 'comma',
       parts: {
         first: given.words[0] ?? [],
-        middle: given.words.slice(1).flat(),
-        last: surname.words.flat(),
+        middle: span(given.words, 1),
+        last: span(surname.words),
         honorific,
         suffixes: given.suffixes,
       },
@@ -177,35 +184,55 @@ const maxSurnameWords = 3;
  * "Maria Garcia Lopez"), the most middle words first. A single word is a surname only.
  */
 export function nameReadings(input: NameInput): NameParts[] {
+  return writtenReadings(sourceOf(input));
+}
+
+/** Every reading of an input: as written (nameReadings) first, then reordered (surnameFirstReadings). */
+export function allReadings(input: NameInput): NameParts[] {
   const source = sourceOf(input);
+  return [...writtenReadings(source), ...reorderedReadings(source)];
+}
+
+const eastAsian = (source: Source) =>
+  source.words.length > 1 && source.words.every((w) => w.every((t) => t.eastAsian));
+
+function writtenReadings(source: Source): NameParts[] {
   if (source.parts) return [source.parts];
   // Written in Chinese characters or Korean syllables: family name first is how it was written.
-  if (source.words.length > 1 && source.words.every((w) => w.every((t) => t.eastAsian)))
-    return familyFirst(source, false);
+  if (eastAsian(source)) return familyFirst(source, false);
   return givenFirst(source);
 }
 
+/** A lone O or D before a surname is an apostrophe lost (O Brien, D Angelo): it may start a surname. */
+const apostropheInitials = new Set(['o', 'd']);
+const startsSurname = (word: Word[] | undefined) =>
+  !isInitial(word) || apostropheInitials.has(word?.[0]?.text ?? '');
+const hasInitial = (words: Word[][], from: number, to: number) => {
+  for (let i = from; i < to; i++) if (isInitial(words[i])) return true;
+  return false;
+};
+
 function givenFirst({ words, honorific, suffixes }: Source): NameParts[] {
   if (words.length === 0) return [];
-  if (words.length === 1) return [{ first: [], middle: [], last: words.flat(), honorific, suffixes }];
+  if (words.length === 1) return [{ first: [], middle: [], last: span(words), honorific, suffixes }];
   let surnameStart = words.length - 1;
   while (surnameStart > 1 && isParticle(words[surnameStart - 1])) surnameStart -= 1;
   const first = words[0] ?? [];
-  const readings: NameParts[] = [];
-  const reading = (start: number) => ({
-    first,
-    middle: words.slice(1, start).flat(),
-    last: words.slice(start).flat(),
-    honorific,
-    suffixes,
-  });
-  readings.push(reading(surnameStart));
-  if (surnameStart > 1) {
-    // All middle words in the surname first (the old reading), then one word fewer each time.
-    for (let start = 1; start < surnameStart; start++) {
-      if (words.length - start > maxSurnameWords) continue;
-      readings.push({ ...reading(start), middleInSurname: true });
-    }
+  const readings: NameParts[] = [
+    { first, middle: span(words, 1, surnameStart), last: span(words, surnameStart), honorific, suffixes },
+  ];
+  // Middle words in the surname (double surnames), the most first; never an initial inside a surname.
+  for (let start = 1; start < surnameStart; start++) {
+    if (words.length - start > maxSurnameWords || !startsSurname(words[start])) continue;
+    if (hasInitial(words, start + 1, words.length)) continue;
+    readings.push({
+      first,
+      middle: span(words, 1, start),
+      last: span(words, start),
+      honorific,
+      suffixes,
+      middleInSurname: true,
+    });
   }
   return readings;
 }
@@ -216,29 +243,51 @@ function givenFirst({ words, honorific, suffixes }: Source): NameParts[] {
  * swapped. Never a surname that is a single letter.
  */
 export function surnameFirstReadings(input: NameInput): NameParts[] {
-  const source = sourceOf(input);
+  return reorderedReadings(sourceOf(input));
+}
+
+function reorderedReadings(source: Source): NameParts[] {
   if (source.kind === 'comma') return [];
   if (source.parts) {
     const { first, middle, last, honorific, suffixes } = source.parts;
     if (first.length === 0 || last.length === 0) return [];
     return [{ first: last, middle, last: first, honorific, suffixes, surnameFirst: true, reordered: true }];
   }
-  if (source.words.length > 1 && source.words.every((w) => w.every((t) => t.eastAsian))) return [];
+  if (eastAsian(source)) return [];
   return familyFirst(source, true);
 }
 
 function familyFirst({ words, honorific, suffixes }: Source, reordered: boolean): NameParts[] {
   const readings: NameParts[] = [];
   for (let end = 1; end < words.length && end <= maxSurnameWords; end++) {
-    if (end === 1 && isInitial(words[0])) continue;
-    const last = words.slice(0, end).flat();
-    const given = words.slice(end);
-    const base: Omit<NameParts, 'first' | 'middle'> = { last, honorific, suffixes, surnameFirst: true };
-    if (reordered) base.reordered = true;
-    readings.push({ ...base, first: given[0] ?? [], middle: given.slice(1).flat() });
+    // A surname never holds an initial (SMITH ROBERT J is not the family "Smith Robert J").
+    if (hasInitial(words, 0, end)) break;
+    const last = span(words, 0, end);
+    const first = words[end] ?? [];
+    const reading: NameParts = {
+      first,
+      middle: span(words, end + 1),
+      last,
+      honorific,
+      suffixes,
+      surnameFirst: true,
+    };
+    if (reordered) reading.reordered = true;
+    readings.push(reading);
     // Vietnamese order: family, middle, given (Nguyen Van An → given An, middle Van).
-    if (given.length >= 2 && !isInitial(given[given.length - 1]))
-      readings.push({ ...base, first: given[given.length - 1] ?? [], middle: given.slice(0, -1).flat() });
+    const given = words.length - end;
+    if (given >= 2 && !isInitial(words[words.length - 1])) {
+      const vietnamese: NameParts = {
+        first: words[words.length - 1] ?? [],
+        middle: span(words, end, words.length - 1),
+        last,
+        honorific,
+        suffixes,
+        surnameFirst: true,
+      };
+      if (reordered) vietnamese.reordered = true;
+      readings.push(vietnamese);
+    }
   }
   return readings;
 }

@@ -8,13 +8,7 @@
  */
 import type { NameMatchResult } from '@attestor/contracts';
 import type { Word } from './letters.js';
-import {
-  nameReadings,
-  surnameFirstReadings,
-  surnameParticles,
-  type NameInput,
-  type NameParts,
-} from './name-parts.js';
+import { allReadings, surnameParticles, type NameInput, type NameParts } from './name-parts.js';
 import { isKnownGivenName } from './nicknames.js';
 import { NameMatchReason, sortedReasons } from './reasons.js';
 import { compareWords, wordScores, type Role, type Scored } from './word-match.js';
@@ -109,16 +103,17 @@ function joined(words: Word[]): Word {
 }
 
 const isParticle = (word: Word) => surnameParticles.has(word.text);
+const isNotParticle = (word: Word) => !surnameParticles.has(word.text);
+const particlesOf = (words: Word[]) => joined(words.filter(isParticle)).text;
 
 /** Word by word, each word of the side with fewer words paired with its best unused partner (order free). */
 function compareAligned(xs: Word[], ys: Word[], role: Role): Scored {
   let particleDiffers = false;
   if (role === 'last') {
-    const px = xs.filter((w) => !isParticle(w));
-    const py = ys.filter((w) => !isParticle(w));
-    const particles = (all: Word[]) => joined(all.filter(isParticle)).text;
+    const px = xs.filter(isNotParticle);
+    const py = ys.filter(isNotParticle);
     if (px.length > 0 && py.length > 0) {
-      particleDiffers = particles(xs) !== particles(ys);
+      particleDiffers = particlesOf(xs) !== particlesOf(ys);
       xs = px;
       ys = py;
     }
@@ -213,6 +208,15 @@ interface GivenNames {
   reasons: NameMatchReason[];
 }
 
+/** True when the given name (joined) is one of the other side's middle names. */
+function isAMiddleName(names: Word[], middles: Word[]): boolean {
+  if (names.length === 0) return false;
+  const name = joined(names);
+  for (const middle of middles)
+    if (compareWords(name, middle, 'first').score >= resultThresholds.highPartial) return true;
+  return false;
+}
+
 /** The given names of two readings: the first names, then what the middle names say. */
 function compareGiven(pa: NameParts, pb: NameParts): GivenNames {
   const first = compareComponent(pa.first, pb.first, 'first') ?? exactComponent();
@@ -227,10 +231,7 @@ function compareGiven(pa: NameParts, pb: NameParts): GivenNames {
 
   if (first.score < resultThresholds.partial) {
     // The given name of one side is a middle name of the other (John Michael Smith / Michael Smith).
-    const asMiddle = (names: Word[], middles: Word[]) =>
-      names.length > 0 &&
-      middles.some((m) => compareWords(joined(names), m, 'first').score >= resultThresholds.highPartial);
-    if (asMiddle(pa.first, pb.middle) || asMiddle(pb.first, pa.middle))
+    if (isAMiddleName(pa.first, pb.middle) || isAMiddleName(pb.first, pa.middle))
       return {
         first: component(nameCeilings.partial, [MIDDLE_NAME_AS_FIRST]),
         ceiling: nameCeilings.partial,
@@ -261,14 +262,20 @@ function comparison(
   return { result, score: rounded, first, last, reasons: sortedReasons(reasons) };
 }
 
+const generationsOf = (p: NameParts) =>
+  p.suffixes.length === 0 ? p.suffixes : p.suffixes.filter(isGeneration);
+const isGeneration = (suffix: string) => suffix !== 'other';
+const noTrimmings = { ceiling: 1, reasons: [] as NameMatchReason[] };
+
 /** What the two inputs' titles and suffixes say, whichever reading. */
 function trimmings(pa: NameParts, pb: NameParts): { ceiling: number; reasons: NameMatchReason[] } {
+  if (!pa.honorific && !pb.honorific && pa.suffixes.length === 0 && pb.suffixes.length === 0)
+    return noTrimmings;
   const reasons: NameMatchReason[] = [];
   let ceiling = 1;
   if (pa.honorific !== pb.honorific) reasons.push(HONORIFIC_REMOVED);
-  const generations = (p: NameParts) => p.suffixes.filter((s) => s !== 'other');
-  const ga = generations(pa);
-  const gb = generations(pb);
+  const ga = generationsOf(pa);
+  const gb = generationsOf(pb);
   if (ga.length > 0 && gb.length > 0 && !ga.some((g) => gb.includes(g))) {
     reasons.push(SUFFIX_DIFFERS);
     ceiling = nameCeilings.partial;
@@ -277,11 +284,14 @@ function trimmings(pa: NameParts, pb: NameParts): { ceiling: number; reasons: Na
 }
 
 /** One side lacks a first or a last name: the best pairing of what there is, scaled down. */
+function partsOf(p: NameParts) {
+  return (['first', 'last'] as const)
+    .filter((role) => p[role].length > 0)
+    .map((role) => ({ role, words: p[role] }));
+}
+
 function compareIncomplete(a: NameParts, b: NameParts): NameComparison {
-  const parts = (p: NameParts) =>
-    (['first', 'last'] as const)
-      .filter((role) => p[role].length > 0)
-      .map((role) => ({ role, words: p[role] }));
+  const parts = partsOf;
   const bComplete = b.first.length > 0 && b.last.length > 0;
   let best: { slot: 'first' | 'last'; match: NameComponentMatch } | undefined;
   for (const x of parts(a)) {
@@ -308,7 +318,10 @@ const hasMiddle = (p: NameParts) => p.middle.length > 0 || p.middleInSurname ===
  * A surname shared in a transposed reading counts as a family's only when no side's "surname" is a
  * given name (Ann Taylor / Taylor Swift share a word, not a family).
  */
-const surnameIsGivenName = (p: NameParts) => p.last.some((w) => isKnownGivenName(w.text));
+const surnameIsGivenName = (p: NameParts) => p.last.some(isGivenNameWord);
+const isGivenNameWord = (w: Word) => isKnownGivenName(w.text);
+
+const counted = (score: number) => (score >= resultThresholds.partial ? score : 0);
 
 function compareParts(pa: NameParts, pb: NameParts): Candidate {
   if (!complete(pa) || !complete(pb)) {
@@ -328,26 +341,30 @@ function compareParts(pa: NameParts, pb: NameParts): Candidate {
   }
   const f = first.score;
   const l = last.score;
-  const weighted = componentWeights.first * f + componentWeights.last * l;
+  const raw = componentWeights.first * f + componentWeights.last * l;
   const { highPartial, partial } = resultThresholds;
-  const decided = (score: number, all = reasons): Candidate => ({
-    comparison: comparison(score, first, last, all),
-    raw: weighted,
-  });
-  if (f >= highPartial && l >= highPartial) return decided(Math.min(weighted, ceiling));
-  if (f >= partial && l >= partial) return decided(Math.min(weighted, ceiling, nameCeilings.partial));
-  const family = !transposed || !(surnameIsGivenName(pa) || surnameIsGivenName(pb));
-  if (f < partial && l >= nameCeilings.sharedSurnameAtLeast && family)
-    return decided(nameCeilings.sharedSurname, [...reasons, SHARED_SURNAME_ONLY]);
-  const counted = (s: number) => (s >= partial ? s : 0);
-  const apart = componentWeights.first * counted(f) + componentWeights.last * counted(l);
-  return decided(Math.min(apart, nameCeilings.different));
+  let score: number;
+  if (f >= highPartial && l >= highPartial) score = Math.min(raw, ceiling);
+  else if (f >= partial && l >= partial) score = Math.min(raw, ceiling, nameCeilings.partial);
+  else if (
+    f < partial &&
+    l >= nameCeilings.sharedSurnameAtLeast &&
+    (!transposed || !(surnameIsGivenName(pa) || surnameIsGivenName(pb)))
+  ) {
+    score = nameCeilings.sharedSurname;
+    reasons.push(SHARED_SURNAME_ONLY);
+  } else
+    score = Math.min(
+      componentWeights.first * counted(f) + componentWeights.last * counted(l),
+      nameCeilings.different,
+    );
+  return { comparison: comparison(score, first, last, reasons), raw };
 }
 
 /** How well two written names denote the same person: the best pairing of their readings. */
 export function compareNames(a: NameInput, b: NameInput): NameComparison {
-  const readingsA = [...nameReadings(a), ...surnameFirstReadings(a)];
-  const readingsB = [...nameReadings(b), ...surnameFirstReadings(b)];
+  const readingsA = allReadings(a);
+  const readingsB = allReadings(b);
   let best: Candidate | undefined;
   for (const pa of readingsA) {
     for (const pb of readingsB) {
@@ -364,6 +381,8 @@ export function compareNames(a: NameInput, b: NameInput): NameComparison {
         (score === best.comparison.score && candidate.raw > best.raw)
       )
         best = candidate;
+      // Nothing beats written alike.
+      if (best.comparison.score === resultThresholds.exact) return best.comparison;
     }
   }
   return best?.comparison ?? comparison(0, null, null, []);

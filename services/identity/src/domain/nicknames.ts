@@ -7,7 +7,7 @@
 import nicknameTable from '../../data/nicknames.json' with { type: 'json' };
 import variantTable from '../../data/name-variants.json' with { type: 'json' };
 import givenNameTable from '../../data/given-names.json' with { type: 'json' };
-import { foldWords } from './letters.js';
+import { foldWords, type Word } from './letters.js';
 
 /** How two different given names are one name; `null` when no table relates them. */
 export type GivenNameRelation = 'variant' | 'nickname' | 'translated';
@@ -40,7 +40,7 @@ function indexLines(lines: readonly string[], index: Index = new Map(), offset =
 }
 
 const shares = (x: readonly number[] | undefined, y: readonly number[] | undefined): boolean => {
-  if (!x || !y) return false;
+  if (!x || !y || x.length === 0 || y.length === 0) return false;
   for (const id of x) if (y.includes(id)) return true;
   return false;
 };
@@ -105,6 +105,55 @@ export function givenNameRelation(a: string, b: string): GivenNameRelation | nul
   )
     return 'translated';
   return null;
+}
+
+/** A word's lines in every table, under its text and its variant: looked up once per word, then compared. */
+export interface WordTables {
+  variants: readonly number[];
+  hypocorisms: readonly number[];
+  hubs: readonly number[];
+  forms: readonly number[];
+  surnames: readonly number[];
+  known: boolean;
+}
+
+const none: readonly number[] = [];
+const both = (index: Index, word: Word): readonly number[] => {
+  const ofText = index.get(word.text);
+  if (word.variant === word.text) return ofText ?? none;
+  const ofVariant = index.get(word.variant);
+  if (!ofVariant) return ofText ?? none;
+  return ofText ? [...ofText, ...ofVariant] : ofVariant;
+};
+
+/** The tables' lines for a word, cached on it (a word meets several others across readings). */
+export function tablesOf(word: Word): WordTables {
+  if (!word.tables) {
+    word.tables = {
+      variants: both(givenVariants, word),
+      hypocorisms: both(hypocorisms, word),
+      hubs: both(equivalentHubs, word),
+      forms: both(equivalentForms, word),
+      surnames: both(surnameVariants, word),
+      known: knownGivenNames.has(word.text) || knownGivenNames.has(word.variant),
+    };
+  }
+  return word.tables;
+}
+
+/** How two given names are one name by the tables, under any of their spellings; else null. */
+export function wordRelation(x: Word, y: Word): GivenNameRelation | null {
+  const tx = tablesOf(x);
+  const ty = tablesOf(y);
+  if (shares(tx.variants, ty.variants)) return 'variant';
+  if (shares(tx.hypocorisms, ty.hypocorisms)) return 'nickname';
+  if (shares(tx.hubs, ty.forms) || shares(tx.forms, ty.hubs)) return 'translated';
+  return null;
+}
+
+/** True when two surnames are spellings of one surname by the variants table. */
+export function areSurnameWordVariants(x: Word, y: Word): boolean {
+  return shares(tablesOf(x).surnames, tablesOf(y).surnames);
 }
 
 /** True when two folded surnames are spellings of one surname by the variants table. */

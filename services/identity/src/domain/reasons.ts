@@ -48,6 +48,9 @@ const reasonOrder: readonly NameMatchReason[] = Object.values(NameMatchReason);
 const rank = new Map(reasonOrder.map((reason, index) => [reason, index]));
 
 /** Distinct reasons in the documented order. */
-export function sortedReasons(reasons: Iterable<NameMatchReason>): NameMatchReason[] {
-  return [...new Set(reasons)].sort((x, y) => (rank.get(x) ?? 0) - (rank.get(y) ?? 0));
+export function sortedReasons(reasons: readonly NameMatchReason[]): NameMatchReason[] {
+  if (reasons.length <= 1) return reasons.slice();
+  const out: NameMatchReason[] = [];
+  for (const reason of reasons) if (!out.includes(reason)) out.push(reason);
+  return out.sort((x, y) => (rank.get(x) ?? 0) - (rank.get(y) ?? 0));
 }

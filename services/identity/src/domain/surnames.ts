@@ -9,7 +9,7 @@
 const genderedEndings: readonly (readonly [string, readonly string[]])[] = [
   ['ski', ['ska', 'skaya']], ['cki', ['cka', 'ckaya']], ['dzki', ['dzka']], // Polish
   ['sky', ['ska', 'skaya']], ['skiy', ['skaya', 'ska']], ['skii', ['skaya', 'ska']], ['skyi', ['ska']], // Russian, Ukrainian, Czech
-  ['ov', ['ova']], ['ev', ['eva']], ['in', ['ina']], ['yn', ['yna']], // Russian, Bulgarian, Ukrainian
+  ['ov', ['ova']], ['ev', ['eva']], ['in', ['ina']], ['yn', ['yna']], ['skyy', ['ska']], // Russian, Bulgarian, Ukrainian
   ['iy', ['aya']], ['oy', ['aya']], ['yy', ['aya']], // Russian adjectival
   ['', ['ova']], ['ek', ['kova']], ['ec', ['cova']], ['a', ['ova']], ['y', ['a']], // Czech, Slovak
   ['as', ['iene', 'aite']], ['is', ['iene', 'yte']], ['us', ['iene', 'ute']], ['ys', ['iene', 'yte']], // Lithuanian
@@ -19,32 +19,33 @@ const genderedEndings: readonly (readonly [string, readonly string[]])[] = [
 
 const minimumStem = 3;
 
-/** Keys "rule:gender:stem" of a folded surname under every rule whose ending it has. */
-function genderKeys(surname: string): string[] {
-  const keys: string[] = [];
-  genderedEndings.forEach(([masculine, feminine], rule) => {
-    if (surname.endsWith(masculine) && surname.length - masculine.length >= minimumStem)
-      keys.push(`${rule}:m:${surname.slice(0, surname.length - masculine.length)}`);
-    for (const ending of feminine)
-      if (surname.endsWith(ending) && surname.length - ending.length >= minimumStem)
-        keys.push(`${rule}:f:${surname.slice(0, surname.length - ending.length)}`);
-  });
-  return keys;
+/** `x` is `stem + masculine` and `y` is `stem + feminine`, for one rule; compared in place (hot path). */
+function formsOf(x: string, y: string, masculine: string, feminine: readonly string[]): boolean {
+  if (!x.endsWith(masculine)) return false;
+  const stem = x.length - masculine.length;
+  if (stem < minimumStem) return false;
+  for (const ending of feminine) {
+    if (y.length !== stem + ending.length || !y.endsWith(ending)) continue;
+    let same = true;
+    for (let i = 0; i < stem && same; i++) same = x.charCodeAt(i) === y.charCodeAt(i);
+    if (same) return true;
+  }
+  return false;
 }
 
 /** True when two different folded surnames are the masculine and feminine forms of one name. */
 export function areGenderedForms(a: string, b: string): boolean {
-  if (a === b) return false;
-  const ofB = new Set(genderKeys(b));
-  for (const key of genderKeys(a)) {
-    const opposite = key.includes(':m:') ? key.replace(':m:', ':f:') : key.replace(':f:', ':m:');
-    if (ofB.has(opposite)) return true;
-  }
+  if (a === b || a.length < minimumStem || b.length < minimumStem) return false;
+  // Every form shares its first letters with the other (the stem is at least 3 letters).
+  if (a.charCodeAt(0) !== b.charCodeAt(0) || a.charCodeAt(2) !== b.charCodeAt(2)) return false;
+  for (const [masculine, feminine] of genderedEndings)
+    if (formsOf(a, b, masculine, feminine) || formsOf(b, a, masculine, feminine)) return true;
   return false;
 }
 
 /** True when two folded surnames differ only by Mc/Mac (McDonald/MacDonald). */
 export function areMcMac(a: string, b: string): boolean {
+  if (a.charCodeAt(0) !== 109 || b.charCodeAt(0) !== 109 || a.charCodeAt(1) === b.charCodeAt(1)) return false;
   const rest = (s: string) => (s.startsWith('mac') ? s.slice(3) : s.startsWith('mc') ? s.slice(2) : null);
   const ra = rest(a);
   return ra !== null && ra.length >= 2 && ra === rest(b) && a !== b;

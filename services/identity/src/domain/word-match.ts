@@ -6,7 +6,7 @@ import { jaroWinkler } from '@skyra/jaro-winkler';
 import { doubleMetaphone } from 'double-metaphone';
 import { editDistanceWithin } from './edit-distance.js';
 import type { Word } from './letters.js';
-import { areSurnameVariants, givenNameRelation, isKnownGivenName } from './nicknames.js';
+import { areSurnameWordVariants, tablesOf, wordRelation } from './nicknames.js';
 import { NameMatchReason } from './reasons.js';
 import { areGenderedForms, areMcMac } from './surnames.js';
 
@@ -49,10 +49,7 @@ function phoneticKey(word: Word): string {
   return word.phonetic;
 }
 
-function known(word: Word): boolean {
-  if (word.known === undefined) word.known = isKnownGivenName(word.text) || isKnownGivenName(word.variant);
-  return word.known;
-}
+const known = (word: Word) => tablesOf(word).known;
 
 /** Consonants in order, for a word romanized from an abjad (محمد → mhmd) and the Latin word it may be. */
 function skeleton(text: string): string {
@@ -65,16 +62,23 @@ function skeleton(text: string): string {
   return out;
 }
 
-/** The table relation of two given names under any of their spellings. */
-function relation(x: Word, y: Word) {
-  return (
-    givenNameRelation(x.text, y.text) ??
-    (x.variant !== x.text ? givenNameRelation(x.variant, y.text) : null) ??
-    (y.variant !== y.text ? givenNameRelation(x.text, y.variant) : null)
-  );
+/**
+ * compareWords, remembered on the words: the readings of two names pair the same words many times
+ * over, and words live only as long as one comparison.
+ */
+export function compareWords(x: Word, y: Word, role: Role): Scored {
+  const met = x.met;
+  if (met) {
+    for (const m of met) if (m.other === y && m.role === role) return m as unknown as Scored;
+  }
+  const scoredPair = compareWordsOnce(x, y, role);
+  const entry = { other: y, role, score: scoredPair.score, reasons: scoredPair.reasons };
+  if (met) met.push(entry);
+  else x.met = [entry];
+  return entry;
 }
 
-export function compareWords(x: Word, y: Word, role: Role): Scored {
+function compareWordsOnce(x: Word, y: Word, role: Role): Scored {
   const crossScript = x.transliterated !== y.transliterated;
   if (x.text === y.text) {
     if (crossScript) return scored(wordScores.transliteration, TRANSLITERATION);
@@ -90,16 +94,13 @@ export function compareWords(x: Word, y: Word, role: Role): Scored {
   if (short.length === 1) return long.startsWith(short) ? scored(wordScores.initial, INITIAL) : scored(0);
 
   if (given) {
-    const related = relation(x, y);
+    const related = wordRelation(x, y);
     if (related === 'variant') return scored(wordScores.transliteration, TRANSLITERATION);
     if (related === 'nickname') return scored(wordScores.nickname, NICKNAME, ...spelled);
     if (related === 'translated') return scored(wordScores.translated, TRANSLATED_NAME, ...spelled);
   } else {
-    if (
-      areSurnameVariants(x.text, y.text) ||
-      givenNameRelation(x.text, y.text) === 'variant' ||
-      areMcMac(x.text, y.text)
-    )
+    // The surname variants include the given-name spellings (Hassan, Mohammed are surnames too).
+    if (areSurnameWordVariants(x, y) || areMcMac(x.text, y.text))
       return scored(wordScores.transliteration, TRANSLITERATION);
     if (areGenderedForms(x.text, y.text) || areGenderedForms(x.variant, y.variant))
       return scored(wordScores.gendered, GENDERED_SURNAME, ...spelled);
