@@ -18,6 +18,8 @@ export interface Word {
   abjad: boolean;
   /** The letters as written, lowercased (apostrophes dropped): tells a diacritic apart from a spelling. */
   written: string;
+  /** The surname spelling key of `text` (surnames.ts), computed on first use. */
+  spelling?: string;
   /** Double Metaphone primary key of `text`, computed on first use. */
   phonetic?: string;
   /** The name tables' lines for this word, looked up on first use (nicknames.ts). */
@@ -28,6 +30,7 @@ export interface Word {
     forms: readonly number[];
     surnames: readonly number[];
     known: boolean;
+    knownSurname: boolean;
   };
   /** Comparisons with other words already made in this comparison (word-match.ts), by role. */
   met?: { other: Word; role: string; score: number; reasons: readonly string[] }[];
@@ -151,7 +154,6 @@ function flush(state: Building, words: Word[], standsAlone = false) {
   state.text = state.variant = state.seen = '';
   state.transliterated = state.abjad = state.eastAsian = state.hanHead = false;
 }
-
 
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;

@@ -34,6 +34,8 @@ export interface NameParts {
   surnameFirst?: true;
   /** A reading in the order the name was not written in (surnameFirstReadings): tried against written orders only. */
   reordered?: true;
+  /** Read from given parts (first, middle, last fields), whose roles are authoritative. */
+  fromParts?: true;
   /** Titles (Dr, Mrs…) set aside. */
   honorific: boolean;
   /** Suffixes set aside, by kind: a generation (`jr`, `sr`, `iii`, `filho`) or `other` (PhD, Esq). */
@@ -144,6 +146,7 @@ function sourceOf(input: NameInput): Source {
         last: span(last.words),
         honorific: first.honorific,
         suffixes: last.suffixes,
+        fromParts: true,
       },
       words: [],
       honorific: first.honorific,
@@ -251,7 +254,18 @@ function reorderedReadings(source: Source): NameParts[] {
   if (source.parts) {
     const { first, middle, last, honorific, suffixes } = source.parts;
     if (first.length === 0 || last.length === 0) return [];
-    return [{ first: last, middle, last: first, honorific, suffixes, surnameFirst: true, reordered: true }];
+    return [
+      {
+        first: last,
+        middle,
+        last: first,
+        honorific,
+        suffixes,
+        surnameFirst: true,
+        reordered: true,
+        fromParts: true,
+      },
+    ];
   }
   if (eastAsian(source)) return [];
   return familyFirst(source, true);

@@ -9,7 +9,7 @@
 import type { NameMatchResult } from '@attestor/contracts';
 import type { Word } from './letters.js';
 import { allReadings, surnameParticles, type NameInput, type NameParts } from './name-parts.js';
-import { isKnownGivenName } from './nicknames.js';
+import { isKnownGivenName, isKnownSurname } from './nicknames.js';
 import { NameMatchReason, sortedReasons } from './reasons.js';
 import { compareWords, wordScores, type Role, type Scored } from './word-match.js';
 
@@ -72,6 +72,7 @@ export function resultOf(score: number): NameMatchResult {
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 const {
+  INITIAL,
   TRANSPOSED,
   PARTICLE,
   COMPOUND_SURNAME,
@@ -103,8 +104,19 @@ function joined(words: Word[]): Word {
 }
 
 const isParticle = (word: Word) => surnameParticles.has(word.text);
+const isSingleLetter = (word: Word) => word.text.length === 1;
 const isNotParticle = (word: Word) => !surnameParticles.has(word.text);
 const particlesOf = (words: Word[]) => joined(words.filter(isParticle)).text;
+
+/**
+ * Hispanic and Filipino compound given names often lead with a María that their bearer does not use
+ * (María del Carmen is Carmen): leaving it out is a middle name missing, not another person's name.
+ */
+const marian = new Set(['maria', 'ma', 'del', 'de', 'la', 'los', 'las']);
+function onlyMarian(words: Word[], used: boolean[]): boolean {
+  for (let i = 0; i < words.length; i++) if (!used[i] && !marian.has((words[i] as Word).text)) return false;
+  return true;
+}
 
 /** Word by word, each word of the side with fewer words paired with its best unused partner (order free). */
 function compareAligned(xs: Word[], ys: Word[], role: Role): Scored {
@@ -143,7 +155,7 @@ function compareAligned(xs: Word[], ys: Word[], role: Role): Scored {
   }
   if (used.includes(false)) {
     if (role === 'last') reasons.push(COMPOUND_SURNAME);
-    else if (!used[0]) {
+    else if (!used[0] && !onlyMarian(longer, used)) {
       // The name matched is a second given name on the other side (John Michael / Michael).
       reasons.push(MIDDLE_NAME_AS_FIRST);
       return { score: Math.min(score, nameCeilings.partial), reasons };
@@ -243,6 +255,19 @@ function compareGiven(pa: NameParts, pb: NameParts): GivenNames {
     const middle = compareComponent(pa.middle, pb.middle, 'middle') ?? exactComponent();
     if (middle.result === 'NO_MATCH')
       return { first, ceiling: nameCeilings.partial, reasons: [MIDDLE_NAME_DIFFERS] };
+    // J. Michael Smith / John Michael Smith: an initial confirmed by a middle name written out.
+    if (
+      first.score < resultThresholds.highPartial &&
+      first.reasons.includes(INITIAL) &&
+      middle.score >= resultThresholds.highPartial &&
+      !pa.middle.some(isSingleLetter) &&
+      !pb.middle.some(isSingleLetter)
+    )
+      return {
+        first: component(resultThresholds.highPartial, first.reasons),
+        ceiling: nameCeilings.notIdentical,
+        reasons: middle.reasons,
+      };
     return { first, ceiling: middle.score < 1 ? nameCeilings.notIdentical : 1, reasons: middle.reasons };
   }
   return { first, ceiling: nameCeilings.notIdentical, reasons: [MIDDLE_NAME_MISSING] };
@@ -318,8 +343,8 @@ const hasMiddle = (p: NameParts) => p.middle.length > 0 || p.middleInSurname ===
  * A surname shared in a transposed reading counts as a family's only when no side's "surname" is a
  * given name (Ann Taylor / Taylor Swift share a word, not a family).
  */
-const surnameIsGivenName = (p: NameParts) => p.last.some(isGivenNameWord);
-const isGivenNameWord = (w: Word) => isKnownGivenName(w.text);
+const surnameIsGivenName = (p: NameParts) => p.last.some(isOnlyAGivenName);
+const isOnlyAGivenName = (w: Word) => isKnownGivenName(w.text) && !isKnownSurname(w.text);
 
 const counted = (score: number) => (score >= resultThresholds.partial ? score : 0);
 
@@ -370,6 +395,10 @@ export function compareNames(a: NameInput, b: NameInput): NameComparison {
     for (const pb of readingsB) {
       // Both reordered is the same as both as written: tried once.
       if (pa.reordered && pb.reordered) continue;
+      // Given parts are swapped only to meet other parts: against a full name, its own reorderings
+      // align the same words while keeping the roles the fields declare.
+      if ((pa.reordered && pa.fromParts && !pb.fromParts) || (pb.reordered && pb.fromParts && !pa.fromParts))
+        continue;
       // Moving middle words into the surname is for meeting a name without them, never a way around
       // a middle name that disagrees.
       if ((pa.middleInSurname && hasMiddle(pb)) || (pb.middleInSurname && hasMiddle(pa))) continue;

@@ -7,6 +7,7 @@
 import nicknameTable from '../../data/nicknames.json' with { type: 'json' };
 import variantTable from '../../data/name-variants.json' with { type: 'json' };
 import givenNameTable from '../../data/given-names.json' with { type: 'json' };
+import surnameTable from '../../data/surnames.json' with { type: 'json' };
 import { foldWords, type Word } from './letters.js';
 
 /** How two different given names are one name; `null` when no table relates them. */
@@ -94,6 +95,10 @@ const knownGivenNames = new Set<string>([
   ...Object.values(givenNameTable.names).flatMap((names) => names.split(' ').flatMap(keysOf)),
 ]);
 
+const knownSurnames = new Set<string>(
+  Object.values(surnameTable.names).flatMap((names) => names.split(' ').flatMap(keysOf)),
+);
+
 /** How two folded given names (words written together) are one name, by the tables; else null. */
 export function givenNameRelation(a: string, b: string): GivenNameRelation | null {
   if (a === b) return null;
@@ -115,6 +120,7 @@ export interface WordTables {
   forms: readonly number[];
   surnames: readonly number[];
   known: boolean;
+  knownSurname: boolean;
 }
 
 const none: readonly number[] = [];
@@ -136,6 +142,7 @@ export function tablesOf(word: Word): WordTables {
       forms: both(equivalentForms, word),
       surnames: both(surnameVariants, word),
       known: knownGivenNames.has(word.text) || knownGivenNames.has(word.variant),
+      knownSurname: knownSurnames.has(word.text) || knownSurnames.has(word.variant),
     };
   }
   return word.tables;
@@ -161,6 +168,11 @@ export function areSurnameVariants(a: string, b: string): boolean {
   return a !== b && shares(surnameVariants.get(a), surnameVariants.get(b));
 }
 
+/** True when the folded word is a surname of its own in some culture the tables cover. */
+export function isKnownSurname(name: string): boolean {
+  return knownSurnames.has(name);
+}
+
 /** True when the folded word is a given name of its own in some culture the tables cover. */
 export function isKnownGivenName(name: string): boolean {
   return knownGivenNames.has(name);
@@ -175,6 +187,7 @@ export function areNicknames(a: string, b: string): boolean {
 export const nicknameGroupCount = hypocorismLines.length;
 export const nicknameCultures = Object.keys(nicknameTable.hypocorisms);
 export const knownGivenNameCount = knownGivenNames.size;
+export const knownSurnameCount = knownSurnames.size;
 
 /** Distinct unordered pairs of names the tables relate (hypocorisms and equivalents, both directions count once). */
 export function relatedPairCount(): number {

@@ -15,6 +15,8 @@ export const NameMatchReason = {
   TYPO: 'TYPO',
   /** Spelled differently, sounds the same (Mohamad/Mohammed, Stephens/Stevens). */
   PHONETIC: 'PHONETIC',
+  /** Two existing surnames a letter or two apart (Patel/Patil, Sato/Saito): maybe a typo, maybe another family. */
+  SIMILAR_SURNAME: 'SIMILAR_SURNAME',
   /** Another romanization or spelling of the same name (Иван/Ivan, Müller/Mueller, Yusuf/Youssef, McDonald/MacDonald). */
   TRANSLITERATION: 'TRANSLITERATION',
   /** Letters written with and without accents (José/JOSE, Müller/MULLER). */

@@ -50,3 +50,33 @@ export function areMcMac(a: string, b: string): boolean {
   const ra = rest(a);
   return ra !== null && ra.length >= 2 && ra === rest(b) && a !== b;
 }
+
+/**
+ * A surname's spelling with the differences records make without changing the name folded away:
+ * Basque tx/ch, Russian yo/e (Fyodorov/Fedorov), ph/f, Thompson/Thomson, Lefebvre/Lefevre, c/k/q,
+ * w/v and b/v, y/i, z/s, Davies/Davis, -sen/-son, a final e (Clarke/Clark), doubled letters.
+ */
+export function spellingKey(surname: string): string {
+  let key = surname;
+  for (const [from, to] of spellingFolds) key = key.replace(from, to);
+  let out = '';
+  for (let i = 0; i < key.length; i++) if (key[i] !== key[i - 1]) out += key[i];
+  return out;
+}
+
+const spellingFolds: readonly (readonly [RegExp, string])[] = [
+  [/tx/g, 'ch'],
+  [/yo/g, 'e'],
+  [/ph/g, 'f'],
+  [/mps/g, 'ms'],
+  [/bv/g, 'v'],
+  [/ck/g, 'k'],
+  [/ch/g, 'x'],
+  [/[cq]/g, 'k'],
+  [/[wb]/g, 'v'],
+  [/y/g, 'i'],
+  [/z/g, 's'],
+  [/ies$/, 'is'],
+  [/sen$/, 'son'],
+  [/(.{3,})e$/, '$1'],
+];

@@ -8,7 +8,7 @@ import { editDistanceWithin } from './edit-distance.js';
 import type { Word } from './letters.js';
 import { areSurnameWordVariants, tablesOf, wordRelation } from './nicknames.js';
 import { NameMatchReason } from './reasons.js';
-import { areGenderedForms, areMcMac } from './surnames.js';
+import { areGenderedForms, areMcMac, spellingKey } from './surnames.js';
 
 export type Role = 'first' | 'middle' | 'last';
 
@@ -23,6 +23,8 @@ export const wordScores = {
   transliteration: 0.95,
   nickname: 0.9,
   gendered: 0.9,
+  /** Surnames spelled apart the way records do (Thomson/Thompson, Clark/Clarke, Levi/Levy). */
+  spelling: 0.9,
   oneTypo: 0.9,
   translated: 0.88,
   phonetic: 0.87,
@@ -30,26 +32,50 @@ export const wordScores = {
   /** A short form that no table lists but that begins the other name (Fred/Frederick). */
   shortForm: 0.85,
   initial: 0.75,
+  /** Two existing surnames a letter or two apart (Patel/Patil): maybe a typo, maybe another family. */
+  similarSurname: 0.75,
   /** Words that meet no kind above are different: their similarity, scaled below every match. */
   differentCeiling: 0.6,
 } as const;
 
 /** Typos allowed by the length of the longer word: none below 4 letters, 1 from 4, 2 from 9. */
 const allowedTypos = (length: number) => (length >= 9 ? 2 : length >= 4 ? 1 : 0);
+/** The longest short form that may stand for a name it begins without a table saying so (Fred, Alex). */
+const maxShortForm = 5;
 /** Jaro-Winkler similarity a phonetic match needs on top of an equal key. */
 const phoneticSimilarity = 0.8;
 
-const { TRANSLITERATION, NICKNAME, TRANSLATED_NAME, INITIAL, TYPO, PHONETIC, DIACRITICS, GENDERED_SURNAME } =
-  NameMatchReason;
+const {
+  TRANSLITERATION,
+  NICKNAME,
+  TRANSLATED_NAME,
+  INITIAL,
+  TYPO,
+  PHONETIC,
+  DIACRITICS,
+  GENDERED_SURNAME,
+  SIMILAR_SURNAME,
+} = NameMatchReason;
 
 const scored = (score: number, ...reasons: NameMatchReason[]): Scored => ({ score, reasons });
+
+function spellingOf(word: Word): string {
+  if (word.spelling === undefined) word.spelling = spellingKey(word.text);
+  return word.spelling;
+}
 
 function phoneticKey(word: Word): string {
   if (word.phonetic === undefined) word.phonetic = doubleMetaphone(word.text)[0];
   return word.phonetic;
 }
 
-const known = (word: Word) => tablesOf(word).known;
+/** Letters a name may start with either way and still be one name (Catherine/Katherine, Iosif/Yosif). */
+const interchangeableStarts = new Set(['ck', 'kc', 'iy', 'yi', 'jy', 'yj', 'vw', 'wv', 'ei', 'ie']);
+
+/** A typo keeps the first letter: a different first letter is another name (Dean/Sean, O'Brien/Brien). */
+function sameStart(a: string, b: string): boolean {
+  return a[0] === b[0] || interchangeableStarts.has(`${a[0]}${b[0]}`);
+}
 
 /** Consonants in order, for a word romanized from an abjad (محمد → mhmd) and the Latin word it may be. */
 function skeleton(text: string): string {
@@ -104,6 +130,14 @@ function compareWordsOnce(x: Word, y: Word, role: Role): Scored {
       return scored(wordScores.transliteration, TRANSLITERATION);
     if (areGenderedForms(x.text, y.text) || areGenderedForms(x.variant, y.variant))
       return scored(wordScores.gendered, GENDERED_SURNAME, ...spelled);
+    // Spelled apart the way records do: a typo when a letter or two apart, else another spelling.
+    if (spellingOf(x) === spellingOf(y)) {
+      const apart = editDistanceWithin(x.text, y.text, 2);
+      if (apart === 1) return scored(wordScores.oneTypo, TYPO, ...spelled);
+      return apart === 2
+        ? scored(wordScores.twoTypos, TYPO, ...spelled)
+        : scored(wordScores.spelling, TRANSLITERATION);
+    }
   }
   if (x.abjad !== y.abjad) {
     const key = skeleton(x.text);
@@ -113,8 +147,13 @@ function compareWordsOnce(x: Word, y: Word, role: Role): Scored {
 
   const similarity = jaroWinkler(x.text, y.text);
   const different = scored(Math.round(similarity * wordScores.differentCeiling * 1000) / 1000);
-  // Two given names that both exist and no table relates are two names, however close (Jon/Jan, Mark/Mary).
-  if (given && known(x) && known(y)) return different;
+  const tx = tablesOf(x);
+  const ty = tablesOf(y);
+  // Two given names that both exist and no table relates are two names, however close (Jon/Jan, Mark/Mary);
+  // so are two given names read as surnames (a swapped reading), unless they are surnames too.
+  if (tx.known && ty.known && (given || !(tx.knownSurname || ty.knownSurname))) return different;
+  // Two surnames that both exist are two families that a typo could also explain: a reviewer looks.
+  const twoFamilies = !given && tx.knownSurname && ty.knownSurname;
 
   let distance = editDistanceWithin(x.text, y.text, 2);
   let viaVariant = false;
@@ -122,12 +161,16 @@ function compareWordsOnce(x: Word, y: Word, role: Role): Scored {
     const throughVariant = editDistanceWithin(x.variant, y.variant, 2);
     if (throughVariant < distance) [distance, viaVariant] = [throughVariant, true];
   }
-  if (distance >= 1 && distance <= allowedTypos(long.length)) {
+  if (distance >= 1 && distance <= allowedTypos(long.length) && sameStart(x.text, y.text)) {
+    if (twoFamilies) return scored(wordScores.similarSurname, SIMILAR_SURNAME);
     const via = crossScript || viaVariant ? [TRANSLITERATION] : [];
     return scored(distance === 1 ? wordScores.oneTypo : wordScores.twoTypos, TYPO, ...via);
   }
   if (similarity >= phoneticSimilarity && short.length >= 3 && phoneticKey(x) === phoneticKey(y))
-    return scored(wordScores.phonetic, PHONETIC, ...spelled);
-  if (given && short.length >= 3 && long.startsWith(short)) return scored(wordScores.shortForm, NICKNAME);
+    return twoFamilies
+      ? scored(wordScores.similarSurname, SIMILAR_SURNAME)
+      : scored(wordScores.phonetic, PHONETIC, ...spelled);
+  if (given && short.length >= 3 && short.length <= maxShortForm && long.startsWith(short))
+    return scored(wordScores.shortForm, NICKNAME);
   return different;
 }
