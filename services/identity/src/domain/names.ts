@@ -195,7 +195,10 @@ function compareComponent(xs: Word[], ys: Word[], role: Role): NameComponentMatc
   if (xs.length === 0 || ys.length === 0) return null;
   const x = joined(xs);
   const y = joined(ys);
-  let best = compareWords(x, y, role);
+  // As many words on both sides (Ji-woo/Ji-hoo, Mary Jane/Mary Jade): word by word only, a typo
+  // across the joined words would hide a different syllable or name.
+  const sameCount = xs.length > 1 && xs.length === ys.length;
+  let best = sameCount && x.text !== y.text ? { score: 0, reasons: [] } : compareWords(x, y, role);
   if (best.score < wordScores.exact && (xs.length > 1 || ys.length > 1)) {
     const aligned = compareAligned(xs, ys, role);
     if (aligned.score > best.score) best = aligned;

@@ -99,6 +99,33 @@ const knownSurnames = new Set<string>(
   Object.values(surnameTable.names).flatMap((names) => names.split(' ').flatMap(keysOf)),
 );
 
+const none: readonly number[] = [];
+
+/** Every table's lines for one folded name, in one Map: a word costs one or two look-ups. */
+const entries = new Map<string, WordTables>();
+{
+  const names = new Set([
+    ...givenVariants.keys(),
+    ...hypocorisms.keys(),
+    ...equivalentHubs.keys(),
+    ...equivalentForms.keys(),
+    ...surnameVariants.keys(),
+    ...knownGivenNames,
+    ...knownSurnames,
+  ]);
+  for (const key of names)
+    entries.set(key, {
+      variants: givenVariants.get(key) ?? none,
+      hypocorisms: hypocorisms.get(key) ?? none,
+      hubs: equivalentHubs.get(key) ?? none,
+      forms: equivalentForms.get(key) ?? none,
+      surnames: surnameVariants.get(key) ?? none,
+      known: knownGivenNames.has(key),
+      knownSurname: knownSurnames.has(key),
+    });
+}
+const entryOf = (name: string) => entries.get(name);
+
 /** How two folded given names (words written together) are one name, by the tables; else null. */
 export function givenNameRelation(a: string, b: string): GivenNameRelation | null {
   if (a === b) return null;
@@ -123,27 +150,32 @@ export interface WordTables {
   knownSurname: boolean;
 }
 
-const none: readonly number[] = [];
-const both = (index: Index, word: Word): readonly number[] => {
-  const ofText = index.get(word.text);
-  if (word.variant === word.text) return ofText ?? none;
-  const ofVariant = index.get(word.variant);
-  if (!ofVariant) return ofText ?? none;
-  return ofText ? [...ofText, ...ofVariant] : ofVariant;
+const unknownWord: WordTables = {
+  variants: none,
+  hypocorisms: none,
+  hubs: none,
+  forms: none,
+  surnames: none,
+  known: false,
+  knownSurname: false,
 };
+
+const merged = (x: WordTables, y: WordTables): WordTables => ({
+  variants: [...x.variants, ...y.variants],
+  hypocorisms: [...x.hypocorisms, ...y.hypocorisms],
+  hubs: [...x.hubs, ...y.hubs],
+  forms: [...x.forms, ...y.forms],
+  surnames: [...x.surnames, ...y.surnames],
+  known: x.known || y.known,
+  knownSurname: x.knownSurname || y.knownSurname,
+});
 
 /** The tables' lines for a word, cached on it (a word meets several others across readings). */
 export function tablesOf(word: Word): WordTables {
   if (!word.tables) {
-    word.tables = {
-      variants: both(givenVariants, word),
-      hypocorisms: both(hypocorisms, word),
-      hubs: both(equivalentHubs, word),
-      forms: both(equivalentForms, word),
-      surnames: both(surnameVariants, word),
-      known: knownGivenNames.has(word.text) || knownGivenNames.has(word.variant),
-      knownSurname: knownSurnames.has(word.text) || knownSurnames.has(word.variant),
-    };
+    const ofText = entryOf(word.text) ?? unknownWord;
+    const ofVariant = word.variant === word.text ? undefined : entryOf(word.variant);
+    word.tables = ofVariant ? merged(ofText, ofVariant) : ofText;
   }
   return word.tables;
 }

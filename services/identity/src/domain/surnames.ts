@@ -54,29 +54,50 @@ export function areMcMac(a: string, b: string): boolean {
 /**
  * A surname's spelling with the differences records make without changing the name folded away:
  * Basque tx/ch, Russian yo/e (Fyodorov/Fedorov), ph/f, Thompson/Thomson, Lefebvre/Lefevre, c/k/q,
- * w/v and b/v, y/i, z/s, Davies/Davis, -sen/-son, a final e (Clarke/Clark), doubled letters.
+ * w/v and b/v, y/i, z/s, Davies/Davis, -sen/-son, a final d/dt/t (Schmid/Schmidt), -off/-ov
+ * (Sokoloff), a final h after a vowel (Ezeh/Eze), a final e (Clarke/Clark), doubled letters.
+ * One pass over the letters (it runs for every pair of surnames compared).
  */
 export function spellingKey(surname: string): string {
-  let key = surname;
-  for (const [from, to] of spellingFolds) key = key.replace(from, to);
+  let end = surname.length;
+  let tail = '';
+  if (surname.endsWith('ies')) [end, tail] = [end - 3, 'is'];
+  else if (surname.endsWith('sen')) [end, tail] = [end - 3, 'son'];
+  else if (surname.endsWith('off')) [end, tail] = [end - 3, 'ov'];
+  else if (surname.endsWith('dt')) [end, tail] = [end - 2, 't'];
+  else if (surname.endsWith('d')) [end, tail] = [end - 1, 't'];
+  else if (end > 1 && surname[end - 1] === 'h' && vowels.includes(surname[end - 2] as string)) end -= 1;
+  else if (end > 3 && surname[end - 1] === 'e') end -= 1;
   let out = '';
-  for (let i = 0; i < key.length; i++) if (key[i] !== key[i - 1]) out += key[i];
+  for (let i = 0; i < end; i++) {
+    const c = surname[i] as string;
+    const next = i + 1 < end ? surname[i + 1] : '';
+    const pair = pairFolds.get(c + next);
+    if (pair !== undefined) {
+      out = appended(out, pair);
+      i += 1;
+    } else if (!(c === 'p' && next === 's' && out.endsWith('m')) && !(c === 'b' && next === 'v'))
+      out = appended(out, spellingLetters.get(c) ?? c);
+  }
+  for (const letter of tail) out = appended(out, letter);
   return out;
 }
 
-const spellingFolds: readonly (readonly [RegExp, string])[] = [
-  [/tx/g, 'ch'],
-  [/yo/g, 'e'],
-  [/ph/g, 'f'],
-  [/mps/g, 'ms'],
-  [/bv/g, 'v'],
-  [/ck/g, 'k'],
-  [/ch/g, 'x'],
-  [/[cq]/g, 'k'],
-  [/[wb]/g, 'v'],
-  [/y/g, 'i'],
-  [/z/g, 's'],
-  [/ies$/, 'is'],
-  [/sen$/, 'son'],
-  [/(.{3,})e$/, '$1'],
-];
+const appended = (out: string, letter: string) => (out[out.length - 1] === letter ? out : out + letter);
+const pairFolds = new Map([
+  ['tx', 'x'],
+  ['ch', 'x'],
+  ['yo', 'e'],
+  ['ph', 'f'],
+  ['ck', 'k'],
+]);
+
+const vowels = 'aeiou';
+const spellingLetters = new Map([
+  ['c', 'k'],
+  ['q', 'k'],
+  ['w', 'v'],
+  ['b', 'v'],
+  ['y', 'i'],
+  ['z', 's'],
+]);

@@ -38,8 +38,8 @@ export const wordScores = {
   differentCeiling: 0.6,
 } as const;
 
-/** Typos allowed by the length of the longer word: none below 4 letters, 1 from 4, 2 from 9. */
-const allowedTypos = (length: number) => (length >= 9 ? 2 : length >= 4 ? 1 : 0);
+/** Typos allowed by length: none when the longer word has under 4 letters, 1, or 2 when both have 9 or more. */
+const allowedTypos = (short: string, long: string) => (short.length >= 9 ? 2 : long.length >= 4 ? 1 : 0);
 /** The longest short form that may stand for a name it begins without a table saying so (Fred, Alex). */
 const maxShortForm = 5;
 /** Jaro-Winkler similarity a phonetic match needs on top of an equal key. */
@@ -71,6 +71,17 @@ function phoneticKey(word: Word): string {
 
 /** Letters a name may start with either way and still be one name (Catherine/Katherine, Iosif/Yosif). */
 const interchangeableStarts = new Set(['ck', 'kc', 'iy', 'yi', 'jy', 'yj', 'vw', 'wv', 'ei', 'ie']);
+
+/** The two words differ only at the end: one continues the other, or only the last letters differ. */
+function editedAtEnd(short: string, long: string): boolean {
+  if (long.startsWith(short)) return true;
+  return short.length === long.length && long.startsWith(short.slice(0, -1));
+}
+
+/** Whether the shorter of two words is a given name of its own. */
+function shortIsKnown(x: Word, y: Word): boolean {
+  return tablesOf(x.text.length <= y.text.length ? x : y).known;
+}
 
 /** A typo keeps the first letter: a different first letter is another name (Dean/Sean, O'Brien/Brien). */
 function sameStart(a: string, b: string): boolean {
@@ -152,8 +163,9 @@ function compareWordsOnce(x: Word, y: Word, role: Role): Scored {
   // Two given names that both exist and no table relates are two names, however close (Jon/Jan, Mark/Mary);
   // so are two given names read as surnames (a swapped reading), unless they are surnames too.
   if (tx.known && ty.known && (given || !(tx.knownSurname || ty.knownSurname))) return different;
-  // Two surnames that both exist are two families that a typo could also explain: a reviewer looks.
-  const twoFamilies = !given && tx.knownSurname && ty.knownSurname;
+  // Two surnames that both exist (as surnames, or as given names many surnames also are: Miles/Mills)
+  // are two families that a typo could also explain: a reviewer looks.
+  const twoFamilies = !given && (tx.knownSurname || tx.known) && (ty.knownSurname || ty.known);
 
   let distance = editDistanceWithin(x.text, y.text, 2);
   let viaVariant = false;
@@ -161,16 +173,26 @@ function compareWordsOnce(x: Word, y: Word, role: Role): Scored {
     const throughVariant = editDistanceWithin(x.variant, y.variant, 2);
     if (throughVariant < distance) [distance, viaVariant] = [throughVariant, true];
   }
-  if (distance >= 1 && distance <= allowedTypos(long.length) && sameStart(x.text, y.text)) {
-    if (twoFamilies) return scored(wordScores.similarSurname, SIMILAR_SURNAME);
+  if (distance >= 1 && distance <= allowedTypos(short, long) && sameStart(x.text, y.text)) {
+    // A surname with letters added or changed at its end is another surname (Hill/Hills, Shah/Shahi,
+    // Mansour/Mansouri, Gupta/Gupte), as is one of two surnames that both exist: a reviewer looks.
+    if (twoFamilies || (!given && editedAtEnd(short, long)))
+      return scored(wordScores.similarSurname, SIMILAR_SURNAME);
     const via = crossScript || viaVariant ? [TRANSLITERATION] : [];
     return scored(distance === 1 ? wordScores.oneTypo : wordScores.twoTypos, TYPO, ...via);
   }
-  if (similarity >= phoneticSimilarity && short.length >= 3 && phoneticKey(x) === phoneticKey(y))
-    return twoFamilies
-      ? scored(wordScores.similarSurname, SIMILAR_SURNAME)
-      : scored(wordScores.phonetic, PHONETIC, ...spelled);
-  if (given && short.length >= 3 && short.length <= maxShortForm && long.startsWith(short))
+  // The phonetic key is for given names only: for surnames it is too coarse (Hassan/Hassoun,
+  // Nowak/Nowicki); surname spellings go through the spelling key above.
+  if (given && similarity >= phoneticSimilarity && short.length >= 3 && phoneticKey(x) === phoneticKey(y))
+    return scored(wordScores.phonetic, PHONETIC, ...spelled);
+  // A short form no table lists, of a name it begins (Fred/Frederick); never a name of its own (Jun/Junjie).
+  if (
+    given &&
+    short.length >= 3 &&
+    short.length <= maxShortForm &&
+    long.startsWith(short) &&
+    !shortIsKnown(x, y)
+  )
     return scored(wordScores.shortForm, NICKNAME);
   return different;
 }
