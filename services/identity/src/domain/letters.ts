@@ -78,8 +78,8 @@ const greekDigraphs = new Map<string, readonly [string, string]>([
   ['αι', ['ai', 'e']],
   ['ει', ['ei', 'i']],
   ['οι', ['oi', 'i']],
-  ['αυ', ['av', 'af']],
-  ['ευ', ['ev', 'ef']],
+  ['αυ', ['av', 'av']],
+  ['ευ', ['ev', 'ev']],
   ['μπ', ['mp', 'b']],
   ['ντ', ['nt', 'd']],
   ['γκ', ['gk', 'g']],
@@ -104,6 +104,13 @@ const greekPair = (lower: string, at: number) =>
     .slice(at, at + 2)
     .normalize('NFD')
     .replace(MARKS, '');
+const greekVoiceless = new Set([...'θκξπστφχψς']);
+/** Whether the letter at `at` is voiced (a vowel or β γ δ ζ λ μ ν ρ); false at the word's end. */
+function greekVoicedAfter(lower: string, at: number): boolean {
+  const next = (lower[at] ?? '').normalize('NFD').replace(MARKS, '');
+  if (next === '' || !isGreek(next.charCodeAt(0))) return false;
+  return !greekVoiceless.has(next);
+}
 const isAbjad = (code: number) => (code >= 0x0590 && code <= 0x06ff) || (code >= 0x0750 && code <= 0x077f);
 
 /** any-ascii of one letter, as lowercase ASCII letters; memoized, scripts repeat. */
@@ -210,10 +217,15 @@ export function foldWords(written: string): Word[] {
       } else flush(state, words);
       continue;
     }
-    const digraph = isGreek(code) ? greekDigraphs.get(greekPair(lower, i)) : undefined;
+    const pair = isGreek(code) ? greekPair(lower, i) : '';
+    const digraph = pair === '' ? undefined : greekDigraphs.get(pair);
     if (digraph) {
-      state.text += digraph[0];
-      state.variant += digraph[1];
+      // αυ/ευ are av/ev before a vowel or a voiced consonant, af/ef before a voiceless one or at the end.
+      const voiced = pair === 'αυ' || pair === 'ευ' ? greekVoicedAfter(lower, i + 2) : undefined;
+      const primary =
+        voiced === undefined ? digraph[0] : `${pair[0] === 'α' ? 'a' : 'e'}${voiced ? 'v' : 'f'}`;
+      state.text += primary;
+      state.variant += voiced === undefined ? digraph[1] : primary;
       state.seen += lower.slice(i, i + 2);
       state.transliterated = true;
       i += 1;
