@@ -273,7 +273,27 @@ function compareGiven(pa: NameParts, pb: NameParts): GivenNames {
       };
     return { first, ceiling: middle.score < 1 ? nameCeilings.notIdentical : 1, reasons: middle.reasons };
   }
-  return { first, ceiling: nameCeilings.notIdentical, reasons: [MIDDLE_NAME_MISSING] };
+  return {
+    first,
+    ceiling: extraGivenWord(pa, pb) ? nameCeilings.partial : nameCeilings.notIdentical,
+    reasons: [MIDDLE_NAME_MISSING],
+  };
+}
+
+/** Vietnamese middle names that mark gender (Văn, Thị): left out freely. */
+const genderMarkers = new Set(['van', 'thi']);
+const isOtherGivenWord = (w: Word) => w.text.length > 1 && !genderMarkers.has(w.text);
+
+/**
+ * A family-first reading with a given word the other name lacks (WANG WEI MING / Wei Wang, NGUYEN
+ * MINH TRI / Minh Nguyen): East Asian given names are written as separate syllables, so the word is
+ * more likely part of another given name than a middle name left out (and a carrier's 15-letter
+ * CNAM record seldom spells a middle name out). A reviewer looks.
+ */
+function extraGivenWord(pa: NameParts, pb: NameParts): boolean {
+  if (pa.surnameFirst === pb.surnameFirst) return false;
+  const [familyFirst, other] = pa.surnameFirst ? [pa, pb] : [pb, pa];
+  return other.middle.length === 0 && familyFirst.middle.some(isOtherGivenWord);
 }
 
 function comparison(

@@ -54,8 +54,9 @@ export function areMcMac(a: string, b: string): boolean {
 /**
  * A surname's spelling with the differences records make without changing the name folded away:
  * Basque tx/ch, Russian yo/e (Fyodorov/Fedorov), ph/f, Thompson/Thomson, Lefebvre/Lefevre, c/k/q,
- * w/v and b/v, y/i, z/s, Davies/Davis, -sen/-son, a final d/dt/t (Schmid/Schmidt), -off/-ov
- * (Sokoloff), a final h after a vowel (Ezeh/Eze), a final e (Clarke/Clark), doubled letters.
+ * w/v and b/v, y/i, z/s and after the first letter tz/ts/s (Schwarz/Schwartz, Katz/Kats),
+ * Davies/Davis, -sen/-son, a final d/dt/t (Schmid/Schmidt), -off/-ov (Sokoloff), a final h after a
+ * vowel (Ezeh/Eze), a final e (Clarke/Clark), doubled letters.
  * One pass over the letters (it runs for every pair of surnames compared).
  */
 export function spellingKey(surname: string): string {
@@ -72,7 +73,7 @@ export function spellingKey(surname: string): string {
   for (let i = 0; i < end; i++) {
     const c = surname[i] as string;
     const next = i + 1 < end ? surname[i + 1] : '';
-    const pair = pairFolds.get(c + next);
+    const pair = pairFolds.get(c + next) ?? (i > 0 ? innerPairFolds.get(c + next) : undefined);
     if (pair !== undefined) {
       out = appended(out, pair);
       i += 1;
@@ -90,6 +91,11 @@ const pairFolds = new Map([
   ['yo', 'e'],
   ['ph', 'f'],
   ['ck', 'k'],
+]);
+/** Pairs folded after the first letter only (Tsang is not Sang). */
+const innerPairFolds = new Map([
+  ['tz', 's'],
+  ['ts', 's'],
 ]);
 
 const vowels = 'aeiou';
