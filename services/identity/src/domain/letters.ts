@@ -5,6 +5,16 @@
  * by any-ascii.
  */
 import anyAscii from 'any-ascii';
+import type { WordTables } from './nicknames.js';
+import type { NameMatchReason } from './reasons.js';
+
+/** A comparison of a word with another in one role, remembered for the rest of the comparison. */
+export interface WordMeeting {
+  other: Word;
+  role: string;
+  score: number;
+  reasons: NameMatchReason[];
+}
 
 /** One written word, folded. */
 export interface Word {
@@ -23,17 +33,9 @@ export interface Word {
   /** Double Metaphone primary key of `text`, computed on first use. */
   phonetic?: string;
   /** The name tables' lines for this word, looked up on first use (nicknames.ts). */
-  tables?: {
-    variants: readonly number[];
-    hypocorisms: readonly number[];
-    hubs: readonly number[];
-    forms: readonly number[];
-    surnames: readonly number[];
-    known: boolean;
-    knownSurname: boolean;
-  };
-  /** Comparisons with other words already made in this comparison (word-match.ts), by role. */
-  met?: { other: Word; role: string; score: number; reasons: readonly string[] }[];
+  tables?: WordTables;
+  /** Comparisons with other words already made in this comparison (word-match.ts). */
+  met?: WordMeeting[];
   /** The family-name syllable split off a run of Chinese characters or Korean syllables: a word of its own. */
   standsAlone?: true;
   /** Written in Chinese characters or Korean syllables, whose names put the family name first. */

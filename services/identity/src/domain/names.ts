@@ -6,24 +6,42 @@
  * middle name in the first name's place, a shared surname alone → a partial match for a reviewer;
  * anything else → no match.
  */
-import type { NameMatchResult } from '@attestor/contracts';
+import { compareComponent, component, exactComponent, joined } from './components.js';
 import type { Word } from './letters.js';
-import { allReadings, surnameParticles, type NameInput, type NameParts } from './name-parts.js';
+import { allReadings, type NameInput, type NameParts } from './name-parts.js';
 import { isKnownGivenName, isKnownSurname } from './nicknames.js';
 import { NameMatchReason, sortedReasons } from './reasons.js';
-import { compareWords, wordScores, type Role, type Scored } from './word-match.js';
+import {
+  componentWeights,
+  nameCeilings,
+  resultOf,
+  resultThresholds,
+  round,
+  type NameComponentMatch,
+} from './scoring.js';
+import { compareWords } from './word-match.js';
 
 export type { NameInput } from './name-parts.js';
 export { hasName } from './name-parts.js';
 export { NameMatchReason } from './reasons.js';
 export { wordScores } from './word-match.js';
+export { componentWeights, nameCeilings, resultOf, resultThresholds } from './scoring.js';
+export type { NameComponentMatch } from './scoring.js';
 
-export interface NameComponentMatch {
-  result: NameMatchResult;
-  /** 0..1 */
-  score: number;
-  reasons: NameMatchReason[];
-}
+const {
+  INITIAL,
+  TRANSPOSED,
+  MIDDLE_NAME_MISSING,
+  MIDDLE_NAME_AS_FIRST,
+  MIDDLE_NAME_DIFFERS,
+  HONORIFIC_REMOVED,
+  SUFFIX_REMOVED,
+  SUFFIX_DIFFERS,
+  SHARED_SURNAME_ONLY,
+  DIFFERENT_PERSON,
+} = NameMatchReason;
+
+const isSingleLetter = (word: Word) => word.text.length === 1;
 
 export interface NameComparison extends NameComponentMatch {
   first: NameComponentMatch | null;
@@ -35,186 +53,6 @@ interface Candidate {
   comparison: NameComparison;
   raw: number;
 }
-
-/** Score → result, for a component and for the whole name. */
-export const resultThresholds = { exact: 1, highPartial: 0.85, partial: 0.7 } as const;
-
-/** Weights of the components in the whole-name score: surnames tell people apart better. */
-export const componentWeights = { first: 0.4, last: 0.6 } as const;
-
-/** Ceilings on the whole-name score when the names differ in shape. */
-export const nameCeilings = {
-  /** A middle name on one side only, or middle names that agree without being written alike. */
-  notIdentical: 0.95,
-  /** Surname particles on one side only (van der Berg/Berg). */
-  particle: 0.92,
-  /** A component with words left over on one side (García López/García, Mary Ann/Mary). */
-  compound: 0.9,
-  transposed: 0.9,
-  /** The highest partial match: an initial, a middle name as first name, middle names that differ, Jr/Sr. */
-  partial: 0.8,
-  /** The score of a shared surname with another given name: a family member, for a reviewer. */
-  sharedSurname: 0.7,
-  /** The surname score a shared surname needs (written alike, transliterated or gendered). */
-  sharedSurnameAtLeast: 0.9,
-  /** Below the partial threshold: what a different person scores at most. */
-  different: 0.69,
-  /** Only one side has both a first and a last name: at most a partial match. */
-  incompleteFactor: 0.75,
-} as const;
-
-export function resultOf(score: number): NameMatchResult {
-  if (score >= resultThresholds.exact) return 'EXACT_MATCH';
-  if (score >= resultThresholds.highPartial) return 'HIGH_PARTIAL_MATCH';
-  if (score >= resultThresholds.partial) return 'PARTIAL_MATCH';
-  return 'NO_MATCH';
-}
-
-const round = (value: number) => Math.round(value * 1000) / 1000;
-const {
-  INITIAL,
-  TRANSPOSED,
-  PARTICLE,
-  COMPOUND_SURNAME,
-  MIDDLE_NAME_MISSING,
-  MIDDLE_NAME_AS_FIRST,
-  MIDDLE_NAME_DIFFERS,
-  HONORIFIC_REMOVED,
-  SUFFIX_REMOVED,
-  SUFFIX_DIFFERS,
-  SHARED_SURNAME_ONLY,
-  DIFFERENT_PERSON,
-} = NameMatchReason;
-
-function joined(words: Word[]): Word {
-  if (words.length === 1) return words[0] as Word;
-  let text = '';
-  let variant = '';
-  let written = '';
-  let transliterated = false;
-  let abjad = false;
-  for (const w of words) {
-    text += w.text;
-    variant += w.variant;
-    written += w.written;
-    transliterated ||= w.transliterated;
-    abjad ||= w.abjad;
-  }
-  return { text, variant, written, transliterated, abjad };
-}
-
-const isParticle = (word: Word) => surnameParticles.has(word.text);
-const isSingleLetter = (word: Word) => word.text.length === 1;
-const isNotParticle = (word: Word) => !surnameParticles.has(word.text);
-const particlesOf = (words: Word[]) => joined(words.filter(isParticle)).text;
-
-/**
- * Hispanic and Filipino compound given names often lead with a María that their bearer does not use
- * (María del Carmen is Carmen): leaving it out is a middle name missing, not another person's name.
- */
-const marian = new Set(['maria', 'ma', 'del', 'de', 'la', 'los', 'las']);
-function onlyMarian(words: Word[], used: boolean[]): boolean {
-  for (let i = 0; i < words.length; i++) if (!used[i] && !marian.has((words[i] as Word).text)) return false;
-  return true;
-}
-
-/** Word by word, each word of the side with fewer words paired with its best unused partner (order free). */
-function compareAligned(xs: Word[], ys: Word[], role: Role): Scored {
-  let particleDiffers = false;
-  if (role === 'last') {
-    const px = xs.filter(isNotParticle);
-    const py = ys.filter(isNotParticle);
-    if (px.length > 0 && py.length > 0) {
-      particleDiffers = particlesOf(xs) !== particlesOf(ys);
-      xs = px;
-      ys = py;
-    }
-  }
-  const [shorter, longer] = xs.length <= ys.length ? [xs, ys] : [ys, xs];
-  const used = new Array<boolean>(longer.length).fill(false);
-  let total = 0;
-  const reasons: NameMatchReason[] = [];
-  for (const word of shorter) {
-    let bestIndex = -1;
-    let best: Scored | undefined;
-    for (let index = 0; index < longer.length; index++) {
-      if (used[index]) continue;
-      const candidate = compareWords(word, longer[index] as Word, role);
-      if (!best || candidate.score > best.score) [best, bestIndex] = [candidate, index];
-    }
-    if (!best) break;
-    used[bestIndex] = true;
-    // A word that does not match counts nothing, as a component does in the whole-name score.
-    total += best.score >= resultThresholds.partial ? best.score : 0;
-    reasons.push(...best.reasons);
-  }
-  let score = total / shorter.length;
-  if (particleDiffers) {
-    score = Math.min(score, nameCeilings.particle);
-    reasons.push(PARTICLE);
-  }
-  if (used.includes(false)) {
-    if (role === 'last') reasons.push(COMPOUND_SURNAME);
-    else if (!used[0] && !onlyMarian(longer, used)) {
-      // The name matched is a second given name on the other side (John Michael / Michael).
-      reasons.push(MIDDLE_NAME_AS_FIRST);
-      return { score: Math.min(score, nameCeilings.partial), reasons };
-    } else reasons.push(MIDDLE_NAME_MISSING);
-    return { score: Math.min(score, nameCeilings.compound), reasons };
-  }
-  // Same words, other spacing or order: close, but not written identically.
-  return { score: Math.min(score, nameCeilings.notIdentical), reasons };
-}
-
-/** Particles glued to a surname (Alhassan, Vandenberg): met against the bare surname. */
-const gluedParticles = [
-  'al',
-  'el',
-  'ben',
-  'bin',
-  'ibn',
-  'abu',
-  'van',
-  'von',
-  'de',
-  'di',
-  'da',
-  'du',
-  'del',
-  'della',
-];
-
-function glued(x: Word, y: Word): boolean {
-  const [short, long] = x.text.length <= y.text.length ? [x.text, y.text] : [y.text, x.text];
-  if (short.length < 4 || !long.endsWith(short)) return false;
-  const head = long.slice(0, long.length - short.length);
-  return gluedParticles.includes(head);
-}
-
-function compareComponent(xs: Word[], ys: Word[], role: Role): NameComponentMatch | null {
-  if (xs.length === 0 || ys.length === 0) return null;
-  const x = joined(xs);
-  const y = joined(ys);
-  // As many words on both sides (Ji-woo/Ji-hoo, Mary Jane/Mary Jade): word by word only, a typo
-  // across the joined words would hide a different syllable or name.
-  const sameCount = xs.length > 1 && xs.length === ys.length;
-  let best = sameCount && x.text !== y.text ? { score: 0, reasons: [] } : compareWords(x, y, role);
-  if (best.score < wordScores.exact && (xs.length > 1 || ys.length > 1)) {
-    const aligned = compareAligned(xs, ys, role);
-    if (aligned.score > best.score) best = aligned;
-  }
-  if (role === 'last' && best.score < nameCeilings.particle && glued(x, y))
-    best = { score: nameCeilings.particle, reasons: [PARTICLE] };
-  const score = round(best.score);
-  return { result: resultOf(score), score, reasons: sortedReasons(best.reasons) };
-}
-
-const exactComponent = (): NameComponentMatch => ({ result: 'EXACT_MATCH', score: 1, reasons: [] });
-const component = (score: number, reasons: NameMatchReason[]): NameComponentMatch => ({
-  result: resultOf(round(score)),
-  score: round(score),
-  reasons: sortedReasons(reasons),
-});
 
 interface GivenNames {
   first: NameComponentMatch;
@@ -339,11 +177,10 @@ function partsOf(p: NameParts) {
 }
 
 function compareIncomplete(a: NameParts, b: NameParts): NameComparison {
-  const parts = partsOf;
   const bComplete = b.first.length > 0 && b.last.length > 0;
   let best: { slot: 'first' | 'last'; match: NameComponentMatch } | undefined;
-  for (const x of parts(a)) {
-    for (const y of parts(b)) {
+  for (const x of partsOf(a)) {
+    for (const y of partsOf(b)) {
       const role = x.role === 'first' || y.role === 'first' ? 'first' : 'last';
       const match = compareComponent(x.words, y.words, role);
       if (match && (!best || match.score > best.match.score))

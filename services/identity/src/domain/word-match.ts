@@ -105,14 +105,12 @@ function skeleton(text: string): string {
  */
 export function compareWords(x: Word, y: Word, role: Role): Scored {
   const met = x.met;
-  if (met) {
-    for (const m of met) if (m.other === y && m.role === role) return m as unknown as Scored;
-  }
-  const scoredPair = compareWordsOnce(x, y, role);
-  const entry = { other: y, role, score: scoredPair.score, reasons: scoredPair.reasons };
-  if (met) met.push(entry);
-  else x.met = [entry];
-  return entry;
+  if (met) for (const meeting of met) if (meeting.other === y && meeting.role === role) return meeting;
+  const { score, reasons } = compareWordsOnce(x, y, role);
+  const meeting = { other: y, role, score, reasons };
+  if (met) met.push(meeting);
+  else x.met = [meeting];
+  return meeting;
 }
 
 function compareWordsOnce(x: Word, y: Word, role: Role): Scored {
