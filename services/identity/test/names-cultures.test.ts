@@ -143,6 +143,34 @@ const rows: Row[] = [
   ['Korean syllables', ref('김민준'), ref('KIM MINJUN'), 'HIGH_PARTIAL_MATCH', ['TRANSLITERATION']],
   ['Vietnamese order', id('An|Van|Nguyen'), ref('NGUYEN VAN AN'), 'HIGH_PARTIAL_MATCH', ['TRANSPOSED']],
   ['Cyrillic', ref('Иван Петров'), ref('IVAN PETROV'), 'HIGH_PARTIAL_MATCH', ['TRANSLITERATION']],
+  [
+    'a family-first record without the middle name',
+    id('Linda|Marie|Garrison'),
+    ref('GARRISON LINDA'),
+    'HIGH_PARTIAL_MATCH',
+    ['TRANSPOSED', 'MIDDLE_NAME_MISSING'],
+  ],
+  [
+    'Vietnamese gender marker left out',
+    id('Minh||Pham'),
+    ref('PHAM VAN MINH'),
+    'HIGH_PARTIAL_MATCH',
+    ['TRANSPOSED', 'MIDDLE_NAME_MISSING'],
+  ],
+  [
+    'another syllable of an East Asian given name',
+    id('Wei||Wang'),
+    ref('WANG WEI MING'),
+    'PARTIAL_MATCH',
+    ['TRANSPOSED', 'MIDDLE_NAME_MISSING'],
+  ],
+  [
+    'Korean syllables differ',
+    id('Ji-woo||Kim'),
+    ref('KIM JI HOO'),
+    'PARTIAL_MATCH',
+    ['TRANSPOSED', 'SHARED_SURNAME_ONLY'],
+  ],
   // Compound surnames and particles.
   [
     'one of two Spanish surnames',

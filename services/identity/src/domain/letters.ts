@@ -126,6 +126,48 @@ function romanize(char: string): string {
   return ascii;
 }
 
+interface Folded {
+  text: string;
+  variant: string;
+  transliterated: boolean;
+  abjad: boolean;
+}
+const separator: Folded = { text: '', variant: '', transliterated: false, abjad: false };
+
+/**
+ * Any other letter: decomposed (NFKD) to drop its accents (é → e, ά → α, ş → s), a letter left
+ * outside Latin romanized by our script table or any-ascii; undefined for a lone combining mark,
+ * `separator` for what is not a letter. Memoized per character: names repeat their letters.
+ */
+const decompositions = new Map<string, Folded | undefined>();
+function decomposed(char: string): Folded | undefined {
+  if (decompositions.has(char)) return decompositions.get(char);
+  const bases = char.normalize('NFKD').replace(MARKS, '');
+  let folded: Folded | undefined = bases === '' ? undefined : { ...separator };
+  for (const base of bases) {
+    if (!folded) break;
+    const script = scriptFolds.get(base);
+    if (ASCII_LETTER.test(base)) {
+      folded.text += base;
+      folded.variant += base;
+    } else if (script) {
+      folded.text += script[0];
+      folded.variant += script[1] ?? script[0];
+      folded.transliterated = true;
+    } else if (LETTER.test(base)) {
+      const ascii = romanize(base);
+      folded.text += ascii;
+      folded.variant += ascii;
+      folded.transliterated = true;
+      if (isAbjad(base.charCodeAt(0))) folded.abjad = true;
+    } else {
+      folded = separator;
+    }
+  }
+  decompositions.set(char, folded);
+  return folded;
+}
+
 /** The word being built by foldWords. */
 interface Building {
   text: string;
@@ -261,33 +303,18 @@ export function foldWords(written: string): Word[] {
       state.eastAsian = true;
       continue;
     }
-    // Decompose to drop accents (é → e, ά → α, ş → s); a letter left outside Latin goes to any-ascii.
-    const bases = char.normalize('NFKD').replace(MARKS, '');
-    if (bases === '') continue; // a lone combining mark
+    const folded = decomposed(char);
+    if (folded === undefined) continue; // a lone combining mark
     state.hanHead = false;
-    let separated = false;
-    for (const base of bases) {
-      const folded = scriptFolds.get(base);
-      if (ASCII_LETTER.test(base)) {
-        state.text += base;
-        state.variant += base;
-      } else if (folded) {
-        state.text += folded[0];
-        state.variant += folded[1] ?? folded[0];
-        state.transliterated = true;
-      } else if (LETTER.test(base)) {
-        const ascii = romanize(base);
-        state.text += ascii;
-        state.variant += ascii;
-        if (isAbjad(base.charCodeAt(0))) state.abjad = true;
-        state.transliterated = true;
-      } else {
-        separated = true;
-        break;
-      }
+    if (folded === separator) {
+      flush(state, words);
+      continue;
     }
-    if (separated) flush(state, words);
-    else state.seen += char;
+    state.text += folded.text;
+    state.variant += folded.variant;
+    state.transliterated ||= folded.transliterated;
+    state.abjad ||= folded.abjad;
+    state.seen += char;
   }
   flush(state, words);
   return words;

@@ -78,8 +78,14 @@ function compareGiven(pa: NameParts, pb: NameParts): GivenNames {
   // All given names together: "Mary Ann" as a first name vs "Mary" + middle "Ann", José María vs Chema.
   const givenA = [...pa.first, ...pa.middle];
   const givenB = [...pb.first, ...pb.middle];
-  const together = compareWords(joined(givenA), joined(givenB), 'first');
+  // As many given words, split otherwise between first and middle (Ji-woo / Ji + Hoo): word by word.
+  const resplit = givenA.length === givenB.length && pa.first.length !== pb.first.length;
+  const together = resplit
+    ? (compareComponent(givenA, givenB, 'first') ?? exactComponent())
+    : compareWords(joined(givenA), joined(givenB), 'first');
   if (together.score >= resultThresholds.highPartial && together.score >= first.score)
+    return { first: component(together.score, together.reasons), ceiling: 1, reasons: [] };
+  if (resplit && together.score < resultThresholds.partial)
     return { first: component(together.score, together.reasons), ceiling: 1, reasons: [] };
 
   if (first.score < resultThresholds.partial) {

@@ -140,7 +140,7 @@ function compareWordsOnce(x: Word, y: Word, role: Role): Scored {
     if (areGenderedForms(x.text, y.text) || areGenderedForms(x.variant, y.variant))
       return scored(wordScores.gendered, GENDERED_SURNAME, ...spelled);
     // Spelled apart the way records do: a typo when a letter or two apart, else another spelling.
-    if (spellingOf(x) === spellingOf(y)) {
+    if (Math.abs(x.text.length - y.text.length) <= 3 && spellingOf(x) === spellingOf(y)) {
       const apart = editDistanceWithin(x.text, y.text, 2);
       if (apart === 1) return scored(wordScores.oneTypo, TYPO, ...spelled);
       return apart === 2
