@@ -24,7 +24,10 @@ export interface Word {
   variant: string;
   /** Written in another script and romanized to reach `text`. */
   transliterated: boolean;
-  /** Written in an abjad (Arabic, Hebrew): short vowels were not written, so `text` has none. */
+  /**
+   * Written in a script that leaves vowels out: an abjad (Arabic, Hebrew: short vowels) or an Indic
+   * script, whose inherent a any-ascii drops (शर्मा → srma). `text` lacks vowels the Latin name has.
+   */
   abjad: boolean;
   /** The letters as written, lowercased (apostrophes dropped): tells a diacritic apart from a spelling. */
   written: string;
@@ -113,7 +116,11 @@ function greekVoicedAfter(lower: string, at: number): boolean {
   if (next === '' || !isGreek(next.charCodeAt(0))) return false;
   return !greekVoiceless.has(next);
 }
-const isAbjad = (code: number) => (code >= 0x0590 && code <= 0x06ff) || (code >= 0x0750 && code <= 0x077f);
+/** Hebrew, Arabic (and its supplement), and the Indic scripts from Devanagari to Malayalam. */
+const isAbjad = (code: number) =>
+  (code >= 0x0590 && code <= 0x06ff) ||
+  (code >= 0x0750 && code <= 0x077f) ||
+  (code >= 0x0900 && code <= 0x0d7f);
 
 /** any-ascii of one letter, as lowercase ASCII letters; memoized, scripts repeat. */
 const romanized = new Map<string, string>();

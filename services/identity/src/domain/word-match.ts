@@ -88,12 +88,17 @@ function sameStart(a: string, b: string): boolean {
   return a[0] === b[0] || interchangeableStarts.has(`${a[0]}${b[0]}`);
 }
 
-/** Consonants in order, for a word romanized from an abjad (محمد → mhmd) and the Latin word it may be. */
+/**
+ * Consonants in order, for a word romanized from a script that leaves vowels out (محمد → mhmd,
+ * शर्मा → srma) and the Latin word it may be: vowels, and w/y after the first letter, dropped; sh
+ * read as s (any-ascii writes श as s); doubled letters collapsed.
+ */
 function skeleton(text: string): string {
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;
     if ('aeiou'.includes(c) || (i > 0 && (c === 'w' || c === 'y'))) continue;
+    if (c === 'h' && text[i - 1] === 's') continue;
     if (out[out.length - 1] !== c) out += c;
   }
   return out;
