@@ -47,6 +47,20 @@ const rows: Row[] = [
     'HIGH_PARTIAL_MATCH',
     ['INITIAL'],
   ],
+  [
+    'a caller-name record cut at 15 characters',
+    id('Katarzyna||Kowalczyk'),
+    ref('KOWALCZYK KATAR'),
+    'HIGH_PARTIAL_MATCH',
+    ['TRANSPOSED', 'TRUNCATED'],
+  ],
+  [
+    'a shorter record is not cut',
+    id('Mary||Smith'),
+    ref('SMITH MARYANNE'),
+    'PARTIAL_MATCH',
+    ['TRANSPOSED', 'SHARED_SURNAME_ONLY'],
+  ],
   // Nicknames and hypocorisms across languages, both directions.
   [
     'Paco / Francisco',

@@ -38,6 +38,7 @@ const requiredCategories = [
   'different_person',
   'incomplete',
   'business',
+  'truncated',
 ];
 
 const documentedCultures = new Set(

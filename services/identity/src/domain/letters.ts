@@ -41,6 +41,8 @@ export interface Word {
   met?: WordMeeting[];
   /** The family-name syllable split off a run of Chinese characters or Korean syllables: a word of its own. */
   standsAlone?: true;
+  /** The last word of a caller-name record at its 15-character limit: it may have been cut short. */
+  cut?: true;
   /** Written in Chinese characters or Korean syllables, whose names put the family name first. */
   eastAsian?: true;
 }

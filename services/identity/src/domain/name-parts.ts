@@ -114,6 +114,8 @@ function wordsOf(written: string): Word[][] {
   return words;
 }
 const SPACES = /[\s,;]+/u;
+/** The length of a carrier's caller-name (CNAM) record. */
+export const cnamLength = 15;
 
 /** The words of `words[from..to)` in one list (Array.prototype.flat is slow on the hot path). */
 function span(words: Word[][], from = 0, to = words.length): Word[] {
@@ -173,7 +175,12 @@ function sourceOf(input: NameInput): Source {
       suffixes: given.suffixes,
     };
   }
-  const { words, honorific, suffixes } = trimmed(wordsOf(full));
+  const all = wordsOf(full);
+  // A caller-name (CNAM) record holds 15 characters: a record that long may have its last word cut.
+  const last = all[all.length - 1];
+  const lastWord = last?.[last.length - 1];
+  if (lastWord && full.trim().length === cnamLength && /\p{L}$/u.test(full.trim())) lastWord.cut = true;
+  const { words, honorific, suffixes } = trimmed(all);
   return { kind: 'words', words, honorific, suffixes };
 }
 

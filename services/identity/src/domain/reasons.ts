@@ -11,6 +11,8 @@ export const NameMatchReason = {
   TRANSLATED_NAME: 'TRANSLATED_NAME',
   /** An initial that fits the other's name (R/Robert). */
   INITIAL: 'INITIAL',
+  /** The carrier's caller-name record stops at 15 characters and cut the last word (KATARZ/Katarzyna). */
+  TRUNCATED: 'TRUNCATED',
   /** One or two letters mistyped (Jonh/John, Smiht/Smith). */
   TYPO: 'TYPO',
   /** Spelled differently, sounds the same (Mohamad/Mohammed, Stephens/Stevens). */

@@ -32,6 +32,8 @@ export const wordScores = {
   /** A short form that no table lists but that begins the other name (Fred/Frederick). */
   shortForm: 0.85,
   initial: 0.75,
+  /** The last word of a 15-character caller-name record that begins the other word. */
+  truncated: 0.9,
   /** Two existing surnames a letter or two apart (Patel/Patil): maybe a typo, maybe another family. */
   similarSurname: 0.75,
   /** Words that meet no kind above are different: their similarity, scaled below every match. */
@@ -55,6 +57,7 @@ const {
   DIACRITICS,
   GENDERED_SURNAME,
   SIMILAR_SURNAME,
+  TRUNCATED,
 } = NameMatchReason;
 
 const scored = (score: number, ...reasons: NameMatchReason[]): Scored => ({ score, reasons });
@@ -132,6 +135,9 @@ function compareWordsOnce(x: Word, y: Word, role: Role): Scored {
   const given = role !== 'last';
   const [short, long] = x.text.length <= y.text.length ? [x.text, y.text] : [y.text, x.text];
   if (short.length === 1) return long.startsWith(short) ? scored(wordScores.initial, INITIAL) : scored(0);
+  // A caller-name record cut at its 15 characters (KOWALCZYK KATARZ): the cut word begins the other.
+  const cutShort = x.text.length <= y.text.length ? x.cut : y.cut;
+  if (cutShort && short.length >= 2 && long.startsWith(short)) return scored(wordScores.truncated, TRUNCATED);
 
   if (given) {
     const related = wordRelation(x, y);
