@@ -41,6 +41,8 @@ export interface Word {
   met?: WordMeeting[];
   /** The family-name syllable split off a run of Chinese characters or Korean syllables: a word of its own. */
   standsAlone?: true;
+  /** Written attached to the word before it (a hyphen, a dot: Lovelace-Byron, J.R.), not after a space. */
+  joined?: true;
   /** The last word of a caller-name record at its 15-character limit: it may have been cut short. */
   cut?: true;
   /** Written in Chinese characters or Korean syllables, whose names put the family name first. */
@@ -186,6 +188,8 @@ interface Building {
   abjad: boolean;
   eastAsian: boolean;
   hanHead: boolean;
+  /** A separator other than a space came after the last word: the next one is joined to it. */
+  attached: boolean;
 }
 
 const building = (): Building => ({
@@ -196,6 +200,7 @@ const building = (): Building => ({
   abjad: false,
   eastAsian: false,
   hanHead: false,
+  attached: false,
 });
 
 function flush(state: Building, words: Word[], standsAlone = false) {
@@ -209,10 +214,22 @@ function flush(state: Building, words: Word[], standsAlone = false) {
     };
     if (state.eastAsian) word.eastAsian = true;
     if (standsAlone) word.standsAlone = true;
+    if (state.attached && words.length > 0) word.joined = true;
     words.push(word);
+    state.attached = false;
   }
   state.text = state.variant = state.seen = '';
   state.transliterated = state.abjad = state.eastAsian = state.hanHead = false;
+}
+
+/** A separator that ends a word of a full name (spaces, commas); others (hyphens, dots) join words. */
+const SPACE_LIKE = /[\s,;]/u;
+
+/** Ends the word being built at a separator: after a space-like one, the next word stands apart. */
+function separate(state: Building, words: Word[], char: string) {
+  flush(state, words);
+  if (SPACE_LIKE.test(char)) state.attached = false;
+  else if (words.length > 0) state.attached = true;
 }
 
 function isAscii(text: string): boolean {
@@ -224,8 +241,9 @@ function isAscii(text: string): boolean {
 function foldAscii(lower: string): Word[] {
   const words: Word[] = [];
   let start = -1;
+  let attached = false;
   for (let i = 0; i <= lower.length; i++) {
-    const code = i < lower.length ? lower.charCodeAt(i) : 0;
+    const code = i < lower.length ? lower.charCodeAt(i) : 32;
     const letter = code >= 97 && code <= 122;
     const joiner = code === 39 || code === 96; // ' and ` join: O'Brien → obrien
     if (letter || (joiner && start >= 0)) {
@@ -238,10 +256,17 @@ function foldAscii(lower: string): Word[] {
       const text = raw.includes("'") || raw.includes('`') ? raw.replace(JOINER_MARKS, '') : raw;
       if (text !== '') {
         const variant = text.includes('x') ? text.replaceAll('x', 'ks') : text;
-        words.push({ text, variant, transliterated: false, abjad: false, written: text });
+        const word: Word = { text, variant, transliterated: false, abjad: false, written: text };
+        if (attached && words.length > 0) word.joined = true;
+        words.push(word);
+        attached = false;
       }
       start = -1;
     }
+    // Space, tab, comma, semicolon end a word of a full name; a hyphen or a dot joins the next to it.
+    if (code === 32 || code === 9 || code === 10 || code === 13 || code === 44 || code === 59)
+      attached = false;
+    else if (words.length > 0) attached = true;
   }
   return words;
 }
@@ -267,7 +292,7 @@ export function foldWords(written: string): Word[] {
         // Latin x is how "кс"/"ξ" often comes out: give it the spelled-out variant to meet them.
         state.variant += char === 'x' ? 'ks' : char;
         state.seen += char;
-      } else flush(state, words);
+      } else separate(state, words, char);
       continue;
     }
     const pair = isGreek(code) ? greekPair(lower, i) : '';
@@ -316,7 +341,7 @@ export function foldWords(written: string): Word[] {
     if (folded === undefined) continue; // a lone combining mark
     state.hanHead = false;
     if (folded === separator) {
-      flush(state, words);
+      separate(state, words, char);
       continue;
     }
     state.text += folded.text;

@@ -100,20 +100,14 @@ function trimmed(all: Word[][], atStart = true, atEnd = true): Trimmed {
 /** Words of a full name (split at spaces); a word keeps its hyphenated parts together ("Lovelace-Byron"). */
 function wordsOf(written: string): Word[][] {
   const words: Word[][] = [];
-  for (const part of written.split(SPACES)) {
-    let word: Word[] = [];
-    for (const folded of foldWords(part)) {
-      word.push(folded);
-      if (folded.standsAlone) {
-        words.push(word);
-        word = [];
-      }
-    }
-    if (word.length > 0) words.push(word);
+  let word: Word[] | undefined;
+  for (const folded of foldWords(written)) {
+    if (folded.joined && word) word.push(folded);
+    else words.push((word = [folded]));
+    if (folded.standsAlone) word = undefined;
   }
   return words;
 }
-const SPACES = /[\s,;]+/u;
 /** The length of a carrier's caller-name (CNAM) record. */
 export const cnamLength = 15;
 

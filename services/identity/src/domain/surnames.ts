@@ -84,6 +84,14 @@ export function spellingKey(surname: string): string {
   return out;
 }
 
+/** The first letter of a surname's spelling key, without computing the key (a cheap first test). */
+export function spellingStart(surname: string): string {
+  const pair = pairFolds.get(surname.slice(0, 2));
+  if (pair !== undefined) return pair;
+  const c = surname[0] ?? '';
+  return spellingLetters.get(c) ?? c;
+}
+
 const appended = (out: string, letter: string) => (out[out.length - 1] === letter ? out : out + letter);
 const pairFolds = new Map([
   ['tx', 'x'],

@@ -8,7 +8,7 @@ import { editDistanceWithin } from './edit-distance.js';
 import type { Word } from './letters.js';
 import { areSurnameWordVariants, tablesOf, wordRelation } from './nicknames.js';
 import { NameMatchReason } from './reasons.js';
-import { areGenderedForms, areMcMac, spellingKey } from './surnames.js';
+import { areGenderedForms, areMcMac, spellingKey, spellingStart } from './surnames.js';
 
 export type Role = 'first' | 'middle' | 'last';
 
@@ -151,7 +151,11 @@ function compareWordsOnce(x: Word, y: Word, role: Role): Scored {
     if (areGenderedForms(x.text, y.text) || areGenderedForms(x.variant, y.variant))
       return scored(wordScores.gendered, GENDERED_SURNAME, ...spelled);
     // Spelled apart the way records do: a typo when a letter or two apart, else another spelling.
-    if (Math.abs(x.text.length - y.text.length) <= 3 && spellingOf(x) === spellingOf(y)) {
+    if (
+      Math.abs(x.text.length - y.text.length) <= 3 &&
+      spellingStart(x.text) === spellingStart(y.text) &&
+      spellingOf(x) === spellingOf(y)
+    ) {
       const apart = editDistanceWithin(x.text, y.text, 2);
       if (apart === 1) return scored(wordScores.oneTypo, TYPO, ...spelled);
       return apart === 2
