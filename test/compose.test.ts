@@ -73,7 +73,9 @@ function normalize(raw: Record<string, unknown>): ComposeService {
     ]),
   );
   const dependsOn = raw['depends_on'] ?? {};
-  const healthcheck = (raw['healthcheck'] as { test?: string[] } | undefined)?.test?.map((part) => interpolate(part));
+  const healthcheck = (raw['healthcheck'] as { test?: string[] } | undefined)?.test?.map((part) =>
+    interpolate(part),
+  );
   return {
     image: raw['image'] as string | undefined,
     build: raw['build'] as ComposeService['build'],

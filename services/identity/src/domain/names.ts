@@ -1,209 +1,143 @@
-import type { NameMatchResult } from '@attestor/contracts';
-import { editDistance } from './edit-distance.js';
+/**
+ * compareNames: how well two written names denote the same person, as the SDL's NameComparison.
+ * Words are compared in word-match.ts; this module reads both names every way they can be read
+ * (name-parts.ts), compares components (first, middle, last) and decides the whole by the rules of
+ * docs/name-matching.md, "The whole name": same given name and surname → a match; an initial, a
+ * middle name in the first name's place, a shared surname alone → a partial match for a reviewer;
+ * anything else → no match.
+ */
+import { compareComponent, component, exactComponent, joined } from './components.js';
+import type { Word } from './letters.js';
+import { allReadings, type NameInput, type NameParts } from './name-parts.js';
+import { isKnownGivenName, isKnownSurname } from './nicknames.js';
+import { NameMatchReason, sortedReasons } from './reasons.js';
 import {
-  nameReadings,
-  surnameParticles,
-  type NameInput,
-  type NameParts,
-  type NameToken,
-} from './name-parts.js';
-import { areNicknames } from './nicknames.js';
+  componentWeights,
+  nameCeilings,
+  resultOf,
+  resultThresholds,
+  round,
+  type NameComponentMatch,
+} from './scoring.js';
+import { compareWords } from './word-match.js';
 
 export type { NameInput } from './name-parts.js';
 export { hasName } from './name-parts.js';
+export { NameMatchReason } from './reasons.js';
+export { wordScores } from './word-match.js';
+export { componentWeights, nameCeilings, resultOf, resultThresholds } from './scoring.js';
+export type { NameComponentMatch } from './scoring.js';
 
-/**
- * compareNames: how well two written names denote the same person, as the SDL's NameComparison.
- * Scores, thresholds and the meaning of each reason are documented in docs/name-matching.md.
- */
-export const NameMatchReason = {
-  TRANSPOSED: 'TRANSPOSED',
-  NICKNAME: 'NICKNAME',
-  INITIAL: 'INITIAL',
-  TYPO: 'TYPO',
-  TRANSLITERATION: 'TRANSLITERATION',
-  COMPOUND_NAME: 'COMPOUND_NAME',
-  MIDDLE_NAME_MISSING: 'MIDDLE_NAME_MISSING',
-} as const;
-export type NameMatchReason = (typeof NameMatchReason)[keyof typeof NameMatchReason];
-const reasonOrder = Object.values(NameMatchReason);
+const {
+  INITIAL,
+  TRANSPOSED,
+  MIDDLE_NAME_MISSING,
+  MIDDLE_NAME_AS_FIRST,
+  MIDDLE_NAME_DIFFERS,
+  HONORIFIC_REMOVED,
+  SUFFIX_REMOVED,
+  SUFFIX_DIFFERS,
+  SHARED_SURNAME_ONLY,
+  DIFFERENT_PERSON,
+} = NameMatchReason;
 
-export interface NameComponentMatch {
-  result: NameMatchResult;
-  /** 0..1 */
-  score: number;
-  reasons: NameMatchReason[];
-}
+const isSingleLetter = (word: Word) => word.text.length === 1;
 
 export interface NameComparison extends NameComponentMatch {
   first: NameComponentMatch | null;
   last: NameComponentMatch | null;
 }
 
-/** The score each kind of agreement earns; a word pair takes the best kind that applies. */
-export const wordScores = {
-  exact: 1,
-  transliteration: 0.95,
-  nickname: 0.9,
-  oneTypo: 0.9,
-  twoTypos: 0.85,
-  compound: 0.9,
-  shortForm: 0.8,
-  initial: 0.75,
-  /** Ceiling of the plain similarity (1 − distance / length) of words that matched no kind above. */
-  similarityCeiling: 0.8,
-} as const;
-
-/** Score → result, for a component and for the whole name. */
-export const resultThresholds = { exact: 1, highPartial: 0.85, partial: 0.7 } as const;
-
-/** Weights of the components in the whole-name score: surnames tell people apart better. */
-export const componentWeights = { first: 0.4, last: 0.6 } as const;
-
-/** Ceilings on the whole-name score when the names differ in shape. */
-export const nameCeilings = {
-  /** Some part present on both sides is not exactly equal, or a middle name is on one side only. */
-  notIdentical: 0.95,
-  transposed: 0.9,
-  /** Both have middle names and they do not match: likely relatives (John A. vs John B. Smith). */
-  middleNamesDiffer: 0.8,
-  /** Only one side has both a first and a last name: at most a partial match. */
-  incompleteFactor: 0.75,
-} as const;
-
-export function resultOf(score: number): NameMatchResult {
-  if (score >= resultThresholds.exact) return 'EXACT_MATCH';
-  if (score >= resultThresholds.highPartial) return 'HIGH_PARTIAL_MATCH';
-  if (score >= resultThresholds.partial) return 'PARTIAL_MATCH';
-  return 'NO_MATCH';
+/** A reading pair's comparison and its score before ceilings, which breaks ties between readings. */
+interface Candidate {
+  comparison: NameComparison;
+  raw: number;
 }
 
-type Role = 'first' | 'middle' | 'last';
-
-interface Scored {
-  score: number;
+interface GivenNames {
+  first: NameComponentMatch;
+  /** What the middle names allow the whole name at most. */
+  ceiling: number;
   reasons: NameMatchReason[];
 }
 
-const round = (value: number) => Math.round(value * 1000) / 1000;
-
-function sortedReasons(reasons: Iterable<NameMatchReason>): NameMatchReason[] {
-  const set = new Set(reasons);
-  return reasonOrder.filter((reason) => set.has(reason));
+/** True when the given name (joined) is one of the other side's middle names. */
+function isAMiddleName(names: Word[], middles: Word[]): boolean {
+  if (names.length === 0) return false;
+  const name = joined(names);
+  for (const middle of middles)
+    if (compareWords(name, middle, 'first').score >= resultThresholds.highPartial) return true;
+  return false;
 }
 
-function forms(token: NameToken): string[] {
-  return token.variant === token.text ? [token.text] : [token.text, token.variant];
-}
+/** The given names of two readings: the first names, then what the middle names say. */
+function compareGiven(pa: NameParts, pb: NameParts): GivenNames {
+  const first = compareComponent(pa.first, pb.first, 'first') ?? exactComponent();
+  if (pa.middle.length === 0 && pb.middle.length === 0) return { first, ceiling: 1, reasons: [] };
 
-/** Two words, one per side, as the same name in the role given. */
-function compareWords(x: NameToken, y: NameToken, role: Role): Scored {
-  const crossScript = x.transliterated !== y.transliterated;
-  const transliteration: NameMatchReason[] = crossScript ? [NameMatchReason.TRANSLITERATION] : [];
-  if (x.text === y.text) {
-    return crossScript
-      ? { score: wordScores.transliteration, reasons: transliteration }
-      : { score: wordScores.exact, reasons: [] };
-  }
-  const pairs = forms(x).flatMap((fx) => forms(y).map((fy) => [fx, fy] as const));
-  if (pairs.some(([fx, fy]) => fx === fy)) {
-    return { score: wordScores.transliteration, reasons: [NameMatchReason.TRANSLITERATION] };
-  }
-  const givenName = role !== 'last';
-  if (givenName && pairs.some(([fx, fy]) => areNicknames(fx, fy))) {
-    return { score: wordScores.nickname, reasons: [NameMatchReason.NICKNAME, ...transliteration] };
-  }
-  const [short, long] = x.text.length <= y.text.length ? [x.text, y.text] : [y.text, x.text];
-  if (short.length === 1) {
-    return long.startsWith(short)
-      ? { score: wordScores.initial, reasons: [NameMatchReason.INITIAL] }
-      : { score: 0, reasons: [] };
-  }
-  let closest = { distance: Number.POSITIVE_INFINITY, length: 1, viaVariant: false };
-  for (const [fx, fy] of pairs) {
-    const distance = editDistance(fx, fy);
-    if (distance < closest.distance) {
-      closest = {
-        distance,
-        length: Math.max(fx.length, fy.length),
-        viaVariant: fx !== x.text || fy !== y.text,
+  // All given names together: "Mary Ann" as a first name vs "Mary" + middle "Ann", José María vs Chema.
+  const givenA = [...pa.first, ...pa.middle];
+  const givenB = [...pb.first, ...pb.middle];
+  // As many given words, split otherwise between first and middle (Ji-woo / Ji + Hoo): word by word.
+  const resplit = givenA.length === givenB.length && pa.first.length !== pb.first.length;
+  const together = resplit
+    ? (compareComponent(givenA, givenB, 'first') ?? exactComponent())
+    : compareWords(joined(givenA), joined(givenB), 'first');
+  if (together.score >= resultThresholds.highPartial && together.score >= first.score)
+    return { first: component(together.score, together.reasons), ceiling: 1, reasons: [] };
+  if (resplit && together.score < resultThresholds.partial)
+    return { first: component(together.score, together.reasons), ceiling: 1, reasons: [] };
+
+  if (first.score < resultThresholds.partial) {
+    // The given name of one side is a middle name of the other (John Michael Smith / Michael Smith).
+    if (isAMiddleName(pa.first, pb.middle) || isAMiddleName(pb.first, pa.middle))
+      return {
+        first: component(nameCeilings.partial, [MIDDLE_NAME_AS_FIRST]),
+        ceiling: nameCeilings.partial,
+        reasons: [],
       };
-    }
+    return { first, ceiling: 1, reasons: [] };
   }
-  const allowedTypos = closest.length >= 9 ? 2 : closest.length >= 4 ? 1 : 0;
-  if (closest.distance <= allowedTypos) {
-    const spelled = crossScript || closest.viaVariant ? [NameMatchReason.TRANSLITERATION] : [];
-    return {
-      score: closest.distance === 1 ? wordScores.oneTypo : wordScores.twoTypos,
-      reasons: [NameMatchReason.TYPO, ...spelled],
-    };
-  }
-  if (givenName && short.length >= 3 && long.startsWith(short)) {
-    return { score: wordScores.shortForm, reasons: [NameMatchReason.NICKNAME] };
+  if (pa.middle.length > 0 && pb.middle.length > 0) {
+    const middle = compareComponent(pa.middle, pb.middle, 'middle') ?? exactComponent();
+    if (middle.result === 'NO_MATCH')
+      return { first, ceiling: nameCeilings.partial, reasons: [MIDDLE_NAME_DIFFERS] };
+    // J. Michael Smith / John Michael Smith: an initial confirmed by a middle name written out.
+    if (
+      first.score < resultThresholds.highPartial &&
+      first.reasons.includes(INITIAL) &&
+      middle.score >= resultThresholds.highPartial &&
+      !pa.middle.some(isSingleLetter) &&
+      !pb.middle.some(isSingleLetter)
+    )
+      return {
+        first: component(resultThresholds.highPartial, first.reasons),
+        ceiling: nameCeilings.notIdentical,
+        reasons: middle.reasons,
+      };
+    return { first, ceiling: middle.score < 1 ? nameCeilings.notIdentical : 1, reasons: middle.reasons };
   }
   return {
-    score: Math.min(wordScores.similarityCeiling, Math.max(0, 1 - closest.distance / closest.length)),
-    reasons: [],
+    first,
+    ceiling: extraGivenWord(pa, pb) ? nameCeilings.partial : nameCeilings.notIdentical,
+    reasons: [MIDDLE_NAME_MISSING],
   };
 }
 
-function joined(tokens: NameToken[]): NameToken {
-  return {
-    text: tokens.map((t) => t.text).join(''),
-    variant: tokens.map((t) => t.variant).join(''),
-    transliterated: tokens.some((t) => t.transliterated),
-  };
-}
+/** Vietnamese middle names that mark gender (Văn, Thị): left out freely. */
+const genderMarkers = new Set(['van', 'thi']);
+const isOtherGivenWord = (w: Word) => w.text.length > 1 && !genderMarkers.has(w.text);
 
-/** Word by word, each word of the shorter side with its best partner on the other (order free). */
-function compareAligned(xs: NameToken[], ys: NameToken[], role: Role): Scored {
-  const strip = (tokens: NameToken[]) => {
-    const kept = role === 'last' ? tokens.filter((t) => !surnameParticles.has(t.text)) : tokens;
-    return kept.length > 0 ? kept : tokens;
-  };
-  const [shorter, longer] =
-    strip(xs).length <= strip(ys).length ? [strip(xs), strip(ys)] : [strip(ys), strip(xs)];
-  const unused = new Set(longer.keys());
-  let total = 0;
-  const reasons: NameMatchReason[] = [];
-  for (const word of shorter) {
-    let best: { index: number; scored: Scored } | undefined;
-    for (const index of unused) {
-      const scored = compareWords(word, longer[index] as NameToken, role);
-      if (!best || scored.score > best.scored.score) best = { index, scored };
-    }
-    if (!best) break;
-    unused.delete(best.index);
-    // A word that does not match counts nothing, as a component does in the whole-name score.
-    total += best.scored.score >= resultThresholds.partial ? best.scored.score : 0;
-    reasons.push(...best.scored.reasons);
-  }
-  const average = total / shorter.length;
-  if (unused.size > 0) {
-    return {
-      score: Math.min(average, wordScores.compound),
-      reasons: [...reasons, NameMatchReason.COMPOUND_NAME],
-    };
-  }
-  // Same words, other spacing or order: close, but not written identically.
-  return { score: Math.min(average, wordScores.transliteration), reasons };
-}
-
-function compareComponent(xs: NameToken[], ys: NameToken[], role: Role): NameComponentMatch | null {
-  if (xs.length === 0 || ys.length === 0) return null;
-  let best = compareWords(joined(xs), joined(ys), role);
-  if (best.score < wordScores.exact && (xs.length > 1 || ys.length > 1)) {
-    const aligned = compareAligned(xs, ys, role);
-    if (aligned.score > best.score) best = aligned;
-  }
-  const score = round(best.score);
-  return { result: resultOf(score), score, reasons: sortedReasons(best.reasons) };
-}
-
-/** A component counts for its weight only when it matches at least partially. */
-function weighted(first: NameComponentMatch, last: NameComponentMatch): number {
-  const counted = (c: NameComponentMatch) => (c.result === 'NO_MATCH' ? 0 : c.score);
-  return componentWeights.first * counted(first) + componentWeights.last * counted(last);
+/**
+ * A family-first reading with a given word the other name lacks (WANG WEI MING / Wei Wang, NGUYEN
+ * MINH TRI / Minh Nguyen): East Asian given names are written as separate syllables, so the word is
+ * more likely part of another given name than a middle name left out (and a carrier's 15-letter
+ * CNAM record seldom spells a middle name out). A reviewer looks.
+ */
+function extraGivenWord(pa: NameParts, pb: NameParts): boolean {
+  if (pa.surnameFirst === pb.surnameFirst) return false;
+  const [familyFirst, other] = pa.surnameFirst ? [pa, pb] : [pb, pa];
+  return other.middle.length === 0 && familyFirst.middle.some(isOtherGivenWord);
 }
 
 function comparison(
@@ -213,94 +147,138 @@ function comparison(
   reasons: NameMatchReason[],
 ): NameComparison {
   const rounded = round(score);
-  return { result: resultOf(rounded), score: rounded, first, last, reasons: sortedReasons(reasons) };
+  const result = resultOf(rounded);
+  // A different person is that, whatever a reading that failed had in common; the components tell the rest.
+  if (result === 'NO_MATCH')
+    return { result, score: rounded, first, last, reasons: first || last ? [DIFFERENT_PERSON] : [] };
+  return { result, score: rounded, first, last, reasons: sortedReasons(reasons) };
 }
 
-const exactComponent = (): NameComponentMatch => ({ result: 'EXACT_MATCH', score: 1, reasons: [] });
+const generationsOf = (p: NameParts) =>
+  p.suffixes.length === 0 ? p.suffixes : p.suffixes.filter(isGeneration);
+const isGeneration = (suffix: string) => suffix !== 'other';
+const noTrimmings = { ceiling: 1, reasons: [] as NameMatchReason[] };
+
+/** What the two inputs' titles and suffixes say, whichever reading. */
+function trimmings(pa: NameParts, pb: NameParts): { ceiling: number; reasons: NameMatchReason[] } {
+  if (!pa.honorific && !pb.honorific && pa.suffixes.length === 0 && pb.suffixes.length === 0)
+    return noTrimmings;
+  const reasons: NameMatchReason[] = [];
+  let ceiling = 1;
+  if (pa.honorific !== pb.honorific) reasons.push(HONORIFIC_REMOVED);
+  const ga = generationsOf(pa);
+  const gb = generationsOf(pb);
+  if (ga.length > 0 && gb.length > 0 && !ga.some((g) => gb.includes(g))) {
+    reasons.push(SUFFIX_DIFFERS);
+    ceiling = nameCeilings.partial;
+  } else if (pa.suffixes.join() !== pb.suffixes.join()) reasons.push(SUFFIX_REMOVED);
+  return { ceiling, reasons };
+}
 
 /** One side lacks a first or a last name: the best pairing of what there is, scaled down. */
+function partsOf(p: NameParts) {
+  return (['first', 'last'] as const)
+    .filter((role) => p[role].length > 0)
+    .map((role) => ({ role, words: p[role] }));
+}
+
 function compareIncomplete(a: NameParts, b: NameParts): NameComparison {
-  const parts = (p: NameParts) =>
-    (['first', 'last'] as const)
-      .filter((role) => p[role].length > 0)
-      .map((role) => ({ role, tokens: p[role] }));
   const bComplete = b.first.length > 0 && b.last.length > 0;
   let best: { slot: 'first' | 'last'; match: NameComponentMatch } | undefined;
-  for (const x of parts(a)) {
-    for (const y of parts(b)) {
+  for (const x of partsOf(a)) {
+    for (const y of partsOf(b)) {
       const role = x.role === 'first' || y.role === 'first' ? 'first' : 'last';
-      const match = compareComponent(x.tokens, y.tokens, role);
+      const match = compareComponent(x.words, y.words, role);
       if (match && (!best || match.score > best.match.score))
         best = { slot: bComplete ? y.role : x.role, match };
     }
   }
   if (!best) return comparison(0, null, null, []);
-  const score = best.match.score * nameCeilings.incompleteFactor;
   return comparison(
-    score,
+    best.match.score * nameCeilings.incompleteFactor,
     best.slot === 'first' ? best.match : null,
     best.slot === 'last' ? best.match : null,
     best.match.reasons,
   );
 }
 
+const complete = (p: NameParts) => p.first.length > 0 && p.last.length > 0;
 const hasMiddle = (p: NameParts) => p.middle.length > 0 || p.middleInSurname === true;
+
+/**
+ * A surname shared in a transposed reading counts as a family's only when no side's "surname" is a
+ * given name (Ann Taylor / Taylor Swift share a word, not a family).
+ */
+const surnameIsGivenName = (p: NameParts) => p.last.some(isOnlyAGivenName);
+const isOnlyAGivenName = (w: Word) => isKnownGivenName(w.text) && !isKnownSurname(w.text);
+
+const counted = (score: number) => (score >= resultThresholds.partial ? score : 0);
+
+function compareParts(pa: NameParts, pb: NameParts): Candidate {
+  if (!complete(pa) || !complete(pb)) {
+    const incomplete = compareIncomplete(pa, pb);
+    return { comparison: incomplete, raw: incomplete.score };
+  }
+  const transposed = pa.surnameFirst !== pb.surnameFirst;
+  const given = compareGiven(pa, pb);
+  const first = given.first;
+  const last = compareComponent(pa.last, pb.last, 'last') ?? exactComponent();
+  const extra = trimmings(pa, pb);
+  const reasons = [...given.reasons, ...extra.reasons, ...first.reasons, ...last.reasons];
+  let ceiling = Math.min(given.ceiling, extra.ceiling);
+  if (transposed) {
+    reasons.push(TRANSPOSED);
+    ceiling = Math.min(ceiling, nameCeilings.transposed);
+  }
+  const f = first.score;
+  const l = last.score;
+  const raw = componentWeights.first * f + componentWeights.last * l;
+  const { highPartial, partial } = resultThresholds;
+  let score: number;
+  if (f >= highPartial && l >= highPartial) score = Math.min(raw, ceiling);
+  else if (f >= partial && l >= partial) score = Math.min(raw, ceiling, nameCeilings.partial);
+  else if (
+    f < partial &&
+    l >= nameCeilings.sharedSurnameAtLeast &&
+    (!transposed || !(surnameIsGivenName(pa) || surnameIsGivenName(pb)))
+  ) {
+    score = nameCeilings.sharedSurname;
+    reasons.push(SHARED_SURNAME_ONLY);
+  } else
+    score = Math.min(
+      componentWeights.first * counted(f) + componentWeights.last * counted(l),
+      nameCeilings.different,
+    );
+  return { comparison: comparison(score, first, last, reasons), raw };
+}
 
 /** How well two written names denote the same person: the best pairing of their readings. */
 export function compareNames(a: NameInput, b: NameInput): NameComparison {
-  let best: NameComparison | undefined;
-  for (const pa of nameReadings(a)) {
-    for (const pb of nameReadings(b)) {
+  const readingsA = allReadings(a);
+  const readingsB = allReadings(b);
+  let best: Candidate | undefined;
+  for (const pa of readingsA) {
+    for (const pb of readingsB) {
+      // Both reordered is the same as both as written: tried once.
+      if (pa.reordered && pb.reordered) continue;
+      // Given parts are swapped only to meet other parts: against a full name, its own reorderings
+      // align the same words while keeping the roles the fields declare.
+      if ((pa.reordered && pa.fromParts && !pb.fromParts) || (pb.reordered && pb.fromParts && !pa.fromParts))
+        continue;
       // Moving middle words into the surname is for meeting a name without them, never a way around
       // a middle name that disagrees.
       if ((pa.middleInSurname && hasMiddle(pb)) || (pb.middleInSurname && hasMiddle(pa))) continue;
       const candidate = compareParts(pa, pb);
-      if (!best || candidate.score > best.score) best = candidate;
+      const score = candidate.comparison.score;
+      if (
+        !best ||
+        score > best.comparison.score ||
+        (score === best.comparison.score && candidate.raw > best.raw)
+      )
+        best = candidate;
+      // Nothing beats written alike.
+      if (best.comparison.score === resultThresholds.exact) return best.comparison;
     }
   }
-  return best ?? comparison(0, null, null, []);
-}
-
-function compareParts(pa: NameParts, pb: NameParts): NameComparison {
-  const complete = (p: NameParts) => p.first.length > 0 && p.last.length > 0;
-  if (!complete(pa) || !complete(pb)) return compareIncomplete(pa, pb);
-
-  const straight = {
-    first: compareComponent(pa.first, pb.first, 'first') ?? exactComponent(),
-    last: compareComponent(pa.last, pb.last, 'last') ?? exactComponent(),
-  };
-  const swapped = {
-    first: compareComponent(pa.first, pb.last, 'first') ?? exactComponent(),
-    last: compareComponent(pa.last, pb.first, 'last') ?? exactComponent(),
-  };
-  const transposed =
-    weighted(swapped.first, swapped.last) > weighted(straight.first, straight.last) &&
-    swapped.first.result !== 'NO_MATCH' &&
-    swapped.last.result !== 'NO_MATCH';
-  const { last } = transposed ? swapped : straight;
-  let { first } = transposed ? swapped : straight;
-  const reasons: NameMatchReason[] = [];
-  let ceiling = 1;
-
-  if (pa.middle.length > 0 || pb.middle.length > 0) {
-    const givenNames = (p: NameParts) => joined([...p.first, ...p.middle]).text;
-    if (!transposed && givenNames(pa) === givenNames(pb)) {
-      // "Mary Ann" as a first name on one side, "Mary" + middle "Ann" on the other: the same given names.
-      first = exactComponent();
-    } else if (pa.middle.length > 0 && pb.middle.length > 0) {
-      const middle = compareComponent(pa.middle, pb.middle, 'middle') ?? exactComponent();
-      reasons.push(...middle.reasons);
-      if (middle.result === 'NO_MATCH') ceiling = nameCeilings.middleNamesDiffer;
-      else if (middle.score < 1) ceiling = nameCeilings.notIdentical;
-    } else {
-      reasons.push(NameMatchReason.MIDDLE_NAME_MISSING);
-      ceiling = nameCeilings.notIdentical;
-    }
-  }
-  if (transposed) {
-    reasons.push(NameMatchReason.TRANSPOSED);
-    ceiling = Math.min(ceiling, nameCeilings.transposed);
-  }
-  reasons.push(...first.reasons, ...last.reasons);
-  return comparison(Math.min(weighted(first, last), ceiling), first, last, reasons);
+  return best?.comparison ?? comparison(0, null, null, []);
 }
