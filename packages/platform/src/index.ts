@@ -2,6 +2,7 @@ export * from './config.js';
 export * from './clock.js';
 export * from './loop.js';
 export * from './periodic.js';
+export * from './metrics.js';
 export * from './logger.js';
 export * from './request-scope.js';
 export * from './errors.js';

@@ -17,6 +17,7 @@ import { systemClock, type Clock } from './clock.js';
 import { executeGraphQL, readBody, sendGraphQLError, sendJson } from './http/io.js';
 import { startHttpServer } from './http/server.js';
 import { PeriodicWorker } from './periodic.js';
+import { graphqlMetricsPlugin, ServiceMetrics } from './metrics.js';
 import { createLogger } from './logger.js';
 import { PiiCipher } from './pii.js';
 import { withRequestId } from './request-scope.js';
@@ -62,6 +63,8 @@ export interface ServiceDeps<C extends PlatformConfig> {
   pii: PiiCipher;
   /** The time flows and workers go by; tests start a service with a clock they move. */
   clock: Clock;
+  /** Its Prometheus metrics (served at /metrics); flows add their own counters. */
+  metrics: ServiceMetrics;
 }
 
 export interface ServiceParts<TContext> {
@@ -142,6 +145,10 @@ export async function startService<C extends ServiceConfig, TContext extends Req
     });
     opened.push(() => bus.close());
     await bus.ensureStream();
+    const metrics = new ServiceMetrics(definition.name);
+    bus.rpcObserver = {
+      observe: (subject, outcome, seconds) => metrics.rpcDuration.observe({ subject, outcome }, seconds),
+    };
     const relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: config.OUTBOX_POLL_MS });
     const outbox = new Outbox(dataSource, schema, bus.namespace, () => relay.wake());
     relay.start();
@@ -157,6 +164,7 @@ export async function startService<C extends ServiceConfig, TContext extends Req
       outbox,
       pii: new PiiCipher(config.PII_KEY),
       clock: options.clock ?? systemClock,
+      metrics,
     };
     const parts = await definition.build(deps);
     const consumers = (parts.consumers ?? []).map(
@@ -168,8 +176,10 @@ export async function startService<C extends ServiceConfig, TContext extends Req
           retryBaseMs: config.EVENT_RETRY_BASE_MS,
           retryMaxMs: config.EVENT_RETRY_MAX_MS,
           maxAgeMs: config.EVENT_RETRY_MAX_AGE_MINUTES * 60_000,
+          onOutcome: (consumer, outcome) => metrics.eventsHandled.inc({ consumer, outcome }),
         }),
     );
+    registerRuntimeGauges(metrics, { relay, consumers, dataSource });
     for (const consumer of consumers) {
       await consumer.start();
       opened.push(() => consumer.stop());
@@ -198,7 +208,11 @@ export async function startService<C extends ServiceConfig, TContext extends Req
       includeStacktraceInErrorResponses: false,
       // stop() below stops Apollo in order; Apollo's own handler would re-raise the signal and kill the process mid-shutdown.
       stopOnTerminationSignals: false,
-      plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+      plugins: [
+        ApolloServerPluginLandingPageDisabled(),
+        ApolloServerPluginInlineTraceDisabled(),
+        graphqlMetricsPlugin<TContext>(metrics),
+      ],
     });
     await apollo.start();
     opened.push(() => apollo.stop());
@@ -208,6 +222,7 @@ export async function startService<C extends ServiceConfig, TContext extends Req
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/health') return sendJson(res, 200, { status: 'ok', service: definition.name });
+      if (path === '/metrics') return sendMetrics(res, metrics);
       if (path === '/ready') {
         const [database, nats] = await Promise.all([databaseReachable(dataSource), bus.reachable()]);
         const outboxPublishing = !relay.isFailing;
@@ -330,4 +345,44 @@ export function stopOnSignals(stop: () => Promise<void>, logger?: Logger): void 
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+}
+
+/** The metrics every subgraph has: outbox size and lag, parked events, database pool use. */
+function registerRuntimeGauges(
+  metrics: ServiceMetrics,
+  parts: { relay: OutboxRelay; consumers: DurableConsumer[]; dataSource: DataSource },
+): void {
+  metrics.gauge('attestor_outbox_unsent', 'Outbox rows not yet published to NATS', [], async (gauge) => {
+    gauge.set(await parts.relay.pendingCount().catch(() => -1));
+  });
+  metrics.gauge(
+    'attestor_outbox_lag_seconds',
+    'Age of the oldest outbox row not yet published (0 when none)',
+    [],
+    async (gauge) => {
+      gauge.set(await parts.relay.oldestPendingAgeSeconds().catch(() => -1));
+    },
+  );
+  metrics.gauge('attestor_parked_events', 'Parked events waiting for a replay', [], async (gauge) => {
+    const counts = await Promise.all(parts.consumers.map((c) => c.parkedCount().catch(() => 0)));
+    gauge.set(counts.reduce((sum, n) => sum + n, 0));
+  });
+  metrics.gauge('attestor_db_pool_connections', 'Database pool connections by state', ['state'], (gauge) => {
+    const pool = (
+      parts.dataSource.driver as unknown as {
+        master?: { totalCount: number; idleCount: number; waitingCount: number };
+      }
+    ).master;
+    if (!pool) return;
+    gauge.set({ state: 'total' }, pool.totalCount);
+    gauge.set({ state: 'idle' }, pool.idleCount);
+    gauge.set({ state: 'waiting' }, pool.waitingCount);
+  });
+}
+
+/** `GET /metrics`: the Prometheus text exposition. */
+export async function sendMetrics(res: ServerResponse, metrics: ServiceMetrics): Promise<void> {
+  const text = await metrics.text();
+  res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }

@@ -14,11 +14,14 @@ import {
   createLogger,
   ErrorCode,
   executeGraphQL,
+  graphqlMetricsPlugin,
   NatsBus,
   readBody,
   RpcTimeoutError,
   sendGraphQLError,
   sendJson,
+  sendMetrics,
+  ServiceMetrics,
   startHttpServer,
   withRequestId,
   type Caller,
@@ -79,6 +82,11 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   );
   authenticator.start();
   const limiter = new RateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST);
+  const metrics = new ServiceMetrics('gateway');
+  const rateLimited = metrics.counter('attestor_rate_limited_total', 'Requests refused RATE_LIMITED', []);
+  bus.rpcObserver = {
+    observe: (subject, outcome, seconds) => metrics.rpcDuration.observe({ subject, outcome }, seconds),
+  };
   const subgraphUrls: Record<SubgraphName, string> = {
     inquiry: config.INQUIRY_URL,
     phone: config.PHONE_URL,
@@ -121,6 +129,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       ApolloServerPluginSchemaReportingDisabled(),
       ...limits.plugins,
       revocationPlugin(authenticator),
+      graphqlMetricsPlugin<GatewayContext>(metrics),
     ],
   });
   await apollo.start();
@@ -153,6 +162,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     }
     const admitted = admit(caller);
     if (!admitted.allowed) {
+      rateLimited.inc();
       res.setHeader('retry-after', String(admitted.retryAfterSeconds));
       return sendGraphQLError(res, 429, ErrorCode.RATE_LIMITED, 'Too many requests for these credentials', {
         retryAfterSeconds: admitted.retryAfterSeconds,
@@ -171,6 +181,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     res.setHeader('x-request-id', requestId);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
+    if (path === '/metrics') return sendMetrics(res, metrics);
     if (path === '/ready') {
       const nats = await bus.reachable();
       const supergraph = apiSchema !== undefined;
@@ -191,6 +202,12 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     admit,
     clientIp,
   });
+  metrics.gauge(
+    'attestor_subscriptions_active',
+    'Client subscriptions holding a NATS subscription',
+    [],
+    (gauge) => gauge.set(subscriptions.active()),
+  );
   const port = http.port;
   const url = `http://${config.HOST}:${port}/graphql`;
   logger.info({ url }, 'gateway ready');

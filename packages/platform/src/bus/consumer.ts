@@ -86,6 +86,8 @@ export interface ConsumerOptions {
   maxAgeMs?: number;
   /** When a parked event is first tried again on its own (default 5 minutes; doubles after each failure). */
   autoReplayFirstMs?: number;
+  /** Counts what became of each delivery (the service's metrics). */
+  onOutcome?: (consumer: string, outcome: 'handled' | 'duplicate' | 'retried' | 'parked') => void;
 }
 
 /** A parked event's first automatic replay comes after this; each failed one doubles it, up to a day. */
@@ -198,10 +200,11 @@ export class DurableConsumer {
     }
     try {
       const lastAttempt = this.isLastAttempt(deliveryCount, event.occurredAt);
-      await withRequestId(requestId, () =>
+      const handled = await withRequestId(requestId, () =>
         this.handle(event, { requestId, deliveryCount, lastAttempt, logger }),
       );
       message.ack();
+      this.options.onOutcome?.(this.durable, handled ? 'handled' : 'duplicate');
     } catch (error) {
       if (this.isLastAttempt(deliveryCount, event.occurredAt)) {
         logger.error(
@@ -210,6 +213,7 @@ export class DurableConsumer {
         );
         await this.park(message.subject, event, null, error, deliveryCount);
         message.ack();
+        this.options.onOutcome?.(this.durable, 'parked');
       } else {
         const delay = retryDelay(
           deliveryCount,
@@ -222,6 +226,7 @@ export class DurableConsumer {
           'event handler failed',
         );
         message.nak(delay);
+        this.options.onOutcome?.(this.durable, 'retried');
       }
     }
   }
@@ -302,6 +307,15 @@ export class DurableConsumer {
         (this.options.autoReplayFirstMs ?? AUTO_REPLAY_FIRST_MS) / 1000,
       ],
     );
+  }
+
+  /** Parked events waiting (not replayed, not discarded). */
+  async parkedCount(): Promise<number> {
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM ${this.parked} WHERE consumer = $1 AND replayed_at IS NULL AND discarded_at IS NULL`,
+      [this.durable],
+    )) as Array<{ n: number }>;
+    return row?.n ?? 0;
   }
 
   async listParked(): Promise<ParkedEvent[]> {

@@ -29,10 +29,16 @@ export function streamSubjects(namespace: string): string[] {
   return [...new Set(eventTypes.map((type) => type.split('.')[0]))].map((service) => `${ns}${service}.>`);
 }
 
+/** Told of every rpc ask this connection makes (the service's metrics). */
+export interface RpcObserver {
+  observe(subject: string, outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
+}
+
 /** A NATS connection with JetStream, scoped to one namespace. */
 export class NatsBus {
   readonly js: JetStreamClient;
   readonly stream: string;
+  rpcObserver: RpcObserver | undefined;
 
   private constructor(
     readonly connection: NatsConnection,

@@ -37,6 +37,9 @@ export async function request<S extends RpcSubject>(
       `rpc ${subject} asked inside a database transaction: ask before it (a handler's gather phase)`,
     );
   }
+  const started = process.hrtime.bigint();
+  const observe = (outcome: 'ok' | 'error' | 'timeout') =>
+    bus.rpcObserver?.observe(subject, outcome, Number(process.hrtime.bigint() - started) / 1e9);
   const h = natsHeaders();
   const requestId = options.requestId ?? currentRequestId();
   if (requestId) h.set('Attestor-Request-Id', requestId);
@@ -53,15 +56,19 @@ export async function request<S extends RpcSubject>(
   } catch (error) {
     const text = String(error);
     if (text.includes('TIMEOUT') || text.includes('503') || text.includes('no responders')) {
+      observe('timeout');
       throw new RpcTimeoutError(subject);
     }
+    observe('error');
     throw error;
   }
   const response = rpcResponseSchema.parse(JSON.parse(decoder.decode(reply.data)));
   if (!response.ok) {
+    observe('error');
     const code = isErrorCode(response.error.code) ? response.error.code : ErrorCode.INTERNAL;
     throw new AppError(code, response.error.message);
   }
+  observe('ok');
   return rpcCatalog[subject].reply.parse(response.data) as RpcReply<S>;
 }
 
