@@ -485,7 +485,31 @@ describe('npm start from a fresh copy of the repository', () => {
     });
     cleanups.push(() => launch.killAll());
 
-    const { output } = await startQueryAndInterrupt(launch);
+    // Once ready the launcher supervises: a subgraph killed with SIGKILL is started again.
+    const { output } = await startQueryAndInterrupt(launch, async (ready) => {
+      const phone = processesIn(launch.directory).find((p) => p.includes('services/phone/src/main.ts'));
+      expect(phone).toBeDefined();
+      process.kill(pidOf(phone!), 'SIGKILL');
+      await eventually(() => launch.output.includes('phone restarted and ready'), {
+        timeoutMs: 60_000,
+        what: 'the phone service to be restarted',
+      });
+      expect(launch.output).toMatch(/phone was killed by SIGKILL; restarting it in 1\.0 s/);
+      await eventually(
+        async () => {
+          const answer = (await accountThrough(ready.gatewayUrl, ready.apiKey)) as { data?: unknown };
+          const phoneAnswers = await fetch(ready.gatewayUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${ready.apiKey}` },
+            body: JSON.stringify({
+              query: '{ inquiries(first: 1) { edges { node { phoneVerifications { id } } } } }',
+            }),
+          });
+          return answer.data !== undefined && phoneAnswers.status === 200;
+        },
+        { timeoutMs: 30_000, what: 'the platform answering again' },
+      );
+    });
     expect(output).toContain(`created database ${database}`);
     expect(output).not.toContain('PostgreSQL from npm');
     expect(output).toMatch(/ready \(\d+\.\d s to ready\)/);

@@ -40,6 +40,9 @@ const SERVICES_TIMEOUT_MS = 120_000;
 /** Beyond a service's own SHUTDOWN_TIMEOUT_MS, before it gets SIGKILL. */
 const SHUTDOWN_MARGIN_MS = 5000;
 const INFRASTRUCTURE_STOP_TIMEOUT_MS = 10_000;
+/** A child restarted more often than this within the window is given up on (and everything stops). */
+const RESTART_LIMIT = 5;
+const RESTART_WINDOW_MS = 60_000;
 
 class Launcher {
   /** The emulator, the subgraphs and the gateway: signalled first when stopping. */
@@ -48,6 +51,8 @@ class Launcher {
   private readonly infrastructure: Child[] = [];
   private stopping: Promise<void> | undefined;
   private shutdownTimeoutMs = 10_000;
+  /** Set once everything is ready: from then on a child that dies is restarted. */
+  private supervising = false;
 
   constructor(private readonly env: Record<string, string | undefined>) {}
 
@@ -85,6 +90,7 @@ class Launcher {
         ['--import', 'tsx', join(root, plan.entry)],
         plan.env,
         this.services,
+        { readyUrl: plan.readyUrl },
       );
       return { plan, child };
     });
@@ -118,6 +124,7 @@ class Launcher {
     const { account, reused } = await ensureDevAccount(gatewayUrl, config.platform.ADMIN_TOKEN, accountFile);
     if (this.isStopping) return;
     const readyAfter = performance.now();
+    this.supervising = true;
 
     const outbox =
       config.twilio.kind === 'emulator'
@@ -233,17 +240,52 @@ class Launcher {
     );
   }
 
+  /**
+   * Starts a child. Until the platform is ready, a child that exits stops everything (something is
+   * wrong with the set-up). Afterwards the launcher supervises: a child that dies is started again
+   * after a backoff (1 s doubling to 30 s) and the terminal says so; one that keeps dying
+   * (RESTART_LIMIT times within RESTART_WINDOW_MS) stops everything.
+   */
   private spawn(
     name: string,
     command: string,
     args: string[],
     env: Record<string, string>,
     group: Child[],
+    supervision: { readyUrl?: string; restarts?: number[] } = {},
   ): Child {
+    const restarts = supervision.restarts ?? [];
     const child = Child.spawn({ name, command, args, env, cwd: root, output });
     group.push(child);
-    void child.exited.then((status) => {
-      if (!this.isStopping) this.fail(`${name} ${describeExit(status)}`, child);
+    void child.exited.then(async (status) => {
+      if (this.isStopping) return;
+      if (!this.supervising) {
+        this.fail(`${name} ${describeExit(status)}`, child);
+        return;
+      }
+      const now = Date.now();
+      const recent = [...restarts.filter((at) => now - at < RESTART_WINDOW_MS), now];
+      if (recent.length > RESTART_LIMIT) {
+        this.fail(`${name} ${describeExit(status)} again (${recent.length} times within a minute)`, child);
+        return;
+      }
+      const delay = Math.min(1000 * 2 ** (recent.length - 1), 30_000);
+      output.say(
+        `${name} ${describeExit(status)}; restarting it in ${seconds(delay)} (log: .data/logs/${name}.log)`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (this.isStopping) return;
+      group.splice(group.indexOf(child), 1);
+      const again = this.spawn(name, command, args, env, group, { ...supervision, restarts: recent });
+      if (supervision.readyUrl === undefined) {
+        output.say(`${name} restarted`);
+        return;
+      }
+      const outcome = await untilReady(supervision.readyUrl, again.exited, {
+        timeoutMs: SERVICES_TIMEOUT_MS,
+      });
+      if (outcome === 'ready') output.say(`${name} restarted and ready`);
+      else if (outcome === 'timeout') this.fail(`${name} did not become ready again`, again);
     });
     return child;
   }
