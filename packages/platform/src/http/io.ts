@@ -87,11 +87,30 @@ export async function executeGraphQL<TContext extends BaseContext>(
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
+    res.statusCode = statusOfAnswer(res.statusCode, response.body.string);
     res.end(response.body.string);
     return;
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/**
+ * Apollo answers 500 for a refusal a plugin throws while parsing (GraphQL Armor's token limit): when
+ * every error of such an answer carries a caller's code, the status says so (400, or 429).
+ */
+export function statusOfAnswer(status: number, body: string): number {
+  if (status < 500) return status;
+  try {
+    const codes = (
+      (JSON.parse(body) as { errors?: Array<{ extensions?: { code?: unknown } }> }).errors ?? []
+    ).map((error) => error.extensions?.code);
+    if (codes.length === 0 || codes.some((code) => code === 'INTERNAL' || typeof code !== 'string'))
+      return status;
+    return codes.includes('RATE_LIMITED') ? 429 : 400;
+  } catch {
+    return status;
+  }
 }
 
 /**
