@@ -96,6 +96,8 @@ export const platformConfigShape = {
   OUTBOX_POLL_MS: positiveInt.max(60_000).default(500),
   RPC_TIMEOUT_MS: positiveInt.max(60_000).default(2000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
+  /** Where OpenTelemetry traces go (OTLP over HTTP, e.g. http://collector:4318); unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
 } satisfies z.ZodRawShape;
 
 export const portVariable = port;

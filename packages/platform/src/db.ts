@@ -3,6 +3,7 @@ import pg from 'pg';
 import { DataSource, type EntitySchema, type MigrationInterface } from 'typeorm';
 import type { Logger } from 'pino';
 import {
+  PlatformOutboxTrace1764900000002,
   PlatformParkedReplay1764900000001,
   PlatformRelayLease1764900000000,
   PlatformTables1764115200000,
@@ -45,6 +46,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
       PlatformTables1764115200000,
       PlatformRelayLease1764900000000,
       PlatformParkedReplay1764900000001,
+      PlatformOutboxTrace1764900000002,
       ...options.migrations,
     ],
     migrationsTableName: 'migrations',

@@ -3,6 +3,7 @@ export * from './clock.js';
 export * from './loop.js';
 export * from './periodic.js';
 export * from './metrics.js';
+export * from './tracing.js';
 export * from './logger.js';
 export * from './request-scope.js';
 export * from './errors.js';

@@ -17,6 +17,7 @@ import { systemClock, type Clock } from './clock.js';
 import { executeGraphQL, readBody, sendGraphQLError, sendJson } from './http/io.js';
 import { startHttpServer } from './http/server.js';
 import { PeriodicWorker } from './periodic.js';
+import { contextFromHeaders, inSpan, SpanKind, startTracing, stopTracing } from './tracing.js';
 import { graphqlMetricsPlugin, ServiceMetrics } from './metrics.js';
 import { createLogger } from './logger.js';
 import { PiiCipher } from './pii.js';
@@ -121,6 +122,7 @@ export async function startService<C extends ServiceConfig, TContext extends Req
     level: config.LOG_LEVEL,
     format: config.LOG_FORMAT,
   });
+  startTracing(definition.name, config.OTEL_EXPORTER_OTLP_ENDPOINT);
   /** What start has opened so far, released in reverse order if a later step fails. */
   const opened: Array<() => Promise<void>> = [];
   const releaseOpened = async () => {
@@ -249,15 +251,24 @@ export async function startService<C extends ServiceConfig, TContext extends Req
         return sendGraphQLError(res, 403, ErrorCode.FORBIDDEN, 'Request was already received (replay)');
       }
       const requestLogger = logger.child({ requestId: claims.requestId });
-      await withRequestId(claims.requestId, () =>
-        executeGraphQL(apollo, req, res, body, async () =>
-          parts.context({
-            caller: claims.caller,
-            claims,
-            requestId: claims.requestId,
-            logger: requestLogger,
-          }),
-        ),
+      await inSpan(
+        `subgraph ${definition.name}`,
+        {
+          kind: SpanKind.SERVER,
+          parent: contextFromHeaders(req.headers),
+          attributes: { 'attestor.request_id': claims.requestId },
+        },
+        () =>
+          withRequestId(claims.requestId, () =>
+            executeGraphQL(apollo, req, res, body, async () =>
+              parts.context({
+                caller: claims.caller,
+                claims,
+                requestId: claims.requestId,
+                logger: requestLogger,
+              }),
+            ),
+          ),
       );
     };
     const http = await startHttpServer({ host: config.HOST, port: config.PORT, logger, handle });
@@ -277,6 +288,7 @@ export async function startService<C extends ServiceConfig, TContext extends Req
         await relay.stop();
         await bus.close();
         await dataSource.destroy();
+        await stopTracing(definition.name);
         logger.info('stopped');
         logger.flush();
       })();

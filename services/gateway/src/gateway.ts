@@ -11,8 +11,13 @@ import type { GraphQLSchema } from 'graphql';
 import {
   AppError,
   createFormatError,
+  contextFromHeaders,
   createLogger,
   ErrorCode,
+  inSpan,
+  SpanKind,
+  startTracing,
+  stopTracing,
   executeGraphQL,
   graphqlMetricsPlugin,
   NatsBus,
@@ -64,6 +69,7 @@ function rateLimitKey(caller: Caller): string {
  */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  startTracing('gateway', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const bus = await NatsBus.connect({
     url: config.NATS_URL,
     namespace: config.NATS_NAMESPACE,
@@ -188,7 +194,16 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       return sendJson(res, nats && supergraph ? 200 : 503, { supergraph, nats });
     }
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
-    return handleGraphQL(req, res, requestId);
+    // One span for the whole request, authentication's rpc ask included, joining a caller's trace.
+    return inSpan(
+      'gateway request',
+      {
+        kind: SpanKind.SERVER,
+        parent: contextFromHeaders(req.headers),
+        attributes: { 'attestor.request_id': requestId },
+      },
+      () => handleGraphQL(req, res, requestId),
+    );
   };
   const http = await startHttpServer({ host: config.HOST, port: config.PORT, logger, handle });
   const subscriptions = attachSubscriptions({
@@ -225,6 +240,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         await apollo.stop();
         authenticator.stop();
         await bus.close();
+        await stopTracing('gateway');
         logger.info('stopped');
         logger.flush();
       })();

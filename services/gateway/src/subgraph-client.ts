@@ -2,7 +2,14 @@ import { Agent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-import { contextHeaders, encodeClaims, signEncodedClaims } from '@attestor/platform';
+import {
+  contextHeaders,
+  encodeClaims,
+  inSpan,
+  signEncodedClaims,
+  SpanKind,
+  traceHeaders,
+} from '@attestor/platform';
 import type { GatewayContext } from './context.js';
 
 /**
@@ -14,11 +21,18 @@ export function signingFetcher(secret: string, maxSockets: number, timeoutMs = 3
     http: new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' }),
     https: new HttpsAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' }),
   };
-  return (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
+  return (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> =>
+    inSpan('subgraph fetch', { kind: SpanKind.CLIENT, attributes: { 'url.full': url } }, () =>
+      send(url, init),
+    );
+
+  function send(url: string, init: FetcherRequestInit): Promise<FetcherResponse> {
     const body = init.body ?? '';
     const headers: Record<string, string> = { ...init.headers };
     const encodedClaims = headers[contextHeaders.claims];
     if (encodedClaims) Object.assign(headers, signEncodedClaims(secret, encodedClaims, body));
+    // The W3C trace context of the gateway's fetch span, so the subgraph's span joins the trace.
+    Object.assign(headers, traceHeaders());
     headers['content-length'] = String(Buffer.byteLength(body));
     const target = new URL(url);
     const secure = target.protocol === 'https:';
@@ -56,7 +70,7 @@ export function signingFetcher(secret: string, maxSockets: number, timeoutMs = 3
       outgoing.on('error', reject);
       outgoing.end(body);
     });
-  };
+  }
 }
 
 /**

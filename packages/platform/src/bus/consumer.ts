@@ -13,6 +13,7 @@ import {
 import type { NatsBus } from './nats.js';
 import type { Outbox, Transaction } from './outbox.js';
 import { withRequestId } from '../request-scope.js';
+import { contextFromHeaders, inSpan, SpanKind } from '../tracing.js';
 import { qualified } from '../sql.js';
 
 export interface HandlerContext {
@@ -200,8 +201,22 @@ export class DurableConsumer {
     }
     try {
       const lastAttempt = this.isLastAttempt(deliveryCount, event.occurredAt);
-      const handled = await withRequestId(requestId, () =>
-        this.handle(event, { requestId, deliveryCount, lastAttempt, logger }),
+      const traceparent = message.headers?.get('traceparent');
+      const handled = await inSpan(
+        `consume ${event.type}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: contextFromHeaders(traceparent ? { traceparent } : {}),
+          attributes: {
+            'attestor.consumer': this.durable,
+            'attestor.event_id': event.id,
+            'attestor.delivery': deliveryCount,
+          },
+        },
+        () =>
+          withRequestId(requestId, () =>
+            this.handle(event, { requestId, deliveryCount, lastAttempt, logger }),
+          ),
       );
       message.ack();
       this.options.onOutcome?.(this.durable, handled ? 'handled' : 'duplicate');

@@ -105,3 +105,16 @@ export class PlatformParkedReplay1764900000001 implements MigrationInterface {
     );
   }
 }
+
+/** An outbox row keeps the trace context of the transaction that wrote it, for the event's consumers. */
+export class PlatformOutboxTrace1764900000002 implements MigrationInterface {
+  name = 'PlatformOutboxTrace1764900000002';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "${schemaOf(queryRunner)}".outbox ADD COLUMN traceparent text`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "${schemaOf(queryRunner)}".outbox DROP COLUMN traceparent`);
+  }
+}

@@ -109,9 +109,16 @@ export class NatsBus {
   }
 
   /** Publishes a stored event; JetStream drops a second copy with the same id (`Nats-Msg-Id`). */
-  async publish(subject: string, payload: string, eventId: string, requestId: string | null): Promise<void> {
+  async publish(
+    subject: string,
+    payload: string,
+    eventId: string,
+    requestId: string | null,
+    traceparent: string | null = null,
+  ): Promise<void> {
     const h = natsHeaders();
     if (requestId) h.set('Attestor-Request-Id', requestId);
+    if (traceparent) h.set('traceparent', traceparent);
     await this.js.publish(subject, payload, { msgID: eventId, headers: h, timeout: 5000 });
   }
 

@@ -8,6 +8,7 @@ import {
   type EventType,
 } from '@attestor/contracts';
 import { currentRequestId, withinTransaction } from '../request-scope.js';
+import { currentTraceparent } from '../tracing.js';
 import { qualified } from '../sql.js';
 
 /** A database transaction that can also publish events: they commit, or vanish, with it. */
@@ -64,12 +65,13 @@ export class Outbox {
   /** Writes one event row with the caller's manager (inside its transaction). */
   async append(manager: EntityManager, event: EventEnvelope, requestId: string | null): Promise<void> {
     await manager.query(
-      `INSERT INTO ${this.table} (event_id, subject, payload, request_id) VALUES ($1, $2, $3, $4)`,
+      `INSERT INTO ${this.table} (event_id, subject, payload, request_id, traceparent) VALUES ($1, $2, $3, $4, $5)`,
       [
         event.id,
         eventSubject(this.namespace, event.type as EventType, event.subjectId),
         JSON.stringify(event),
         requestId,
+        currentTraceparent(),
       ],
     );
   }

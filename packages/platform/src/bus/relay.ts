@@ -21,6 +21,7 @@ interface PendingRow {
   subject: string;
   payload: string;
   request_id: string | null;
+  traceparent: string | null;
 }
 
 const MAX_BACKOFF_MS = 5000;
@@ -165,7 +166,7 @@ export class OutboxRelay {
   private async publishBatch(): Promise<{ sent: number; failure?: unknown; leased: boolean }> {
     if (!(await this.lease())) return { sent: 0, leased: false };
     const rows = (await this.dataSource.query(
-      `SELECT seq, event_id, subject, payload::text AS payload, request_id FROM ${this.table}
+      `SELECT seq, event_id, subject, payload::text AS payload, request_id, traceparent FROM ${this.table}
         WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
       [this.batchSize],
     )) as PendingRow[];
@@ -173,7 +174,7 @@ export class OutboxRelay {
     let failure: unknown;
     for (const row of rows) {
       try {
-        await this.bus.publish(row.subject, row.payload, row.event_id, row.request_id);
+        await this.bus.publish(row.subject, row.payload, row.event_id, row.request_id, row.traceparent);
         sent.push(row.seq);
       } catch (error) {
         failure = error;

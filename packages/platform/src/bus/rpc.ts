@@ -13,6 +13,7 @@ import {
 import { AppError, ErrorCode, isErrorCode } from '../errors.js';
 import type { NatsBus } from './nats.js';
 import { currentRequestId, inTransaction, withRequestId } from '../request-scope.js';
+import { contextFromHeaders, inSpan, SpanKind, traceHeaders } from '../tracing.js';
 
 /** The responder did not answer in time (or nobody listens): callers choose their fail mode. */
 export class RpcTimeoutError extends Error {
@@ -40,36 +41,39 @@ export async function request<S extends RpcSubject>(
   const started = process.hrtime.bigint();
   const observe = (outcome: 'ok' | 'error' | 'timeout') =>
     bus.rpcObserver?.observe(subject, outcome, Number(process.hrtime.bigint() - started) / 1e9);
-  const h = natsHeaders();
-  const requestId = options.requestId ?? currentRequestId();
-  if (requestId) h.set('Attestor-Request-Id', requestId);
-  let reply: Msg;
-  try {
-    reply = await bus.connection.request(
-      rpcSubject(bus.namespace, subject),
-      encoder.encode(JSON.stringify(body)),
-      {
-        timeout: options.timeoutMs,
-        headers: h,
-      },
-    );
-  } catch (error) {
-    const text = String(error);
-    if (text.includes('TIMEOUT') || text.includes('503') || text.includes('no responders')) {
-      observe('timeout');
-      throw new RpcTimeoutError(subject);
+  return inSpan(`rpc ${subject}`, { kind: SpanKind.CLIENT }, async () => {
+    const h = natsHeaders();
+    const requestId = options.requestId ?? currentRequestId();
+    if (requestId) h.set('Attestor-Request-Id', requestId);
+    for (const [name, value] of Object.entries(traceHeaders())) h.set(name, value);
+    let reply: Msg;
+    try {
+      reply = await bus.connection.request(
+        rpcSubject(bus.namespace, subject),
+        encoder.encode(JSON.stringify(body)),
+        {
+          timeout: options.timeoutMs,
+          headers: h,
+        },
+      );
+    } catch (error) {
+      const text = String(error);
+      if (text.includes('TIMEOUT') || text.includes('503') || text.includes('no responders')) {
+        observe('timeout');
+        throw new RpcTimeoutError(subject);
+      }
+      observe('error');
+      throw error;
     }
-    observe('error');
-    throw error;
-  }
-  const response = rpcResponseSchema.parse(JSON.parse(decoder.decode(reply.data)));
-  if (!response.ok) {
-    observe('error');
-    const code = isErrorCode(response.error.code) ? response.error.code : ErrorCode.INTERNAL;
-    throw new AppError(code, response.error.message);
-  }
-  observe('ok');
-  return rpcCatalog[subject].reply.parse(response.data) as RpcReply<S>;
+    const response = rpcResponseSchema.parse(JSON.parse(decoder.decode(reply.data)));
+    if (!response.ok) {
+      observe('error');
+      const code = isErrorCode(response.error.code) ? response.error.code : ErrorCode.INTERNAL;
+      throw new AppError(code, response.error.message);
+    }
+    observe('ok');
+    return rpcCatalog[subject].reply.parse(response.data) as RpcReply<S>;
+  });
 }
 
 /**
@@ -104,7 +108,13 @@ export function respond<S extends RpcSubject>(
           return;
         }
         try {
-          send(msg, { ok: true, data: await withRequestId(requestId, () => handler(body, { requestId })) });
+          const traceparent = msg.headers?.get('traceparent');
+          const data = await inSpan(
+            `answer ${subject}`,
+            { kind: SpanKind.SERVER, parent: contextFromHeaders(traceparent ? { traceparent } : {}) },
+            () => withRequestId(requestId, () => handler(body, { requestId })),
+          );
+          send(msg, { ok: true, data });
         } catch (failure) {
           if (failure instanceof AppError) {
             send(msg, { ok: false, error: { code: failure.code, message: failure.message } });
