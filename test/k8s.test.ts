@@ -154,7 +154,13 @@ interface CnpgCluster extends Manifest {
 interface Kustomization {
   namespace?: string;
   resources?: string[];
-  configMapGenerator?: Array<{ name: string; behavior?: string; literals?: string[]; files?: string[] }>;
+  configMapGenerator?: Array<{
+    name: string;
+    behavior?: string;
+    literals?: string[];
+    files?: string[];
+    options?: { labels?: Record<string, string> };
+  }>;
   images?: Array<{ name: string; newName?: string; newTag?: string }>;
   labels?: Array<{ pairs: Record<string, string> }>;
 }
@@ -212,7 +218,10 @@ function renderOwn(dir: string): Manifest[] {
       const configMap: ConfigMap = {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: generator.name },
+        metadata: {
+          name: generator.name,
+          ...(generator.options?.labels ? { labels: generator.options.labels } : {}),
+        },
         data,
       };
       manifests.push(configMap);
