@@ -12,6 +12,7 @@ import {
   platformConfigShape,
   refusePublicSecrets,
   twilioCredentialsCheck,
+  verifyServiceCheck,
 } from '@attestor/platform/config';
 import { emulatorConfigShape } from '@attestor/twilio-emulator';
 import { generateSecrets } from '../infra/dev/secrets.js';
@@ -287,7 +288,7 @@ const apps: Record<string, App> = {
   phone: {
     shape: phoneConfigShape,
     portVariable: 'PORT',
-    load: (env) => refused(parseConfig(phoneConfigShape, env, [twilioCredentialsCheck])),
+    load: (env) => refused(parseConfig(phoneConfigShape, env, [twilioCredentialsCheck, verifyServiceCheck])),
   },
   fraud: {
     shape: fraudConfigShape,
@@ -650,18 +651,23 @@ function portAndProbeProblems(manifests: Manifest[]): string[] {
     const app = apps[name] as App;
     const container = mainContainer(deployment);
     let port: number;
+    let metricsPort: number;
     try {
-      port = Number(
-        loadedConfig(name, container, manifests, twilioCredentialVariants[0]?.without)[app.portVariable],
-      );
+      const config = loadedConfig(name, container, manifests, twilioCredentialVariants[0]?.without);
+      port = Number(config[app.portVariable]);
+      metricsPort = config['METRICS_PORT'] === undefined ? port : Number(config['METRICS_PORT']);
     } catch {
       continue; // environmentProblems names it.
     }
     const defaultPort = Number((parseConfig(app.shape, {}) as Record<string, unknown>)[app.portVariable]);
     if (port !== defaultPort) problems.push(`${name}: listens on ${port}, not its default ${defaultPort}`);
     const ports = (container.ports ?? []).map((p) => p.containerPort);
-    if (ports.join() !== String(port))
+    const wanted = [...new Set([port, ...(name === EMULATOR ? [] : [metricsPort])])];
+    if (ports.join() !== wanted.join())
       problems.push(`${name}: container ports ${ports.join()} are not its ${app.portVariable} ${port}`);
+    // The gateway's own port is the public one: its metrics go on a port of their own.
+    if (name === 'gateway' && metricsPort === port)
+      problems.push('gateway: /metrics is on its public port (set METRICS_PORT)');
     const probes = {
       readinessProbe: name === EMULATOR ? '/health' : '/ready',
       livenessProbe: '/health',
@@ -678,9 +684,10 @@ function portAndProbeProblems(manifests: Manifest[]): string[] {
     const annotations = deployment.spec.template.metadata.annotations ?? {};
     if (
       name !== EMULATOR &&
-      (annotations['prometheus.io/port'] !== String(port) || annotations['prometheus.io/path'] !== '/metrics')
+      (annotations['prometheus.io/port'] !== String(metricsPort) ||
+        annotations['prometheus.io/path'] !== '/metrics')
     ) {
-      problems.push(`${name}: its pods are not annotated for scraping /metrics on ${port}`);
+      problems.push(`${name}: its pods are not annotated for scraping /metrics on ${metricsPort}`);
     }
     const service = ofKind<ServiceManifest>(manifests, 'Service').find((s) => s.metadata.name === name);
     const reached = service?.spec.ports.map((p) => serviceTarget(manifests, service, p.port));
@@ -1214,6 +1221,16 @@ describe('the checks, on broken copies of infra/k8s/emulator', () => {
     );
   });
 
+  it("the gateway's metrics on its public port", () => {
+    const manifests = broken((m) => {
+      const container = mainContainer(deployment(m, 'gateway'));
+      container.env = container.env?.filter((v) => v.name !== 'METRICS_PORT');
+    });
+    expect(portAndProbeProblems(manifests)).toContain(
+      'gateway: /metrics is on its public port (set METRICS_PORT)',
+    );
+  });
+
   it('a wrong PORT, a probe on the wrong path', () => {
     const manifests = broken((m) => {
       const port = envOf(m, 'fraud').find((v) => v.name === 'PORT');
@@ -1259,7 +1276,7 @@ describe('the checks, on broken copies of infra/k8s/emulator', () => {
     expect(problems).toContain('phone: NODE_ENV is development, not production');
   });
 
-  it('a Twilio credential missing against real Twilio, a missing PII_KEY', () => {
+  it('a Twilio credential missing against real Twilio, a missing CONTEXT_SECRET', () => {
     const manifests = broken((m) => {
       const identity = mainContainer(deployment(m, 'identity'));
       identity.env = identity.env?.filter((v) => v.name !== 'TWILIO_ACCOUNT_SID');
@@ -1268,7 +1285,7 @@ describe('the checks, on broken copies of infra/k8s/emulator', () => {
       );
       if (twilio?.data) delete twilio.data['TWILIO_EMULATOR_URL'];
       const gateway = mainContainer(deployment(m, 'gateway'));
-      gateway.env = gateway.env?.filter((v) => v.name !== 'PII_KEY');
+      gateway.env = gateway.env?.filter((v) => v.name !== 'CONTEXT_SECRET');
     });
     const problems = environmentProblems(manifests);
     expect(problems).toEqual(
@@ -1276,7 +1293,7 @@ describe('the checks, on broken copies of infra/k8s/emulator', () => {
         expect.stringMatching(
           /^identity \(auth token\): refuses its environment: config: TWILIO_ACCOUNT_SID/,
         ),
-        expect.stringMatching(/^gateway \(as given\): refuses its environment: config: PII_KEY/),
+        expect.stringMatching(/^gateway \(as given\): refuses its environment: config: CONTEXT_SECRET/),
       ]),
     );
   });

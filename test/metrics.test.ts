@@ -118,4 +118,20 @@ describe('/metrics', () => {
     expect(value(inquiryMetrics, 'attestor_outbox_unsent', 'service="inquiry"')).toBeGreaterThanOrEqual(0);
     expect(value(inquiryMetrics, 'attestor_parked_events', 'service="inquiry"')).toBe(0);
   });
+
+  it('with METRICS_PORT, serve /metrics only on that port: the public port answers it 404', async () => {
+    const gateway = await platform.startGateway({ METRICS_PORT: '0' });
+    try {
+      expect(gateway.metricsPort).toBeGreaterThan(0);
+      const publicPort = await fetch(`http://127.0.0.1:${gateway.port}/metrics`);
+      expect(publicPort.status).toBe(404);
+      const text = await scrape(`http://127.0.0.1:${gateway.metricsPort}/metrics`);
+      expect(text).toContain('process_cpu_user_seconds_total{service="gateway"}');
+      // The metrics port answers nothing else: not the API, not health.
+      expect((await fetch(`http://127.0.0.1:${gateway.metricsPort}/graphql`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${gateway.port}/health`)).status).toBe(200);
+    } finally {
+      await gateway.stop();
+    }
+  });
 });

@@ -5,6 +5,7 @@ import {
   platformConfigShape,
   twilioConfigShape,
   twilioCredentialsCheck,
+  verifyServiceCheck,
 } from '@attestor/platform';
 import { createTwilioClient, TwilioProviderError } from '@attestor/twilio';
 import { startEmulator, type RunningEmulator } from '@attestor/twilio-emulator';
@@ -78,6 +79,19 @@ describe('Twilio credentials', () => {
       'production',
     );
     expect(parse({ ...real, TWILIO_AUTH_TOKEN: 'a-real-auth-token' }).NODE_ENV).toBe('production');
+    // Only the phone service sends through Verify: fraud and identity need no Verify service SID.
+    const lookupOnly = {
+      ...production,
+      TWILIO_ACCOUNT_SID: real.TWILIO_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: 'a-real-auth-token',
+    };
+    expect(parse(lookupOnly).NODE_ENV).toBe('production');
+    const phone = (env: Record<string, string>) =>
+      parseConfig(shape, env, [twilioCredentialsCheck, verifyServiceCheck]);
+    expect(() => phone(lookupOnly)).toThrow(/TWILIO_VERIFY_SERVICE_SID: must be set in production/);
+    expect(phone({ ...lookupOnly, TWILIO_VERIFY_SERVICE_SID: real.TWILIO_VERIFY_SERVICE_SID }).NODE_ENV).toBe(
+      'production',
+    );
     // The emulator in production (a staging stack): its defaults are what it expects.
     expect(parse({ ...production, TWILIO_EMULATOR_URL: 'http://twilio-emulator:4010' }).NODE_ENV).toBe(
       'production',

@@ -53,22 +53,17 @@ export function refusePublicSecrets(config: Record<string, unknown>): void {
 /** 32 random bytes, base64: the AES-256-GCM key for PII at rest and the key of its lookup hashes. */
 const DEV_PII_KEY = Buffer.alloc(32, 7).toString('base64');
 
-/** Variables every service shares. Each service adds its own (its PORT at least). */
-export const platformConfigShape = {
+/**
+ * Variables every process reads, the gateway included: logging, the address it binds, NATS, the
+ * signed context and the admin token, rpc and shutdown timeouts, tracing.
+ */
+export const processConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
-    .default('postgres://postgres@127.0.0.1:5432/attestor'),
-  DB_POOL_SIZE: positiveInt.max(200).default(10),
-  /** The service's Postgres schema; defaults to the service's name. */
-  DB_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _ (a Postgres schema name)')
-    .optional(),
+  /** Serve `/metrics` only on this port of its own (not on PORT): for a port the public reaches. */
+  METRICS_PORT: port.optional(),
   NATS_URL: z
     .string()
     .regex(/^(nats|tls|ws|wss):\/\/.+/, 'must be a nats:// URL')
@@ -79,11 +74,34 @@ export const platformConfigShape = {
     .default(''),
   CONTEXT_SECRET: secret('CONTEXT_SECRET', 'dev-only-context-secret-0123456789abcdef', 32),
   CONTEXT_MAX_AGE_SECONDS: positiveInt.max(3600).default(60),
+  ADMIN_TOKEN: secret('ADMIN_TOKEN', 'dev-admin-token-change-me', 16),
+  RPC_TIMEOUT_MS: positiveInt.max(60_000).default(2000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
+  /** Where OpenTelemetry traces go (OTLP over HTTP, e.g. http://collector:4318); unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+} satisfies z.ZodRawShape;
+
+/**
+ * Variables every subgraph service reads: the process's plus its database, the PII key and the event
+ * machinery (outbox, retries, parking). Each service adds its own (its PORT at least). The gateway,
+ * which has no database and never holds PII at rest, reads processConfigShape only.
+ */
+export const platformConfigShape = {
+  ...processConfigShape,
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/attestor'),
+  DB_POOL_SIZE: positiveInt.max(200).default(10),
+  /** The service's Postgres schema; defaults to the service's name. */
+  DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _ (a Postgres schema name)')
+    .optional(),
   PII_KEY: secret('PII_KEY', DEV_PII_KEY, 44).refine(
     (v) => Buffer.from(v, 'base64').length === 32,
     'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
   ),
-  ADMIN_TOKEN: secret('ADMIN_TOKEN', 'dev-admin-token-change-me', 16),
   /** Deliveries of a failing event before it is parked: with the backoff below, about an hour of retries. */
   EVENT_MAX_DELIVERIES: positiveInt.max(1000).default(20),
   EVENT_RETRY_BASE_MS: positiveInt.max(600_000).default(1000),
@@ -94,14 +112,11 @@ export const platformConfigShape = {
   /** How often parked events are tried again on their own (each with its own growing backoff). */
   EVENT_REPLAY_PARKED_MS: positiveInt.max(86_400_000).default(300_000),
   OUTBOX_POLL_MS: positiveInt.max(60_000).default(500),
-  RPC_TIMEOUT_MS: positiveInt.max(60_000).default(2000),
-  SHUTDOWN_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
-  /** Where OpenTelemetry traces go (OTLP over HTTP, e.g. http://collector:4318); unset: no tracing. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
 } satisfies z.ZodRawShape;
 
 export const portVariable = port;
 
+export type ProcessConfig = z.infer<z.ZodObject<typeof processConfigShape>>;
 export type PlatformConfig = z.infer<z.ZodObject<typeof platformConfigShape>>;
 
 /**
@@ -185,10 +200,15 @@ export const twilioConfigShape = {
 } satisfies z.ZodRawShape;
 export type TwilioConfig = z.infer<z.ZodObject<typeof twilioConfigShape>>;
 
+/** Production without the emulator: the credentials' defaults (the emulator's, public) are refused. */
+function againstRealTwilio(config: { NODE_ENV?: string; TWILIO_EMULATOR_URL?: string }): boolean {
+  return config.NODE_ENV === 'production' && config.TWILIO_EMULATOR_URL === undefined;
+}
+
 /**
  * The Twilio variables that only make sense together: an API key needs its secret; against real
- * Twilio in production the account, the Verify service and a credential must be set (the defaults are
- * the emulator's, public).
+ * Twilio in production the account and a credential must be set (the defaults are the emulator's,
+ * public). Every service calling Twilio runs it; the phone service adds verifyServiceCheck.
  */
 export const twilioCredentialsCheck: ConfigCheck<TwilioConfig & { NODE_ENV?: string }> = (config, given) => {
   if (config.TWILIO_API_KEY !== undefined && config.TWILIO_API_SECRET === undefined) {
@@ -197,15 +217,23 @@ export const twilioCredentialsCheck: ConfigCheck<TwilioConfig & { NODE_ENV?: str
   if (config.TWILIO_API_SECRET !== undefined && config.TWILIO_API_KEY === undefined) {
     throw new ConfigError('TWILIO_API_KEY', 'must be set with TWILIO_API_SECRET');
   }
-  if (config.NODE_ENV !== 'production' || config.TWILIO_EMULATOR_URL !== undefined) return;
-  for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_VERIFY_SERVICE_SID']) {
-    if (!given.has(name))
-      throw new ConfigError(name, "must be set in production (the default is the emulator's)");
-  }
+  if (!againstRealTwilio(config)) return;
+  if (!given.has('TWILIO_ACCOUNT_SID'))
+    throw new ConfigError('TWILIO_ACCOUNT_SID', "must be set in production (the default is the emulator's)");
   if (!given.has('TWILIO_AUTH_TOKEN') && config.TWILIO_API_KEY === undefined) {
     throw new ConfigError(
       'TWILIO_AUTH_TOKEN',
       "must be set in production, or TWILIO_API_KEY and TWILIO_API_SECRET (the default is the emulator's)",
+    );
+  }
+};
+
+/** The phone service sends through a Verify service: against real Twilio its SID must be set. */
+export const verifyServiceCheck: ConfigCheck<TwilioConfig & { NODE_ENV?: string }> = (config, given) => {
+  if (againstRealTwilio(config) && !given.has('TWILIO_VERIFY_SERVICE_SID')) {
+    throw new ConfigError(
+      'TWILIO_VERIFY_SERVICE_SID',
+      "must be set in production (the default is the emulator's)",
     );
   }
 };

@@ -15,6 +15,7 @@ import { databaseReachable, openDatabase } from './db.js';
 import { createFormatError, ErrorCode, type AppError } from './errors.js';
 import { systemClock, type Clock } from './clock.js';
 import { executeGraphQL, readBody, sendGraphQLError, sendJson } from './http/io.js';
+import { startMetricsEndpoint } from './http/metrics-endpoint.js';
 import { startHttpServer } from './http/server.js';
 import { PeriodicWorker } from './periodic.js';
 import { contextFromHeaders, inSpan, SpanKind, startTracing, stopTracing } from './tracing.js';
@@ -221,10 +222,17 @@ export async function startService<C extends ServiceConfig, TContext extends Req
 
     // Twice the signature's age limit: a request stays refusable for as long as its timestamp passes.
     const replays = new ReplayGuard(2 * config.CONTEXT_MAX_AGE_SECONDS * 1000);
+    const metricsEndpoint = await startMetricsEndpoint({
+      host: config.HOST,
+      port: config.METRICS_PORT,
+      metrics,
+      logger,
+    });
+    opened.push(() => metricsEndpoint.close());
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/health') return sendJson(res, 200, { status: 'ok', service: definition.name });
-      if (path === '/metrics') return sendMetrics(res, metrics);
+      if (await metricsEndpoint.answer(path ?? '/', res)) return;
       if (path === '/ready') {
         const [database, nats] = await Promise.all([databaseReachable(dataSource), bus.reachable()]);
         const outboxPublishing = !relay.isFailing;
@@ -281,6 +289,7 @@ export async function startService<C extends ServiceConfig, TContext extends Req
         logger.info('shutting down');
         const deadline = config.SHUTDOWN_TIMEOUT_MS;
         await http.close(deadline);
+        await metricsEndpoint.close();
         await apollo.stop();
         for (const worker of [...workers].reverse()) await worker.stop();
         for (const consumer of consumers) await consumer.stop();
@@ -390,11 +399,4 @@ function registerRuntimeGauges(
     gauge.set({ state: 'idle' }, pool.idleCount);
     gauge.set({ state: 'waiting' }, pool.waitingCount);
   });
-}
-
-/** `GET /metrics`: the Prometheus text exposition. */
-export async function sendMetrics(res: ServerResponse, metrics: ServiceMetrics): Promise<void> {
-  const text = await metrics.text();
-  res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

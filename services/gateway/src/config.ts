@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { booleanFlag, platformConfigShape, portVariable, positiveInt } from '@attestor/platform';
+import { booleanFlag, portVariable, positiveInt, processConfigShape } from '@attestor/platform';
 
 const url = z.url();
 
-/** The gateway's variables: the platform's (secrets, NATS, logging) plus where the subgraphs are. */
+/**
+ * The gateway's variables: a process's (the context secret, the admin token, NATS, logging; no database
+ * and no PII key, which it never uses) plus where the subgraphs are and the request limits.
+ */
 export const gatewayConfigShape = {
-  ...platformConfigShape,
+  ...processConfigShape,
   PORT: portVariable.default(4000),
   INQUIRY_URL: url.default('http://127.0.0.1:4001/graphql'),
   PHONE_URL: url.default('http://127.0.0.1:4002/graphql'),

@@ -25,7 +25,7 @@ import {
   RpcTimeoutError,
   sendGraphQLError,
   sendJson,
-  sendMetrics,
+  startMetricsEndpoint,
   ServiceMetrics,
   startHttpServer,
   withRequestId,
@@ -44,6 +44,8 @@ import { supergraphPath, type SubgraphName } from './subgraphs.js';
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The port of its own `/metrics` is on, when METRICS_PORT is set. */
+  metricsPort?: number;
   /** Client subscriptions currently holding a NATS subscription. */
   activeSubscriptions(): number;
   stop(): Promise<void>;
@@ -181,13 +183,19 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     );
   };
 
+  const metricsEndpoint = await startMetricsEndpoint({
+    host: config.HOST,
+    port: config.METRICS_PORT,
+    metrics,
+    logger,
+  });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const header = req.headers['x-request-id'];
     const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     res.setHeader('x-request-id', requestId);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'gateway' });
-    if (path === '/metrics') return sendMetrics(res, metrics);
+    if (await metricsEndpoint.answer(path ?? '/', res)) return;
     if (path === '/ready') {
       const nats = await bus.reachable();
       const supergraph = apiSchema !== undefined;
@@ -231,12 +239,14 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   return {
     url,
     port,
+    ...(metricsEndpoint.port !== undefined ? { metricsPort: metricsEndpoint.port } : {}),
     activeSubscriptions: subscriptions.active,
     stop: () => {
       stopping ??= (async () => {
         logger.info('shutting down');
         await subscriptions.close();
         await http.close(config.SHUTDOWN_TIMEOUT_MS);
+        await metricsEndpoint.close();
         await apollo.stop();
         authenticator.stop();
         await bus.close();
