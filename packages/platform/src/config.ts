@@ -112,6 +112,8 @@ export const platformConfigShape = {
   /** How often parked events are tried again on their own (each with its own growing backoff). */
   EVENT_REPLAY_PARKED_MS: positiveInt.max(86_400_000).default(300_000),
   OUTBOX_POLL_MS: positiveInt.max(60_000).default(500),
+  /** Servers of a NATS cluster that keep the event stream (3 on a 3-node cluster); 1 on one server. */
+  NATS_STREAM_REPLICAS: positiveInt.max(5).default(1),
 } satisfies z.ZodRawShape;
 
 export const portVariable = port;

@@ -147,7 +147,7 @@ export async function startService<C extends ServiceConfig, TContext extends Req
       logger,
     });
     opened.push(() => bus.close());
-    await bus.ensureStream();
+    await bus.ensureStream(config.NATS_STREAM_REPLICAS);
     const metrics = new ServiceMetrics(definition.name);
     bus.rpcObserver = {
       observe: (subject, outcome, seconds) => metrics.rpcDuration.observe({ subject, outcome }, seconds),

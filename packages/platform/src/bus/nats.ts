@@ -75,16 +75,22 @@ export class NatsBus {
     })();
   }
 
-  /** Creates the EVENTS stream, or widens its subjects when the catalog gained a service. */
-  async ensureStream(): Promise<void> {
+  /**
+   * Creates the EVENTS stream, or widens its subjects when the catalog gained a service. `replicas`
+   * (NATS_STREAM_REPLICAS) is how many servers of a NATS cluster keep it: raised on an existing stream,
+   * never lowered (an operator lowers it on purpose, with `nats stream edit`).
+   */
+  async ensureStream(replicas = 1): Promise<void> {
     const subjects = streamSubjects(this.namespace);
     try {
       const info = await this.jsm.streams.info(this.stream);
       const missing = subjects.filter((s) => !info.config.subjects.includes(s));
-      if (missing.length > 0) {
+      const fewerReplicas = (info.config.num_replicas || 1) < replicas;
+      if (missing.length > 0 || fewerReplicas) {
         await this.jsm.streams.update(this.stream, {
           ...info.config,
           subjects: [...info.config.subjects, ...missing],
+          ...(fewerReplicas ? { num_replicas: replicas } : {}),
         });
       }
     } catch (error) {
@@ -98,6 +104,7 @@ export class NatsBus {
           discard: DiscardPolicy.Old,
           max_age: nanos(STREAM_MAX_AGE_DAYS * 24 * 3600 * 1000),
           duplicate_window: nanos(DUPLICATE_WINDOW_MINUTES * 60 * 1000),
+          num_replicas: replicas,
         });
       } catch (addError) {
         // Another service created it between our info and add: fine when it now exists.
