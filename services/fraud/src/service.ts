@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import { responder, type ServiceDefinition } from '@attestor/platform';
+import type { ServiceDefinition } from '@attestor/platform';
 import { twilioFromConfig } from '@attestor/twilio';
-import { Assessor } from './assessor.js';
 import { riskThresholdsOf, type FraudConfig } from './config.js';
+import { fraudContext, type FraudContext } from './context.js';
 import { fraudConsumers } from './events.js';
-import { NumberFactsReader } from './number-facts.js';
-import { fraudContext, fraudResolvers, type FraudContext } from './resolvers.js';
+import { Assessor } from './flows/assess.js';
+import { NumberFactsReader } from './flows/number-facts.js';
+import { fraudResolvers } from './resolvers.js';
+import { fraudResponders } from './rpc.js';
 import { AssessmentStore } from './store/assessments.js';
 import { fraudEntities } from './store/entities.js';
 import { LookupCache } from './store/lookups.js';
@@ -26,7 +28,7 @@ export const fraudService: ServiceDefinition<FraudConfig, FraudContext> = {
     const twilio = twilioFromConfig(config);
     const stores = {
       assessments: new AssessmentStore(dataSource, schema),
-      policies: new PolicyStore(dataSource),
+      policies: new PolicyStore(dataSource, schema),
       outcomes: new OutcomeStore(dataSource, schema),
       lookups: new LookupCache(dataSource, schema),
     };
@@ -41,11 +43,9 @@ export const fraudService: ServiceDefinition<FraudConfig, FraudContext> = {
     return {
       typeDefs,
       resolvers: fraudResolvers(stores),
-      context: (base) => fraudContext(stores, base),
+      context: (base) => fraudContext(stores.assessments, base),
       consumers: fraudConsumers(stores),
-      workers: [
-        responder(bus, 'rpc.fraud.assess', 'fraud', logger, (body, meta) => assessor.assess(body, meta)),
-      ],
+      workers: fraudResponders(bus, logger, assessor),
     };
   },
 };

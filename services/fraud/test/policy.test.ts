@@ -89,3 +89,11 @@ describe('fraud policy changes', () => {
     expect(rejection({ blockLineTypes: null }).field).toBe('blockLineTypes');
   });
 });
+
+describe('the line types a policy may refuse', () => {
+  it('are exactly the line types the Twilio adapter reads from Lookup', async () => {
+    const { LINE_TYPES } = await import('@attestor/twilio');
+    const { lookupLineTypes } = await import('../src/domain/line-types.js');
+    expect([...lookupLineTypes]).toEqual([...LINE_TYPES]);
+  });
+});

@@ -1,13 +1,11 @@
-import { getCountries } from 'libphonenumber-js/max';
-import { LINE_TYPES, type LineType } from '@attestor/twilio';
+import { isPhoneCountry } from '@attestor/contracts';
+import { isLookupLineType, lookupLineTypes, type LookupLineType } from './line-types.js';
 
 /** How a policy's decisions take effect (docs/fraud.md "Modes"). */
 export const fraudModes = ['ENFORCE', 'RECORD_ONLY'] as const;
 export type FraudMode = (typeof fraudModes)[number];
 
-/** Lookup v2 `line_type_intelligence.type` values: the only line types a policy may block. */
-export const lookupLineTypes = LINE_TYPES;
-export type LookupLineType = LineType;
+export { lookupLineTypes, type LookupLineType } from './line-types.js';
 
 export interface CountryPolicy {
   countryCode: string;
@@ -52,10 +50,8 @@ export class PolicyRejected extends Error {
   }
 }
 
-/** Countries with a phone numbering plan: the ISO 3166 alpha-2 codes an SMS can be sent to. */
-const phoneCountries = new Set<string>(getCountries());
-const knownLineTypes = new Set<string>(lookupLineTypes);
-const MAX_COUNTRIES = phoneCountries.size;
+/** At most one entry per country with a phone numbering plan. */
+const MAX_COUNTRIES = 300;
 
 /** Applies a change to the current policy, or throws PolicyRejected naming the first bad field. */
 export function applyPolicyChange(current: FraudPolicy, change: FraudPolicyChange): FraudPolicy {
@@ -89,7 +85,7 @@ function parseCountries(countries: NonNullable<FraudPolicyChange['countries']>):
   return countries.map((country, index) => {
     const field = `countries[${index}]`;
     const code = country.countryCode.trim().toUpperCase();
-    if (!/^[A-Z]{2}$/.test(code) || !phoneCountries.has(code)) {
+    if (!isPhoneCountry(code)) {
       throw new PolicyRejected(
         `${country.countryCode.slice(0, 8)} is not an ISO 3166 alpha-2 country code with phone numbers`,
         `${field}.countryCode`,
@@ -109,7 +105,7 @@ function parseLineTypes(lineTypes: string[]): LookupLineType[] {
   const seen = new Set<string>();
   return lineTypes.map((lineType, index) => {
     const field = `blockLineTypes[${index}]`;
-    if (!knownLineTypes.has(lineType)) {
+    if (!isLookupLineType(lineType)) {
       throw new PolicyRejected(
         `${lineType.slice(0, 20)} is not a Lookup line type (${lookupLineTypes.join(', ')})`,
         field,
@@ -117,7 +113,7 @@ function parseLineTypes(lineTypes: string[]): LookupLineType[] {
     }
     if (seen.has(lineType)) throw new PolicyRejected(`${lineType} is listed twice`, field);
     seen.add(lineType);
-    return lineType as LookupLineType;
+    return lineType;
   });
 }
 

@@ -1,5 +1,5 @@
-import { In, type DataSource, type EntityManager } from 'typeorm';
-import { qualified } from '@attestor/platform';
+import { In, type EntityManager } from 'typeorm';
+import { Store } from '@attestor/platform';
 import type { SendCounters } from '../domain/rules.js';
 import { AssessmentEntity, type AssessmentRow } from './entities.js';
 
@@ -9,14 +9,10 @@ export interface AssessmentScope {
   inquiryId?: string | undefined;
 }
 
-export class AssessmentStore {
-  private readonly table: string;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    schema: string,
-  ) {
-    this.table = qualified(schema, 'assessments');
+export class AssessmentStore extends Store {
+  /** One account's assessments run one at a time, so two sends cannot both squeeze under a cap. */
+  async lockAccount(db: EntityManager, accountId: string): Promise<void> {
+    await db.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`fraud-assess:${accountId}`]);
   }
 
   /** Sends (ALLOW assessments) the rules count, as of the transaction's start. */
@@ -28,7 +24,7 @@ export class AssessmentStore {
     const [row] = (await manager.query(
       `SELECT count(*) FILTER (WHERE country_code = $2 AND created_at > now() - interval '1 hour')::int AS country,
               count(*)::int AS account
-         FROM ${this.table}
+         FROM ${this.table('assessments')}
         WHERE account_id = $1 AND decision = 'ALLOW' AND created_at > now() - interval '24 hours'`,
       [accountId, countryCode],
     )) as Array<{ country: number; account: number }>;
@@ -37,7 +33,7 @@ export class AssessmentStore {
 
   async insert(manager: EntityManager, row: Omit<AssessmentRow, 'createdAt'>): Promise<AssessmentRow> {
     const [inserted] = (await manager.query(
-      `INSERT INTO ${this.table} (id, account_id, inquiry_id, verification_id, decision, score, reasons, details,
+      `INSERT INTO ${this.table('assessments')} (id, account_id, inquiry_id, verification_id, decision, score, reasons, details,
                                   country_code, line_type, sms_pumping_risk_score, mode, phone_hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        RETURNING created_at`,
@@ -60,20 +56,21 @@ export class AssessmentStore {
     return { ...row, createdAt: inserted?.created_at ?? new Date() };
   }
 
-  async byIds(scope: AssessmentScope, ids: readonly string[]): Promise<AssessmentRow[]> {
+  async byIds(db: EntityManager, scope: AssessmentScope, ids: readonly string[]): Promise<AssessmentRow[]> {
     if (ids.length === 0) return [];
-    return this.dataSource.getRepository(AssessmentEntity).find({
+    return db.getRepository(AssessmentEntity).find({
       where: { id: In([...ids]), ...where(scope) },
     });
   }
 
   /** The newest assessment of each verification (a resend is assessed again). */
   async latestByVerifications(
+    db: EntityManager,
     scope: AssessmentScope,
     verificationIds: readonly string[],
   ): Promise<AssessmentRow[]> {
     if (verificationIds.length === 0) return [];
-    const rows = await this.dataSource.getRepository(AssessmentEntity).find({
+    const rows = await db.getRepository(AssessmentEntity).find({
       where: { verificationId: In([...verificationIds]), ...where(scope) },
       order: { createdAt: 'DESC', id: 'DESC' },
     });
@@ -86,11 +83,11 @@ export class AssessmentStore {
   async erasePhoneHashes(manager: EntityManager, accountId: string, inquiryId: string): Promise<string[]> {
     const rows = (await manager.query(
       `WITH erased AS (
-         SELECT id, phone_hash FROM ${this.table}
+         SELECT id, phone_hash FROM ${this.table('assessments')}
           WHERE account_id = $1 AND inquiry_id = $2 AND phone_hash IS NOT NULL
           FOR UPDATE
        ), cleared AS (
-         UPDATE ${this.table} a SET phone_hash = NULL FROM erased WHERE a.id = erased.id
+         UPDATE ${this.table('assessments')} a SET phone_hash = NULL FROM erased WHERE a.id = erased.id
        )
        SELECT DISTINCT phone_hash FROM erased`,
       [accountId, inquiryId],

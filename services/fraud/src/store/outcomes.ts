@@ -1,5 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { qualified } from '@attestor/platform';
+import type { EntityManager } from 'typeorm';
+import { Store } from '@attestor/platform';
 
 export interface CountryStats {
   countryCode: string;
@@ -20,16 +20,7 @@ interface OutcomeEvent {
  * Verification outcomes kept from the phone service's events. Every write is an upsert, so events
  * of one verification may arrive in any order; a row never changes account.
  */
-export class OutcomeStore {
-  private readonly table: string;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    schema: string,
-  ) {
-    this.table = qualified(schema, 'verification_outcomes');
-  }
-
+export class OutcomeStore extends Store {
   private upsert(
     manager: EntityManager,
     event: OutcomeEvent,
@@ -38,7 +29,7 @@ export class OutcomeStore {
     blocked: boolean,
   ) {
     return manager.query(
-      `INSERT INTO ${this.table} AS o (verification_id, account_id, country_code, started_at, approved_at, blocked)
+      `INSERT INTO ${this.table('verification_outcomes')} AS o (verification_id, account_id, country_code, started_at, approved_at, blocked)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (verification_id) DO UPDATE SET ${set}
        WHERE o.account_id = EXCLUDED.account_id`,
@@ -68,13 +59,13 @@ export class OutcomeStore {
    * Per country, verifications first seen at or after `since` (all when null): sent = not blocked,
    * verified = approved, blocked = blocked by fraud; conversionRate = verified / sent, null when none sent.
    */
-  async statsByCountry(accountId: string, since: Date | null): Promise<CountryStats[]> {
-    const rows = (await this.dataSource.query(
+  async statsByCountry(db: EntityManager, accountId: string, since: Date | null): Promise<CountryStats[]> {
+    const rows = (await db.query(
       `SELECT country_code,
               count(*) FILTER (WHERE NOT blocked)::int AS sent,
               count(approved_at)::int AS verified,
               count(*) FILTER (WHERE blocked)::int AS blocked
-         FROM ${this.table}
+         FROM ${this.table('verification_outcomes')}
         WHERE account_id = $1 AND ($2::timestamptz IS NULL OR started_at >= $2)
         GROUP BY country_code
         ORDER BY country_code`,

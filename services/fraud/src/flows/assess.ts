@@ -1,10 +1,10 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { badInput, type Outbox, type PiiCipher } from '@attestor/platform';
 import { uuidv7, type RpcReply, type RpcRequest } from '@attestor/contracts';
-import { assess, type RiskThresholds } from './domain/rules.js';
+import { assess, type RiskThresholds } from '../domain/rules.js';
 import type { NumberFactsReader } from './number-facts.js';
-import type { AssessmentStore } from './store/assessments.js';
-import type { PolicyStore } from './store/policies.js';
+import type { AssessmentStore } from '../store/assessments.js';
+import type { PolicyStore } from '../store/policies.js';
 
 type AssessRequest = RpcRequest<'rpc.fraud.assess'>;
 type AssessReply = RpcReply<'rpc.fraud.assess'>;
@@ -43,10 +43,8 @@ export class Assessor {
     return outbox.transaction(
       async (tx) => {
         // One account's assessments run one at a time, so two sends cannot both squeeze under a cap.
-        await tx.manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-          `fraud-assess:${request.accountId}`,
-        ]);
-        const policy = await policies.get(request.accountId, tx.manager);
+        await assessments.lockAccount(tx.manager, request.accountId);
+        const policy = await policies.get(tx.manager, request.accountId);
         const counters = await assessments.sendCounters(tx.manager, request.accountId, countryCode);
         const outcome = assess({ policy, countryCode, facts: lookup.facts, counters, thresholds });
         const stored = await assessments.insert(tx.manager, {

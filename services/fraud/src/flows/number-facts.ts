@@ -1,8 +1,8 @@
 import type { Logger } from '@attestor/platform';
-import type { LookupProvider, LookupResult } from '@attestor/twilio';
-import type { NumberFacts } from './domain/rules.js';
-import type { StoredAssessmentDetails } from './store/entities.js';
-import type { LookupCache } from './store/lookups.js';
+import { TwilioProviderError, type LookupProvider, type LookupResult } from '@attestor/twilio';
+import type { NumberFacts } from '../domain/rules.js';
+import type { StoredAssessmentDetails } from '../store/entities.js';
+import type { LookupCache } from '../store/lookups.js';
 
 export type FactsSource = StoredAssessmentDetails['lookup'];
 
@@ -19,7 +19,9 @@ export function numberFactsOf(result: LookupResult): NumberFacts {
 
 /**
  * What Lookup knows about a number (sms_pumping_risk + line_type_intelligence), through the cache.
- * A failed Lookup answers null: the rules decide without it (docs/fraud.md "Lookup unavailable").
+ * A Lookup the provider could not answer (TwilioProviderError: a Twilio error, a timeout, no
+ * connection) answers null: the rules decide without it (docs/fraud.md "Lookup unavailable"). Any
+ * other error is a bug and propagates.
  */
 export class NumberFactsReader {
   constructor(
@@ -34,7 +36,7 @@ export class NumberFactsReader {
     phoneHash: string,
   ): Promise<{ facts: NumberFacts | null; source: FactsSource }> {
     if (this.cacheHours > 0) {
-      const cached = await this.cache.fresh(phoneHash, this.cacheHours);
+      const cached = await this.cache.fresh(this.cache.reader, phoneHash, this.cacheHours);
       if (cached) return { facts: cached, source: 'CACHE' };
     }
     let facts: NumberFacts;
@@ -43,14 +45,15 @@ export class NumberFactsReader {
         await this.provider.lookup(phoneNumber, { fields: ['sms_pumping_risk', 'line_type_intelligence'] }),
       );
     } catch (error) {
-      const { twilioCode, httpStatus } = error as { twilioCode?: number; httpStatus?: number };
+      if (!(error instanceof TwilioProviderError)) throw error;
+      const { twilioCode, httpStatus } = error;
       this.logger.warn(
-        { twilioCode, httpStatus, error: (error as Error).name },
+        { twilioCode, httpStatus, retryable: error.retryable },
         'lookup failed; assessing without it',
       );
       return { facts: null, source: 'UNAVAILABLE' };
     }
-    if (this.cacheHours > 0) await this.cache.store(phoneHash, facts);
+    if (this.cacheHours > 0) await this.cache.store(this.cache.reader, phoneHash, facts);
     return { facts, source: 'LOOKUP' };
   }
 }
