@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EntityManager } from 'typeorm';
-import { createLogger } from '@attestor/platform';
+import { createLogger, systemClock } from '@attestor/platform';
 import { TwilioProviderError, type LookupProvider } from '@attestor/twilio';
 import { NumberFactsReader } from '../src/flows/number-facts.js';
 import type { LookupCache } from '../src/store/lookups.js';
@@ -10,7 +10,12 @@ const logger = createLogger({ service: 'fraud-test', level: 'silent', format: 'j
 const noCache = { reader: {} as EntityManager, fresh: async () => undefined, store: async () => undefined };
 
 function readerWith(lookup: LookupProvider['lookup']) {
-  return new NumberFactsReader({ lookup }, noCache as unknown as LookupCache, 24, logger);
+  return new NumberFactsReader(
+    { lookup },
+    noCache as unknown as LookupCache,
+    { cacheHours: 0, claimMs: 1000, clock: systemClock },
+    logger,
+  );
 }
 
 describe('number facts when Lookup fails', () => {

@@ -17,12 +17,18 @@ function rejection(change: FraudPolicyChange): { field: string; message: string 
 }
 
 describe('fraud policy changes', () => {
-  it('defaults to ENFORCE with no overrides, no blocked line types and no daily cap', () => {
+  // Issue 9 changed the default: line types that cannot take an SMS or bill above a mobile are refused
+  // out of the box (a landline is offered a voice call instead); before, no line type was refused.
+  it('defaults to ENFORCE with no overrides, the costly line types refused and no daily cap', () => {
     expect(defaultPolicy()).toEqual({
       mode: 'ENFORCE',
       countries: [],
-      blockLineTypes: [],
+      blockLineTypes: ['landline', 'premium', 'tollFree', 'sharedCost', 'uan', 'voicemail', 'pager'],
+      callLineTypes: ['landline'],
       maxSmsPerDay: null,
+      challengeAt: null,
+      blockAt: null,
+      challengeAcceptsCall: false,
     });
   });
 
@@ -33,6 +39,7 @@ describe('fraud policy changes', () => {
       blockLineTypes: ['premium'],
     });
     expect(applyPolicyChange(current, { countries: [{ countryCode: 'gb', smsAllowed: false }] })).toEqual({
+      ...defaultPolicy(),
       mode: 'RECORD_ONLY',
       countries: [{ countryCode: 'GB', smsAllowed: false, maxPerHour: null }],
       blockLineTypes: ['premium'],

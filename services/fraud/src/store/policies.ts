@@ -9,7 +9,11 @@ function toPolicy(row: PolicyRow | null): FraudPolicy {
     mode: row.mode,
     countries: row.countries,
     blockLineTypes: row.blockLineTypes,
+    callLineTypes: row.callLineTypes,
     maxSmsPerDay: row.maxSmsPerDay,
+    challengeAt: row.challengeAt,
+    blockAt: row.blockAt,
+    challengeAcceptsCall: row.challengeAcceptsCall,
   };
 }
 
