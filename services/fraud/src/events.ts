@@ -75,10 +75,11 @@ export function fraudConsumers(stores: FraudEventStores, pii: PiiCipher, clock: 
     ];
   };
 
+  /** Conversions count verifications: one that sent (its first message) and one that was verified. */
   const count = async (tx: Transaction, event: PhoneEvent, change: OutcomeChange) => {
-    if (change.newSends === 0 && !change.newlyVerified) return;
+    if (!change.firstSend && !change.newlyVerified) return;
     await conversions.add(tx.manager, event.accountId, await keysOf(tx, event), clock.now(), {
-      sent: change.newSends,
+      sent: change.firstSend ? 1 : 0,
       verified: change.newlyVerified ? 1 : 0,
     });
   };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import type { ServiceDefinition } from '@attestor/platform';
+import type { ServiceDefinition, ServiceDeps, ServiceParts } from '@attestor/platform';
 import { twilioFromConfig } from '@attestor/twilio';
 import { priceTableOf, riskThresholdsOf, type FraudConfig } from './config.js';
 import { fraudContext, type FraudContext } from './context.js';
@@ -37,69 +37,76 @@ export const fraudService: ServiceDefinition<FraudConfig, FraudContext> = {
   name: 'fraud',
   entities: fraudEntities,
   migrations: [CreateFraudTables1764201600000, AddFraudEngine1764806400000],
-  build(deps) {
-    const { config, dataSource, schema, bus, logger, outbox, pii, clock } = deps;
-    const twilio = twilioFromConfig(config);
-    const thresholds = riskThresholdsOf(config);
-    const prices = priceTableOf(config);
-    const stores = {
-      assessments: new AssessmentStore(dataSource, schema),
-      policies: new PolicyStore(dataSource, schema),
-      outcomes: new OutcomeStore(dataSource, schema),
-      lookups: new LookupCache(dataSource, schema),
-      lists: new ListStore(dataSource, schema),
-      verifiedNumbers: new VerifiedNumberStore(dataSource, schema),
-      conversions: new ConversionStore(dataSource, schema),
-      breakers: new BreakerStore(dataSource, schema),
-    };
-    const velocity = new Velocity(
-      postgresVelocity({
-        url: config.FRAUD_VELOCITY_DATABASE_URL ?? config.DATABASE_URL,
-        schema,
-        poolSize: config.FRAUD_VELOCITY_POOL_SIZE,
-        timeoutMs: config.FRAUD_VELOCITY_TIMEOUT_MS,
-        logger,
-      }),
-      localVelocity(),
-      config.FRAUD_VELOCITY_TIMEOUT_MS,
-      logger,
-    );
-    const assessor = new Assessor({
-      outbox,
-      pii,
-      clock,
-      ...stores,
-      velocity,
-      facts: new NumberFactsReader(
-        twilio.lookup,
-        stores.lookups,
-        { cacheHours: config.LOOKUP_CACHE_HOURS, claimMs: config.TWILIO_TIMEOUT_MS + 1000, clock },
-        logger,
-      ),
-      thresholds,
-      breakerModel: defaultBreakerModel,
-      prices,
-      highCostUsd: config.FRAUD_HIGH_COST_USD,
-      disabled: new Set(config.FRAUD_LAYERS_OFF),
-    });
-    const breakers = new Breakers({ store: stores.breakers, outbox, clock });
-    const flows = {
-      policies: new FraudPolicies({ store: stores.policies, thresholds }),
-      stats: new FraudStats({ outcomes: stores.outcomes, assessments: stores.assessments, prices }),
-      breakers,
-      lists: new FraudLists({ store: stores.lists, pii, clock }),
-      clock,
-    };
-    return {
-      typeDefs,
-      resolvers: fraudResolvers(flows),
-      context: (base) => fraudContext(stores.assessments, base),
-      consumers: fraudConsumers(stores, pii, clock),
-      workers: [
-        ...fraudResponders(bus, logger, assessor),
-        breakers.sweeper(config.FRAUD_BREAKER_SWEEP_MS, logger),
-        { name: 'fraud velocity store', start: () => undefined, stop: () => velocity.close() },
-      ],
-    };
-  },
+  build: (deps) => buildFraud(deps).parts,
 };
+
+/** The service's parts, and its assessor for callers in the same process (the benchmark's in-process figures). */
+export function buildFraud(deps: ServiceDeps<FraudConfig>): {
+  parts: ServiceParts<FraudContext>;
+  assessor: Assessor;
+} {
+  const { config, dataSource, schema, bus, logger, outbox, pii, clock } = deps;
+  const twilio = twilioFromConfig(config);
+  const thresholds = riskThresholdsOf(config);
+  const prices = priceTableOf(config);
+  const stores = {
+    assessments: new AssessmentStore(dataSource, schema),
+    policies: new PolicyStore(dataSource, schema),
+    outcomes: new OutcomeStore(dataSource, schema),
+    lookups: new LookupCache(dataSource, schema),
+    lists: new ListStore(dataSource, schema),
+    verifiedNumbers: new VerifiedNumberStore(dataSource, schema),
+    conversions: new ConversionStore(dataSource, schema),
+    breakers: new BreakerStore(dataSource, schema),
+  };
+  const velocity = new Velocity(
+    postgresVelocity({
+      url: config.FRAUD_VELOCITY_DATABASE_URL ?? config.DATABASE_URL,
+      schema,
+      poolSize: config.FRAUD_VELOCITY_POOL_SIZE,
+      timeoutMs: config.FRAUD_VELOCITY_TIMEOUT_MS,
+      logger,
+    }),
+    localVelocity(),
+    config.FRAUD_VELOCITY_TIMEOUT_MS,
+    logger,
+  );
+  const assessor = new Assessor({
+    outbox,
+    pii,
+    clock,
+    ...stores,
+    velocity,
+    facts: new NumberFactsReader(
+      twilio.lookup,
+      stores.lookups,
+      { cacheHours: config.LOOKUP_CACHE_HOURS, claimMs: config.TWILIO_TIMEOUT_MS + 1000, clock },
+      logger,
+    ),
+    thresholds,
+    breakerModel: defaultBreakerModel,
+    prices,
+    highCostUsd: config.FRAUD_HIGH_COST_USD,
+    disabled: new Set(config.FRAUD_LAYERS_OFF),
+  });
+  const breakers = new Breakers({ store: stores.breakers, outbox, clock });
+  const flows = {
+    policies: new FraudPolicies({ store: stores.policies, thresholds }),
+    stats: new FraudStats({ outcomes: stores.outcomes, assessments: stores.assessments, prices }),
+    breakers,
+    lists: new FraudLists({ store: stores.lists, pii, clock }),
+    clock,
+  };
+  const parts: ServiceParts<FraudContext> = {
+    typeDefs,
+    resolvers: fraudResolvers(flows),
+    context: (base) => fraudContext(stores.assessments, base),
+    consumers: fraudConsumers(stores, pii, clock),
+    workers: [
+      ...fraudResponders(bus, logger, assessor),
+      breakers.sweeper(config.FRAUD_BREAKER_SWEEP_MS, logger),
+      { name: 'fraud velocity store', start: () => undefined, stop: () => velocity.close() },
+    ],
+  };
+  return { parts, assessor };
+}

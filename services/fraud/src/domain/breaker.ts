@@ -11,6 +11,7 @@ export type CountedScope = Exclude<BreakerScope, 'IP'>;
 export const breakerWindows = ['1h', '24h'] as const;
 export type BreakerWindow = (typeof breakerWindows)[number];
 
+/** Verifications that sent a message, and those of them that were verified, in a window. */
 export interface Conversion {
   sent: number;
   verified: number;
@@ -43,9 +44,9 @@ export interface BreakerModel {
 export const defaultBreakerModel: BreakerModel = {
   ratio: 0.1,
   floors: {
-    COUNTRY: { '1h': { seen: 10, unseen: 2 }, '24h': { seen: 30, unseen: 4 } },
-    PREFIX: { '1h': { seen: 5, unseen: 2 }, '24h': { seen: 10, unseen: 3 } },
-    ACCOUNT: { '1h': { seen: 30, unseen: 5 }, '24h': { seen: 100, unseen: 10 } },
+    COUNTRY: { '1h': { seen: 8, unseen: 1 }, '24h': { seen: 20, unseen: 1 } },
+    PREFIX: { '1h': { seen: 3, unseen: 1 }, '24h': { seen: 6, unseen: 1 } },
+    ACCOUNT: { '1h': { seen: 60, unseen: 5 }, '24h': { seen: 200, unseen: 10 } },
   },
   coolingMinutes: 15,
   maxCoolingMinutes: 24 * 60,

@@ -113,7 +113,7 @@ export const defaultThresholds: RiskThresholds = { blockAt: 90, challengeAt: 60 
 /** Points the carrier's risk category alone is worth in the combined score. */
 export const carrierRiskPoints: Record<string, number> = { low: 0, mild: 15, moderate: 30, high: 50 };
 /** Points each weak signal adds to the combined score. */
-export const WEAK_SIGNAL_POINTS = 15;
+export const WEAK_SIGNAL_POINTS = 20;
 
 /** Everything the engine reads besides the policy and Lookup; absent parts are "nothing known". */
 export interface Signals {
@@ -243,10 +243,12 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
         const trip = tripOf(breakerModel, conversion);
         return trip ? [{ conversion, trip }] : [];
       });
+  // An open ACCOUNT breaker holds back sends to countries the account never verified in; its
+  // established countries have their own breakers, so their real users are not all challenged.
   const acting = [
     ...signals.breakers.map((b) => ({ scope: b.scope, label: b.label, threshold: b.threshold, key: b.key })),
     ...opens.map((o) => ({ ...o.conversion, threshold: o.trip.threshold })),
-  ];
+  ].filter((b) => b.scope !== 'ACCOUNT' || !countryEverVerified);
   const escalated = acting.filter((b) => {
     if (b.scope !== 'PREFIX') return false;
     const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);

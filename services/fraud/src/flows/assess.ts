@@ -100,7 +100,7 @@ export class Assessor {
     // Gather: nothing here holds a transaction.
     const now = d.clock.now();
     const db = d.assessments.reader;
-    const [lookup, velocity, policy, entries, verifiedBefore, accountEverVerified, breakerState] =
+    const [lookup, velocity, policy, entries, verifiedBefore, accountEverVerified, breakerState, stored] =
       await Promise.all([
         d.disabled.has('lookup')
           ? Promise.resolve({ facts: null, source: 'OFF' as const })
@@ -113,8 +113,8 @@ export class Assessor {
         d.verifiedNumbers.has(db, accountId, phoneHash),
         d.conversions.accountEverVerified(db, accountId),
         d.breakers.stateOf(db, accountId, conversionKeys, now),
+        d.conversions.read(db, accountId, conversionKeys, now),
       ]);
-    const stored = await d.conversions.read(db, accountId, conversionKeys, now, breakerState.resetAt);
     const conversions: KeyConversion[] = conversionKeys.map((k) => {
       const found = stored.find((s) => s.scope === k.scope && s.key === k.key);
       return {

@@ -53,8 +53,6 @@ export interface BreakerState {
   open: OpenBreaker[];
   /** Per key (`scope:key`), openings in the last 24 h: the escalation of the next cooling period. */
   recentOpenings: Map<string, number>;
-  /** Per key, when an operator last closed its breaker: counts before it are not held against it. */
-  resetAt: Map<string, Date>;
 }
 
 /** The conversion breakers: at most one open per (account, scope, key), enforced by a unique index. */
@@ -65,13 +63,12 @@ export class BreakerStore extends Store {
     keys: readonly ConversionKey[],
     now: Date,
   ): Promise<BreakerState> {
-    const state: BreakerState = { open: [], recentOpenings: new Map(), resetAt: new Map() };
+    const state: BreakerState = { open: [], recentOpenings: new Map() };
     if (keys.length === 0) return state;
     const rows = (await db.query(
       `SELECT b.* FROM ${this.table('breakers')} b
          JOIN unnest($2::text[], $3::text[]) AS k(scope, key) ON b.scope = k.scope AND b.key = k.key
-        WHERE b.account_id = $1 AND (b.closed_at IS NULL OR b.opened_at > $4::timestamptz - interval '24 hours'
-                                     OR b.closed_by = 'OPERATOR')
+        WHERE b.account_id = $1 AND (b.closed_at IS NULL OR b.opened_at > $4::timestamptz - interval '24 hours')
         ORDER BY b.opened_at`,
       [accountId, keys.map((k) => k.scope), keys.map((k) => k.key), now],
     )) as Raw[];
@@ -90,10 +87,6 @@ export class BreakerStore extends Store {
           unverifiedSends: row.unverifiedSends,
           closesAt: row.closesAt,
         });
-      }
-      if (row.closedBy === 'OPERATOR' && row.closedAt !== null) {
-        const previous = state.resetAt.get(key);
-        if (!previous || previous < row.closedAt) state.resetAt.set(key, row.closedAt);
       }
     }
     return state;

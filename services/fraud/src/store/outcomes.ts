@@ -15,6 +15,8 @@ interface OutcomeEvent {
 export interface OutcomeChange {
   /** Messages newly counted (sendCount above what was known). */
   newSends: number;
+  /** This event is the first to show the verification sent a message. */
+  firstSend: boolean;
   /** The verification became approved with this event. */
   newlyVerified: boolean;
 }
@@ -61,9 +63,10 @@ export class OutcomeStore extends Store {
       sends: number | null;
       approved: Date | null;
     }>;
-    if (!row || row.sends === null) return { newSends: 0, newlyVerified: false };
+    if (!row || row.sends === null) return { newSends: 0, firstSend: false, newlyVerified: false };
     return {
       newSends: Math.max(0, row.sends - (row.before_sends ?? 0)),
+      firstSend: (row.before_sends ?? 0) === 0 && row.sends > 0,
       newlyVerified: row.approved !== null && row.before_approved === null,
     };
   }
