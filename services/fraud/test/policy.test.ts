@@ -104,3 +104,31 @@ describe('the line types a policy may refuse', () => {
     expect([...lookupLineTypes]).toEqual([...LINE_TYPES]);
   });
 });
+
+describe('the policy fields of the layered engine', () => {
+  const service = { challengeAt: 60, blockAt: 90 };
+
+  it('takes its own thresholds, checked against each other as they will act', () => {
+    expect(applyPolicyChange(defaultPolicy(), { challengeAt: 40, blockAt: 70 }, service)).toMatchObject({
+      challengeAt: 40,
+      blockAt: 70,
+    });
+    const reject = (change: Parameters<typeof applyPolicyChange>[1]) => {
+      try {
+        applyPolicyChange(defaultPolicy(), change, service);
+      } catch (error) {
+        if (error instanceof PolicyRejected) return error.field;
+      }
+      return 'accepted';
+    };
+    expect(reject({ challengeAt: 101 })).toBe('challengeAt');
+    expect(reject({ blockAt: -1 })).toBe('blockAt');
+    expect(reject({ challengeAt: 2.5 })).toBe('challengeAt');
+    // 95 against the service's block threshold of 90: no challenge band would remain.
+    expect(reject({ challengeAt: 95 })).toBe('challengeAt');
+    expect(reject({ blockAt: 50 })).toBe('blockAt');
+    expect(reject({ callLineTypes: ['fax'] })).toBe('callLineTypes[0]');
+    expect(reject({ challengeAcceptsCall: null })).toBe('challengeAcceptsCall');
+    expect(applyPolicyChange(defaultPolicy(), { challengeAt: null }, service).challengeAt).toBeNull();
+  });
+});

@@ -61,10 +61,17 @@ export function windowOf(counter: VelocityCounter, at: Date): number {
 /** Sends already counted in the current window, per counter (0 where the store has none). */
 export type VelocityCounts = Partial<Record<VelocityCounter, number>>;
 
-/** The counters a send adds to: resends only count for the number. */
-export function countersTouched(keys: VelocityKeys, attempt: 'START' | 'RESEND'): VelocityCounter[] {
+/**
+ * The counters a send adds to. A resend, and a new start for a number that already had a send in its
+ * window, count for the number only: the other counters count distinct numbers started.
+ */
+export function countersTouched(
+  keys: VelocityKeys,
+  attempt: 'START' | 'RESEND',
+  numberSentRecently = false,
+): VelocityCounter[] {
+  const firstOfNumber = attempt === 'START' && !numberSentRecently;
   return velocityCounters.filter(
-    (counter) =>
-      keys[counter] !== undefined && (attempt === 'START' || velocityLimits[counter].counts === 'all'),
+    (counter) => keys[counter] !== undefined && (firstOfNumber || velocityLimits[counter].counts === 'all'),
   );
 }

@@ -6,7 +6,7 @@ import { numberShapeOf } from '../domain/number.js';
 import { thresholdsOf, type RiskThresholds } from '../domain/policy.js';
 import { assess, type Assessment, type BreakerOpening, type Layer } from '../domain/rules.js';
 import { priceOf, type PriceTable } from '../domain/stats.js';
-import { countersTouched, type VelocityKeys } from '../domain/velocity.js';
+import { countersTouched, type VelocityCounts, type VelocityKeys } from '../domain/velocity.js';
 import type { AssessmentStore } from '../store/assessments.js';
 import type { BreakerRow, BreakerStore } from '../store/breakers.js';
 import type { ConversionKey, ConversionStore } from '../store/conversions.js';
@@ -193,7 +193,11 @@ export class Assessor {
       { requestId: meta.requestId },
     );
     if (reply.decision === 'ALLOW' && !d.disabled.has('velocity')) {
-      await d.velocity.add(velocityKeys, countersTouched(velocityKeys, request.attempt), now);
+      await d.velocity.add(
+        velocityKeys,
+        countersTouched(velocityKeys, request.attempt, ((velocity.counts as VelocityCounts).NUMBER ?? 0) > 0),
+        now,
+      );
     }
     return reply;
   }
