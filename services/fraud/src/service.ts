@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import type { ServiceDefinition, ServiceDeps, ServiceParts } from '@attestor/platform';
+import {
+  PeriodicWorker,
+  type ServiceDefinition,
+  type ServiceDeps,
+  type ServiceParts,
+} from '@attestor/platform';
 import { twilioFromConfig } from '@attestor/twilio';
 import { priceTableOf, riskThresholdsOf, type FraudConfig } from './config.js';
 import { fraudContext, type FraudContext } from './context.js';
@@ -105,6 +110,12 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
     workers: [
       ...fraudResponders(bus, logger, assessor),
       breakers.sweeper(config.FRAUD_BREAKER_SWEEP_MS, logger),
+      new PeriodicWorker({
+        name: 'fraud conversions pruner',
+        intervalMs: 3_600_000,
+        logger,
+        run: () => stores.conversions.prune(stores.conversions.reader, clock.now()),
+      }),
       { name: 'fraud velocity store', start: () => undefined, stop: () => velocity.close() },
     ],
   };

@@ -414,7 +414,7 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
     rules: rules.map(({ rule, fired, saw }) => {
       const entry = ruleTable[rule];
       const off =
-        (disabled.has(entry.layer) && entry.effect !== 'NOTE') ||
+        disabled.has(entry.layer) ||
         (allowListed && skippedWhenAllowListed.has(rule)) ||
         (trusted && skippedWhenVerifiedBefore.has(rule));
       return { rule, fired: fired && !off, effect: entry.effect, saw };
