@@ -22,6 +22,7 @@ import { fraudResponders } from './rpc.js';
 import { AssessmentStore } from './store/assessments.js';
 import { BreakerStore } from './store/breakers.js';
 import { ConversionStore } from './store/conversions.js';
+import { DecisionContextStore } from './store/decision-context.js';
 import { fraudEntities } from './store/entities.js';
 import { ListStore } from './store/lists.js';
 import { LookupCache } from './store/lookups.js';
@@ -63,6 +64,7 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
     verifiedNumbers: new VerifiedNumberStore(dataSource, schema),
     conversions: new ConversionStore(dataSource, schema),
     breakers: new BreakerStore(dataSource, schema),
+    context: new DecisionContextStore(dataSource, schema),
   };
   const velocity = new Velocity(
     postgresVelocity({

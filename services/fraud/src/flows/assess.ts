@@ -9,11 +9,9 @@ import { priceOf, type PriceTable } from '../domain/stats.js';
 import { countersTouched, type VelocityCounts, type VelocityKeys } from '../domain/velocity.js';
 import type { AssessmentStore } from '../store/assessments.js';
 import type { BreakerRow, BreakerStore } from '../store/breakers.js';
-import type { ConversionKey, ConversionStore } from '../store/conversions.js';
+import type { ConversionKey } from '../store/conversions.js';
+import type { DecisionContextStore } from '../store/decision-context.js';
 import type { AssessmentRow } from '../store/entities.js';
-import type { ListStore } from '../store/lists.js';
-import type { PolicyStore } from '../store/policies.js';
-import type { VerifiedNumberStore } from '../store/verified-numbers.js';
 import type { Velocity } from '../store/velocity.js';
 import { publishBreakerClosed, publishBreakerOpened } from '../events.js';
 import type { NumberFactsReader } from './number-facts.js';
@@ -25,11 +23,8 @@ export interface AssessorDeps {
   outbox: Outbox;
   pii: PiiCipher;
   clock: Clock;
-  policies: PolicyStore;
   assessments: AssessmentStore;
-  lists: ListStore;
-  verifiedNumbers: VerifiedNumberStore;
-  conversions: ConversionStore;
+  context: DecisionContextStore;
   breakers: BreakerStore;
   velocity: Velocity;
   facts: NumberFactsReader;
@@ -99,22 +94,17 @@ export class Assessor {
 
     // Gather: nothing here holds a transaction.
     const now = d.clock.now();
-    const db = d.assessments.reader;
-    const [lookup, velocity, policy, entries, verifiedBefore, accountEverVerified, breakerState, stored] =
-      await Promise.all([
-        d.disabled.has('lookup')
-          ? Promise.resolve({ facts: null, source: 'OFF' as const })
-          : d.facts.read(phoneNumber, phoneHash),
-        d.disabled.has('velocity')
-          ? Promise.resolve({ counts: {}, source: 'SHARED' as const })
-          : d.velocity.read(velocityKeys, now),
-        d.policies.get(db, accountId),
-        d.lists.ofAccount(db, accountId),
-        d.verifiedNumbers.has(db, accountId, phoneHash),
-        d.conversions.accountEverVerified(db, accountId),
-        d.breakers.stateOf(db, accountId, conversionKeys, now),
-        d.conversions.read(db, accountId, conversionKeys, now),
-      ]);
+    const [lookup, velocity, context] = await Promise.all([
+      d.disabled.has('lookup')
+        ? Promise.resolve({ facts: null, source: 'OFF' as const })
+        : d.facts.read(phoneNumber, phoneHash),
+      d.disabled.has('velocity')
+        ? Promise.resolve({ counts: {}, source: 'SHARED' as const })
+        : d.velocity.read(velocityKeys, now),
+      d.context.read(d.context.reader, { accountId, phoneHash, keys: conversionKeys, now }),
+    ]);
+    const { policy, entries, verifiedBefore, accountEverVerified, breakers: breakerState } = context;
+    const stored = context.conversions;
     const conversions: KeyConversion[] = conversionKeys.map((k) => {
       const found = stored.find((s) => s.scope === k.scope && s.key === k.key);
       return {

@@ -18,7 +18,7 @@ export interface BreakerRow {
   closedBy: 'COOLING' | 'OPERATOR' | null;
 }
 
-interface Raw {
+export interface RawBreaker {
   id: string;
   account_id: string;
   scope: BreakerScope;
@@ -33,7 +33,7 @@ interface Raw {
   closed_by: 'COOLING' | 'OPERATOR' | null;
 }
 
-const toRow = (r: Raw): BreakerRow => ({
+export const breakerOf = (r: RawBreaker): BreakerRow => ({
   id: r.id,
   accountId: r.account_id,
   scope: r.scope,
@@ -55,43 +55,31 @@ export interface BreakerState {
   recentOpenings: Map<string, number>;
 }
 
+/** What the decision needs from a send's keys' breakers (rows of the last 24 h and any still open). */
+export function breakerStateOf(rows: readonly BreakerRow[], now: Date): BreakerState {
+  const state: BreakerState = { open: [], recentOpenings: new Map() };
+  for (const row of rows) {
+    const key = `${row.scope}:${row.key}`;
+    if (row.openedAt.getTime() > now.getTime() - 86_400_000) {
+      state.recentOpenings.set(key, (state.recentOpenings.get(key) ?? 0) + 1);
+    }
+    if (row.closedAt === null && row.closesAt > now) {
+      state.open.push({
+        id: row.id,
+        scope: row.scope as CountedScope,
+        key: row.key,
+        label: row.label,
+        threshold: row.threshold,
+        unverifiedSends: row.unverifiedSends,
+        closesAt: row.closesAt,
+      });
+    }
+  }
+  return state;
+}
+
 /** The conversion breakers: at most one open per (account, scope, key), enforced by a unique index. */
 export class BreakerStore extends Store {
-  async stateOf(
-    db: EntityManager,
-    accountId: string,
-    keys: readonly ConversionKey[],
-    now: Date,
-  ): Promise<BreakerState> {
-    const state: BreakerState = { open: [], recentOpenings: new Map() };
-    if (keys.length === 0) return state;
-    const rows = (await db.query(
-      `SELECT b.* FROM ${this.table('breakers')} b
-         JOIN unnest($2::text[], $3::text[]) AS k(scope, key) ON b.scope = k.scope AND b.key = k.key
-        WHERE b.account_id = $1 AND (b.closed_at IS NULL OR b.opened_at > $4::timestamptz - interval '24 hours')
-        ORDER BY b.opened_at`,
-      [accountId, keys.map((k) => k.scope), keys.map((k) => k.key), now],
-    )) as Raw[];
-    for (const row of rows.map(toRow)) {
-      const key = `${row.scope}:${row.key}`;
-      if (row.openedAt.getTime() > now.getTime() - 86_400_000) {
-        state.recentOpenings.set(key, (state.recentOpenings.get(key) ?? 0) + 1);
-      }
-      if (row.closedAt === null && row.closesAt > now) {
-        state.open.push({
-          id: row.id,
-          scope: row.scope as CountedScope,
-          key: row.key,
-          label: row.label,
-          threshold: row.threshold,
-          unverifiedSends: row.unverifiedSends,
-          closesAt: row.closesAt,
-        });
-      }
-    }
-    return state;
-  }
-
   /** Opens a breaker unless one is open on its key (another replica was first): the row, or null. */
   async open(db: EntityManager, row: BreakerRow): Promise<BreakerRow | null> {
     const [inserted] = (await db.query(
@@ -112,8 +100,8 @@ export class BreakerStore extends Store {
         row.openedAt,
         row.closesAt,
       ],
-    )) as Raw[];
-    return inserted ? toRow(inserted) : null;
+    )) as RawBreaker[];
+    return inserted ? breakerOf(inserted) : null;
   }
 
   /** Closes breakers whose cooling ended (of one account's keys, or any, `limit` at a time). */
@@ -141,8 +129,8 @@ export class BreakerStore extends Store {
         options.keys ? options.keys.map((k) => k.key) : null,
         options.limit,
       ],
-    )) as Raw[];
-    return rows.map(toRow);
+    )) as RawBreaker[];
+    return rows.map(breakerOf);
   }
 
   /** An operator closes an open breaker of its account: the row, or null when none such is open. */
@@ -158,16 +146,16 @@ export class BreakerStore extends Store {
           WHERE account_id = $1 AND id = $2 AND closed_at IS NULL RETURNING *
        ) SELECT * FROM closed`,
       [accountId, id, now],
-    )) as Raw[];
-    return row ? toRow(row) : null;
+    )) as RawBreaker[];
+    return row ? breakerOf(row) : null;
   }
 
   async byId(db: EntityManager, accountId: string, id: string): Promise<BreakerRow | null> {
     const [row] = (await db.query(
       `SELECT * FROM ${this.table('breakers')} WHERE account_id = $1 AND id = $2`,
       [accountId, id],
-    )) as Raw[];
-    return row ? toRow(row) : null;
+    )) as RawBreaker[];
+    return row ? breakerOf(row) : null;
   }
 
   /** The account's breakers, newest first: open ones (open = true), or all. */
@@ -179,7 +167,7 @@ export class BreakerStore extends Store {
                                    OR (NOT $2 AND (closed_at IS NOT NULL OR closes_at <= $3)))
         ORDER BY opened_at DESC LIMIT 500`,
       [accountId, open, now],
-    )) as Raw[];
-    return rows.map(toRow);
+    )) as RawBreaker[];
+    return rows.map(breakerOf);
   }
 }

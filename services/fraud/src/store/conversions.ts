@@ -55,65 +55,6 @@ export class ConversionStore extends Store {
     }
   }
 
-  /**
-   * Sent and verified in the last hour and day (as of `now`; where an operator closed a key's breaker,
-   * only what came after) and whether each key ever verified; one row per key asked.
-   */
-  async read(
-    db: EntityManager,
-    accountId: string,
-    keys: readonly ConversionKey[],
-    now: Date,
-  ): Promise<StoredConversion[]> {
-    if (keys.length === 0) return [];
-    const rows = (await db.query(
-      `WITH k AS (
-         SELECT k.scope, k.key,
-                (SELECT max(b.closed_at) FROM ${this.table('breakers')} b
-                  WHERE b.account_id = $1 AND b.scope = k.scope AND b.key = k.key AND b.closed_by = 'OPERATOR') AS reset_at
-           FROM unnest($2::text[], $3::text[]) AS k(scope, key)
-       )
-       SELECT k.scope, k.key, k.reset_at,
-              coalesce(sum(c.sent) FILTER (WHERE c.bucket_start > $4::timestamptz - interval '1 hour'), 0)::int AS hour_sent,
-              coalesce(sum(c.verified) FILTER (WHERE c.bucket_start > $4::timestamptz - interval '1 hour'), 0)::int AS hour_verified,
-              coalesce(sum(c.sent), 0)::int AS day_sent,
-              coalesce(sum(c.verified), 0)::int AS day_verified,
-              EXISTS (SELECT 1 FROM ${this.table('verified_keys')} v
-                       WHERE v.account_id = $1 AND v.scope = k.scope AND v.key = k.key) AS ever_verified
-         FROM k
-         LEFT JOIN ${this.table('conversions')} c
-           ON c.account_id = $1 AND c.scope = k.scope AND c.key = k.key
-          AND c.bucket_start > $4::timestamptz - interval '24 hours' AND c.bucket_start <= $4
-          AND (k.reset_at IS NULL OR c.bucket_start >= k.reset_at)
-        GROUP BY k.scope, k.key, k.reset_at`,
-      [accountId, keys.map((k) => k.scope), keys.map((k) => k.key), now],
-    )) as Array<{
-      scope: CountedScope;
-      key: string;
-      hour_sent: number;
-      hour_verified: number;
-      day_sent: number;
-      day_verified: number;
-      ever_verified: boolean;
-    }>;
-    return rows.map((row) => ({
-      scope: row.scope,
-      key: row.key,
-      hour: { sent: row.hour_sent, verified: row.hour_verified },
-      day: { sent: row.day_sent, verified: row.day_verified },
-      everVerified: row.ever_verified,
-    }));
-  }
-
-  /** Whether the account ever had a verified send (any key). */
-  async accountEverVerified(db: EntityManager, accountId: string): Promise<boolean> {
-    const rows = (await db.query(
-      `SELECT 1 FROM ${this.table('verified_keys')} WHERE account_id = $1 AND scope = 'ACCOUNT' LIMIT 1`,
-      [accountId],
-    )) as unknown[];
-    return rows.length > 0;
-  }
-
   /** Drops buckets older than the longest window (plus a day of slack). */
   async prune(db: EntityManager, now: Date): Promise<void> {
     await db.query(

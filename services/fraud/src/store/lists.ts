@@ -10,7 +10,7 @@ export interface ListEntryRow extends ListEntry {
   createdAt: Date;
 }
 
-interface Raw {
+export interface RawListEntry {
   id: string;
   account_id: string;
   kind: ListKind;
@@ -21,7 +21,7 @@ interface Raw {
   created_at: Date;
 }
 
-const toRow = (r: Raw): ListEntryRow => ({
+export const listEntryOf = (r: RawListEntry): ListEntryRow => ({
   id: r.id,
   accountId: r.account_id,
   kind: r.kind,
@@ -38,8 +38,8 @@ export class ListStore extends Store {
     const rows = (await db.query(
       `SELECT * FROM ${this.table('list_entries')} WHERE account_id = $1 ORDER BY created_at, id`,
       [accountId],
-    )) as Raw[];
-    return rows.map(toRow);
+    )) as RawListEntry[];
+    return rows.map(listEntryOf);
   }
 
   /** Adds an entry; an identical one (kind, match, value) already there is answered instead. */
@@ -50,8 +50,8 @@ export class ListStore extends Store {
        ON CONFLICT (account_id, kind, match, value) DO UPDATE SET note = COALESCE(EXCLUDED.note, list_entries.note)
        RETURNING *`,
       [row.id, row.accountId, row.kind, row.match, row.value, row.shown, row.note, row.createdAt],
-    )) as Raw[];
-    return inserted ? toRow(inserted) : row;
+    )) as RawListEntry[];
+    return inserted ? listEntryOf(inserted) : row;
   }
 
   async remove(db: EntityManager, accountId: string, id: string): Promise<ListEntryRow | null> {
@@ -60,7 +60,7 @@ export class ListStore extends Store {
          DELETE FROM ${this.table('list_entries')} WHERE account_id = $1 AND id = $2 RETURNING *
        ) SELECT * FROM removed`,
       [accountId, id],
-    )) as Raw[];
-    return removed ? toRow(removed) : null;
+    )) as RawListEntry[];
+    return removed ? listEntryOf(removed) : null;
   }
 }

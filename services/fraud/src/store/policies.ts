@@ -3,7 +3,7 @@ import { Store } from '@attestor/platform';
 import { defaultPolicy, type FraudPolicy } from '../domain/policy.js';
 import { PolicyEntity, type PolicyRow } from './entities.js';
 
-function toPolicy(row: PolicyRow | null): FraudPolicy {
+export function toPolicy(row: PolicyRow | null): FraudPolicy {
   if (!row) return defaultPolicy();
   return {
     mode: row.mode,

@@ -44,13 +44,23 @@ function limitersBy(create: (durationSeconds: number) => RateLimiterAbstract) {
   };
 }
 
+/** Reads every counter's points in one go: key → consumed points (absent keys: 0). */
+type BatchRead = (keys: string[]) => Promise<Map<string, number>>;
+
 class LimiterCounters implements VelocityCounterStore {
   constructor(
     private readonly limiterOf: (counter: VelocityCounter) => RateLimiterAbstract,
     private readonly onClose: () => Promise<void> = async () => undefined,
+    private readonly batchRead?: BatchRead,
   ) {}
 
   async read(keys: VelocityKeys, at: Date): Promise<VelocityCounts> {
+    const wanted = velocityCounters.filter((counter) => keys[counter] !== undefined);
+    if (this.batchRead) {
+      const storeKeys = wanted.map((counter) => counterKey(counter, keys[counter] as string, at));
+      const points = await this.batchRead(storeKeys);
+      return Object.fromEntries(wanted.map((counter, i) => [counter, points.get(storeKeys[i]!) ?? 0]));
+    }
     const entries = await Promise.all(
       velocityCounters
         .filter((counter) => keys[counter] !== undefined)
@@ -75,7 +85,10 @@ class LimiterCounters implements VelocityCounterStore {
   }
 }
 
-/** Counters every instance shares: rate-limiter-flexible's RateLimiterPostgres on its own pool. */
+/**
+ * Counters every instance shares: rate-limiter-flexible's RateLimiterPostgres on its own pool (its
+ * upsert adds a send); the reads of one assessment's counters are one SELECT over its table.
+ */
 export function postgresVelocity(options: {
   url: string;
   schema: string;
@@ -105,7 +118,16 @@ export function postgresVelocity(options: {
         clearExpiredByTimeout: true,
       }),
   );
-  return new LimiterCounters(limiterOf, () => pool.end());
+  // The library's get is one SELECT per key; the same SELECT over all keys costs one round trip.
+  const table = `"${options.schema}"."velocity"`;
+  const batchRead: BatchRead = async (storeKeys) => {
+    const result = await pool.query<{ key: string; points: number }>(
+      `SELECT key, points FROM ${table} WHERE key = ANY($1::text[]) AND (expire > $2 OR expire IS NULL)`,
+      [storeKeys, Date.now()],
+    );
+    return new Map(result.rows.map((row) => [row.key, row.points]));
+  };
+  return new LimiterCounters(limiterOf, () => pool.end(), batchRead);
 }
 
 /** This instance's own counters: the fallback while the shared store does not answer. */

@@ -14,14 +14,6 @@ export class VerifiedNumberStore extends Store {
     );
   }
 
-  async has(db: EntityManager, accountId: string, phoneHash: string): Promise<boolean> {
-    const rows = (await db.query(
-      `SELECT 1 FROM ${this.table('verified_numbers')} WHERE account_id = $1 AND phone_hash = $2 LIMIT 1`,
-      [accountId, phoneHash],
-    )) as unknown[];
-    return rows.length > 0;
-  }
-
   async eraseInquiry(db: EntityManager, accountId: string, inquiryId: string): Promise<void> {
     await db.query(
       `DELETE FROM ${this.table('verified_numbers')} WHERE account_id = $1 AND inquiry_id = $2`,
