@@ -211,10 +211,10 @@ export async function runEndToEnd(options: {
         },
       );
     };
-    const runAll = async (attempts: Attempt[], measured: boolean) => {
+    const runAll = async (attempts: Attempt[], measured: boolean, concurrency: number) => {
       let next = 0;
       await Promise.all(
-        Array.from({ length: 8 }, async () => {
+        Array.from({ length: concurrency }, async () => {
           while (next < attempts.length) await one(attempts[next++]!, measured);
         }),
       );
@@ -248,10 +248,11 @@ export async function runEndToEnd(options: {
       }
     })();
     const t0 = performance.now();
-    log(`e2e: warm-up, ${traffic.warmUp.length} real users`);
-    await runAll(traffic.warmUp, false);
-    log(`e2e: measured, ${traffic.measured.length} attempts (real users and attacks)`);
-    await runAll(traffic.measured, true);
+    // The warm-up is the account's history: real users one after another, as a day spreads them.
+    log(`e2e: warm-up, ${traffic.warmUp.length} real users one at a time`);
+    await runAll(traffic.warmUp, false, 1);
+    log(`e2e: measured, ${traffic.measured.length} attempts (real users and attacks), 8 at a time`);
+    await runAll(traffic.measured, true, 8);
     probing = false;
     await probe;
     const seconds = (performance.now() - t0) / 1000;

@@ -169,8 +169,16 @@ describe('conversion breakers', () => {
     expect(coolingMinutesOf(model, 40)).toBe(24 * 60);
   });
 
+  it('starts a brand-new account on the higher floors for its countries, not its prefixes', () => {
+    expect(tripOf(model, conversion('COUNTRY', [2, 0], false), true)).toBeNull();
+    expect(tripOf(model, conversion('COUNTRY', [9, 0], false), true)?.threshold).toBe(8);
+    expect(tripOf(model, conversion('PREFIX', [2, 0], false), true)?.threshold).toBe(1);
+  });
+
   it('opens a breaker on a key that trips, and challenges the send', () => {
-    const result = assess(input({ conversions: [conversion('COUNTRY', [2, 0], false)] }));
+    const result = assess(
+      input({ accountEverVerified: true, conversions: [conversion('COUNTRY', [2, 0], false)] }),
+    );
     expect(result.decision).toBe('CHALLENGE');
     expect(result.reasons).toEqual(['BREAKER_OPEN']);
     expect(result.opens.map((o) => [o.conversion.scope, o.trip.unverified, o.trip.threshold])).toEqual([
@@ -356,6 +364,7 @@ describe('lists', () => {
 describe('layers switched off', () => {
   it('fires none of a switched-off layer’s rules', () => {
     const noisy = input({
+      accountEverVerified: true,
       velocity: { counts: { NUMBER: 9 }, source: 'SHARED' },
       conversions: [conversion('COUNTRY', [5, 0], false)],
     });

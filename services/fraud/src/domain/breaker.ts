@@ -53,15 +53,22 @@ export const defaultBreakerModel: BreakerModel = {
   prefixBlockFactor: 3,
 };
 
-/** `max(floor, ratio × verified)`, the floor low where the key never verified. */
+/**
+ * `max(floor, ratio × verified)`, the floor low where the key never verified — except, for a country
+ * or the account, while the account has never verified anything at all: its first real users arrive
+ * together and are all "unverified" until they enter their codes, so a brand-new account starts on
+ * the higher floors until its first verification (prefixes keep the low floor).
+ */
 export function breakerThreshold(
   model: BreakerModel,
   conversion: KeyConversion,
   window: BreakerWindow,
+  accountNew = false,
 ): number {
   const floor = model.floors[conversion.scope][window];
+  const seen = conversion.everVerified || (accountNew && conversion.scope !== 'PREFIX');
   return Math.max(
-    conversion.everVerified ? floor.seen : floor.unseen,
+    seen ? floor.seen : floor.unseen,
     Math.ceil(model.ratio * conversion.window[window].verified),
   );
 }
@@ -76,9 +83,9 @@ export interface Trip {
 export const unverifiedOf = (c: Conversion) => Math.max(0, c.sent - c.verified);
 
 /** The first window whose unverified sends exceed its threshold, or null. */
-export function tripOf(model: BreakerModel, conversion: KeyConversion): Trip | null {
+export function tripOf(model: BreakerModel, conversion: KeyConversion, accountNew = false): Trip | null {
   for (const window of breakerWindows) {
-    const threshold = breakerThreshold(model, conversion, window);
+    const threshold = breakerThreshold(model, conversion, window, accountNew);
     const counts = conversion.window[window];
     const unverified = unverifiedOf(counts);
     if (unverified > threshold) {

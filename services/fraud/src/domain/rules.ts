@@ -240,7 +240,7 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
     ? []
     : signals.conversions.flatMap((conversion) => {
         if (openKeys.has(`${conversion.scope}:${conversion.key}`)) return [];
-        const trip = tripOf(breakerModel, conversion);
+        const trip = tripOf(breakerModel, conversion, !signals.accountEverVerified);
         return trip ? [{ conversion, trip }] : [];
       });
   // An open ACCOUNT breaker holds back sends to countries the account never verified in; its
