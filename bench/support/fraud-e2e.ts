@@ -33,6 +33,7 @@ interface Answer<T> {
 interface Verification {
   id: string;
   status: string;
+  riskAssessment?: { reasons: string[] } | null;
   challenge: {
     algorithm: string;
     challenge: string;
@@ -105,8 +106,9 @@ export async function runEndToEnd(options: {
     const challenges = shape.data?.__type?.fields.some((f) => f.name === 'challenge') ?? false;
     log(`e2e: the phone service ${challenges ? 'has' : 'does not have'} CHALLENGED verifications`);
     const verificationFields = challenges
-      ? 'id status challenge { algorithm challenge salt signature maxNumber }'
-      : 'id status';
+      ? 'id status riskAssessment { reasons } challenge { algorithm challenge salt signature maxNumber }'
+      : 'id status riskAssessment { reasons }';
+    const realReasons = new Map<string, number>();
     const tallies = new Map<
       Actor,
       {
@@ -197,7 +199,11 @@ export async function runEndToEnd(options: {
       } else {
         if (t.firstRefusal === null) t.firstRefusal = t.sent;
         t.refused += 1;
-        if (attempt.actor === 'real') t.noMessage += 1;
+        if (attempt.actor === 'real') {
+          t.noMessage += 1;
+          for (const r of verification.riskAssessment?.reasons ?? [])
+            realReasons.set(r, (realReasons.get(r) ?? 0) + 1);
+        }
       }
     };
     const enter = async (token: string, verificationId: string, attempt: Attempt) => {
@@ -280,6 +286,9 @@ export async function runEndToEnd(options: {
       `real users: ${real.users}, without a message: ${real.noMessage}, challenged: ${real.challenged}`,
     );
     console.log(`statuses: ${[...statuses.entries()].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+    console.log(
+      `real users refused by: ${[...realReasons.entries()].map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`,
+    );
     console.log(
       `fraud.assess over NATS during the run: p50 ${percentile(natsLatency, 50).toFixed(2)} ms, p99 ${percentile(natsLatency, 99).toFixed(2)} ms (${natsLatency.length} asks), ${seconds.toFixed(0)} s`,
     );
