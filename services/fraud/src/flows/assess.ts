@@ -3,8 +3,14 @@ import { uuidv7, type RpcReply, type RpcRequest } from '@attestor/contracts';
 import { coolingMinutesOf, type BreakerModel, type KeyConversion } from '../domain/breaker.js';
 import { listVerdict, parseIp } from '../domain/lists.js';
 import { numberShapeOf } from '../domain/number.js';
-import { thresholdsOf, type RiskThresholds } from '../domain/policy.js';
-import { assess, type Assessment, type BreakerOpening, type Layer } from '../domain/rules.js';
+import { thresholdsOf, type FraudPolicy, type RiskThresholds } from '../domain/policy.js';
+import {
+  assess,
+  type Assessment,
+  type BreakerOpening,
+  type Layer,
+  type SendCounters,
+} from '../domain/rules.js';
 import { priceOf, type PriceTable } from '../domain/stats.js';
 import { countersTouched, type VelocityCounts, type VelocityKeys } from '../domain/velocity.js';
 import type { AssessmentStore } from '../store/assessments.js';
@@ -121,67 +127,87 @@ export class Assessor {
     const listEntry = listVerdict(entries, { phoneHash, e164: phoneNumber, ip, countryCode });
     const thresholds = thresholdsOf(policy, d.thresholds);
 
-    const reply = await d.outbox.transaction(
-      async (tx) => {
-        await d.assessments.lockAccount(tx.manager, accountId);
-        const counters = await d.assessments.sendCounters(tx.manager, accountId, countryCode, now);
-        const outcome = assess({
-          policy,
-          countryCode,
-          facts: lookup.facts,
-          counters,
-          thresholds,
-          channel: request.channel,
-          attempt: request.attempt,
-          challengeSolved: request.challengeSolved,
-          planLineType: shape.planLineType,
-          listEntry,
-          verifiedBefore,
-          velocity,
-          conversions,
-          breakers: breakerState.open,
-          accountEverVerified,
-          highCostCountry: countryCode !== null && priceOf(d.prices, countryCode) >= d.highCostUsd,
-          disabled: d.disabled,
-          breakerModel: d.breakerModel,
-        });
-        await this.openBreakers(tx, accountId, outcome.opens, breakerState.recentOpenings, now);
-        const row: AssessmentRow = {
-          id: uuidv7(now.getTime()),
-          accountId,
-          inquiryId: request.inquiryId,
-          verificationId: request.verificationId,
-          decision: outcome.decision,
-          score: outcome.score,
-          reasons: outcome.reasons,
-          details: {
-            ...outcome.details,
-            channel: request.channel,
-            attempt: request.attempt,
-            lookup: lookup.source,
-            velocity: velocity.source,
-            lineTypeSource: lookup.facts?.lineType ? 'LOOKUP' : shape.planLineType ? 'PLAN' : null,
-          },
-          countryCode,
-          lineType: lookup.facts?.lineType ?? null,
-          smsPumpingRiskScore: lookup.facts?.smsPumpingRiskScore ?? null,
-          mode: outcome.mode,
-          phoneHash,
-          prefixHashes,
-          createdAt: now,
-        };
-        await d.assessments.insert(tx.manager, row);
-        if (outcome.decision === 'BLOCK') {
-          await tx.publish('fraud.assessment.blocked', {
-            accountId,
-            subjectId: row.id,
-            data: { inquiryId: row.inquiryId, countryCode, reasons: row.reasons },
-          });
-        }
-        return replyOf(row.id, outcome);
+    const decide = (counters: SendCounters) =>
+      assess({
+        policy,
+        countryCode,
+        facts: lookup.facts,
+        counters,
+        thresholds,
+        channel: request.channel,
+        attempt: request.attempt,
+        challengeSolved: request.challengeSolved,
+        planLineType: shape.planLineType,
+        listEntry,
+        verifiedBefore,
+        velocity,
+        conversions,
+        breakers: breakerState.open,
+        accountEverVerified,
+        highCostCountry: countryCode !== null && priceOf(d.prices, countryCode) >= d.highCostUsd,
+        disabled: d.disabled,
+        breakerModel: d.breakerModel,
+      });
+    const rowOf = (outcome: Assessment): AssessmentRow => ({
+      id: uuidv7(now.getTime()),
+      accountId,
+      inquiryId: request.inquiryId,
+      verificationId: request.verificationId,
+      decision: outcome.decision,
+      score: outcome.score,
+      reasons: outcome.reasons,
+      details: {
+        ...outcome.details,
+        channel: request.channel,
+        attempt: request.attempt,
+        lookup: lookup.source,
+        velocity: velocity.source,
+        lineTypeSource: lookup.facts?.lineType ? 'LOOKUP' : shape.planLineType ? 'PLAN' : null,
       },
-      { requestId: meta.requestId },
-    );
+      countryCode,
+      lineType: lookup.facts?.lineType ?? null,
+      smsPumpingRiskScore: lookup.facts?.smsPumpingRiskScore ?? null,
+      mode: outcome.mode,
+      phoneHash,
+      prefixHashes,
+      createdAt: now,
+    });
+    const record = async (tx: Transaction, outcome: Assessment) => {
+      await this.openBreakers(tx, accountId, outcome.opens, breakerState.recentOpenings, now);
+      const row = await d.assessments.insert(tx.manager, rowOf(outcome));
+      if (outcome.decision === 'BLOCK') {
+        await tx.publish('fraud.assessment.blocked', {
+          accountId,
+          subjectId: row.id,
+          data: { inquiryId: row.inquiryId, countryCode, reasons: row.reasons },
+        });
+      }
+      return replyOf(row.id, outcome);
+    };
+
+    let reply: AssessReply;
+    if (capsOf(policy)) {
+      // The account's capped sends are counted under its lock, so two sends cannot both slip under a cap.
+      reply = await d.outbox.transaction(
+        async (tx) => {
+          await d.assessments.lockAccount(tx.manager, accountId);
+          return record(
+            tx,
+            decide(await d.assessments.sendCounters(tx.manager, accountId, countryCode, now)),
+          );
+        },
+        { requestId: meta.requestId },
+      );
+    } else {
+      // No cap to count: decide now; an assessment that opens nothing and publishes nothing is one insert.
+      const outcome = decide({ countryLastHour: 0, accountLastDay: 0 });
+      if (outcome.opens.length === 0 && outcome.decision !== 'BLOCK') {
+        const row = await d.assessments.insert(d.assessments.reader, rowOf(outcome));
+        reply = replyOf(row.id, outcome);
+      } else {
+        reply = await d.outbox.transaction((tx) => record(tx, outcome), { requestId: meta.requestId });
+      }
+    }
     if (reply.decision === 'ALLOW' && !d.disabled.has('velocity')) {
       await d.velocity.add(
         velocityKeys,
@@ -230,6 +256,11 @@ export class Assessor {
       if (opened) await publishBreakerOpened(tx, opened, trip.conversionRate);
     }
   }
+}
+
+/** Whether the policy caps sends (the caps are counted exactly, under the account's lock). */
+function capsOf(policy: FraudPolicy): boolean {
+  return policy.maxSmsPerDay !== null || policy.countries.some((country) => country.maxPerHour !== null);
 }
 
 function replyOf(assessmentId: string, outcome: Assessment): AssessReply {
