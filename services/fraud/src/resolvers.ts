@@ -1,55 +1,79 @@
-import DataLoader from 'dataloader';
+import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { z } from 'zod';
 import {
-  accountOf,
   badInput,
   DateTimeScalar,
   requirePartner,
-  type Caller,
-  type RequestContext,
+  requireReadScope,
+  type Clock,
   type Resolvers,
 } from '@attestor/platform';
-import { isUuid } from '@attestor/contracts';
-import { applyPolicyChange, PolicyRejected, type FraudPolicyChange } from './domain/policy.js';
-import type { AssessmentScope, AssessmentStore } from './store/assessments.js';
+import type { FraudContext } from './context.js';
+import { listKinds, listMatches } from './domain/lists.js';
+import { fraudModes } from './domain/policy.js';
+import { statsBuckets } from './domain/stats.js';
+import type { Breakers } from './flows/breakers.js';
+import type { FraudLists } from './flows/lists.js';
+import type { FraudPolicies } from './flows/policy.js';
+import type { FraudStats } from './flows/stats.js';
+import type { BreakerRow } from './store/breakers.js';
 import type { AssessmentRow } from './store/entities.js';
-import type { OutcomeStore } from './store/outcomes.js';
-import type { PolicyStore } from './store/policies.js';
+import type { ListEntryRow } from './store/lists.js';
 
-export interface FraudContext extends RequestContext {
-  /** Assessments by id, as this caller may see them. */
-  assessmentById: DataLoader<string, AssessmentRow | null>;
-  /** The newest assessment of a verification, as this caller may see it. */
-  assessmentOfVerification: DataLoader<string, AssessmentRow | null>;
+export interface FraudFlows {
+  policies: FraudPolicies;
+  stats: FraudStats;
+  breakers: Breakers;
+  lists: FraudLists;
+  clock: Clock;
 }
 
-export interface FraudStores {
-  assessments: AssessmentStore;
-  policies: PolicyStore;
-  outcomes: OutcomeStore;
+/**
+ * DateTime as this subgraph reads it: a value that is no date-time becomes an invalid Date for the
+ * resolver to refuse with BAD_USER_INPUT naming the argument. (A scalar that throws fails the whole
+ * request's validation at the subgraph, which the gateway relays as INTERNAL.)
+ */
+const invalid = () => new Date(Number.NaN);
+const DateTimeArgument = new GraphQLScalarType({
+  ...DateTimeScalar.toConfig(),
+  parseValue: (value) => (typeof value === 'string' ? new Date(value) : invalid()),
+  parseLiteral: (ast: ValueNode) => (ast.kind === Kind.STRING ? new Date(ast.value) : invalid()),
+});
+
+/** The SDL has checked types and enums; these schemas check what it cannot and name the field. */
+const policyInput = z.object({
+  mode: z.enum(fraudModes).nullish(),
+  countries: z
+    .array(z.object({ countryCode: z.string(), smsAllowed: z.boolean(), maxPerHour: z.number().nullish() }))
+    .nullish(),
+  blockLineTypes: z.array(z.string()).nullish(),
+  callLineTypes: z.array(z.string()).nullish(),
+  maxSmsPerDay: z.number().nullish(),
+  challengeAt: z.number().nullish(),
+  blockAt: z.number().nullish(),
+  challengeAcceptsCall: z.boolean().nullish(),
+});
+const statsArgs = z.object({ since: z.date().nullish(), bucket: z.enum(statsBuckets).nullish() });
+const listEntryInput = z.object({
+  kind: z.enum(listKinds),
+  match: z.enum(listMatches),
+  value: z.string().max(200, 'value has at most 200 characters'),
+  note: z.string().nullish(),
+});
+const idArg = z.object({ id: z.string().max(100) });
+
+/** Parses resolver arguments; a failure is BAD_USER_INPUT naming the first field at fault. */
+function parse<T>(schema: z.ZodType<T>, args: unknown, prefix = ''): T {
+  const result = schema.safeParse(args);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  throw badInput(issue?.message ?? 'invalid input', field || undefined);
 }
 
-/** A partner sees its account; a session only its own inquiry. Others are refused before any query. */
-function scopeOf(caller: Caller): AssessmentScope {
-  const accountId = accountOf(caller);
-  return caller.kind === 'session' ? { accountId, inquiryId: caller.inquiryId } : { accountId };
-}
-
-/** Per-request loaders: N references cost one query, and only the caller's rows come back. */
-export function fraudContext(stores: FraudStores, base: RequestContext): FraudContext {
-  return {
-    ...base,
-    assessmentById: new DataLoader(async (ids) => {
-      const wanted = ids.filter(isUuid);
-      const rows = await stores.assessments.byIds(scopeOf(base.caller), wanted);
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-    assessmentOfVerification: new DataLoader(async (verificationIds) => {
-      const rows = await stores.assessments.latestByVerifications(scopeOf(base.caller), verificationIds);
-      const byVerification = new Map(rows.map((row) => [row.verificationId, row]));
-      return verificationIds.map((id) => byVerification.get(id) ?? null);
-    }),
-  };
+/** Keys of the input the caller actually gave (absent keeps, null clears). */
+function given<T extends Record<string, unknown>>(raw: Record<string, unknown>, parsed: T): Partial<T> {
+  return Object.fromEntries(Object.entries(parsed).filter(([key]) => key in raw)) as Partial<T>;
 }
 
 function riskAssessment(row: AssessmentRow | null) {
@@ -67,35 +91,82 @@ function riskAssessment(row: AssessmentRow | null) {
   };
 }
 
-export function fraudResolvers(stores: FraudStores): Resolvers<FraudContext> {
+function breaker(row: BreakerRow, now: Date) {
   return {
-    DateTime: DateTimeScalar,
+    id: row.id,
+    scope: row.scope,
+    key: row.label,
+    reason: row.reason,
+    unverifiedSends: row.unverifiedSends,
+    threshold: row.threshold,
+    openedAt: row.openedAt,
+    closesAt: row.closesAt,
+    // A breaker whose cooling ended is closed even before the sweeper records it.
+    closedAt: row.closedAt ?? (row.closesAt <= now ? row.closesAt : null),
+  };
+}
+
+function listEntry(row: ListEntryRow) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    match: row.match,
+    value: row.shown,
+    note: row.note,
+    createdAt: row.createdAt,
+  };
+}
+
+export function fraudResolvers(flows: FraudFlows): Resolvers<FraudContext> {
+  return {
+    DateTime: DateTimeArgument,
     Query: {
       fraudPolicy: async (_: unknown, __: unknown, ctx: FraudContext) =>
-        stores.policies.get(requirePartner(ctx.caller).accountId),
-      fraudStats: async (_: unknown, args: { since?: Date | null }, ctx: FraudContext) =>
-        stores.outcomes.statsByCountry(requirePartner(ctx.caller).accountId, args.since ?? null),
+        flows.policies.get(requirePartner(ctx.caller).accountId),
+      fraudStats: async (_: unknown, args: unknown, ctx: FraudContext) => {
+        const { accountId } = requirePartner(ctx.caller);
+        const { since, bucket } = parse(statsArgs, args);
+        return flows.stats.of(accountId, since ?? null, bucket ?? null);
+      },
+      fraudBreakers: async (_: unknown, args: { open?: boolean | null }, ctx: FraudContext) => {
+        const { accountId } = requirePartner(ctx.caller);
+        const rows = await flows.breakers.list(accountId, args.open ?? null);
+        const now = flows.clock.now();
+        return rows.map((row) => breaker(row, now));
+      },
+      fraudListEntries: async (_: unknown, __: unknown, ctx: FraudContext) =>
+        (await flows.lists.list(requirePartner(ctx.caller).accountId)).map(listEntry),
     },
     Mutation: {
-      updateFraudPolicy: async (_: unknown, args: { input: FraudPolicyChange }, ctx: FraudContext) => {
+      updateFraudPolicy: async (_: unknown, args: { input: Record<string, unknown> }, ctx: FraudContext) => {
         const { accountId } = requirePartner(ctx.caller);
-        try {
-          return await stores.policies.update(accountId, (current) => applyPolicyChange(current, args.input));
-        } catch (error) {
-          if (error instanceof PolicyRejected) throw badInput(error.message, `input.${error.field}`);
-          throw error;
-        }
+        const input = parse(policyInput, args.input, 'input');
+        return flows.policies.update(accountId, given(args.input, input));
+      },
+      closeFraudBreaker: async (_: unknown, args: unknown, ctx: FraudContext) => {
+        const { accountId } = requirePartner(ctx.caller);
+        const { id } = parse(idArg, args);
+        return breaker(await flows.breakers.close(accountId, id, ctx.requestId), flows.clock.now());
+      },
+      addFraudListEntry: async (_: unknown, args: { input: unknown }, ctx: FraudContext) => {
+        const { accountId } = requirePartner(ctx.caller);
+        return listEntry(await flows.lists.add(accountId, parse(listEntryInput, args.input, 'input')));
+      },
+      removeFraudListEntry: async (_: unknown, args: unknown, ctx: FraudContext) => {
+        const { accountId } = requirePartner(ctx.caller);
+        const { id } = parse(idArg, args);
+        return listEntry(await flows.lists.remove(accountId, id));
       },
     },
     RiskAssessment: {
       __resolveReference: async (reference: { id: string }, ctx: FraudContext) => {
-        scopeOf(ctx.caller);
+        requireReadScope(ctx.caller);
         return riskAssessment(await ctx.assessmentById.load(reference.id));
       },
     },
     PhoneVerification: {
       riskAssessment: async (verification: { id: string }, _: unknown, ctx: FraudContext) => {
-        scopeOf(ctx.caller);
+        requireReadScope(ctx.caller);
         return riskAssessment(await ctx.assessmentOfVerification.load(verification.id));
       },
     },

@@ -281,10 +281,18 @@ describe('the Lookup cache', () => {
 describe('fraud policy over GraphQL', () => {
   const policyQuery = `{ fraudPolicy { mode countries { countryCode smsAllowed maxPerHour } blockLineTypes maxSmsPerDay } }`;
 
+  // Issue 9 changed the default policy: the costly line types are refused out of the box (before: none).
   it('answers the default policy when none is stored', async () => {
     const result = await h.gql(partnerCaller(newAccount()), policyQuery);
     expect(result).toEqual({
-      data: { fraudPolicy: { mode: 'ENFORCE', countries: [], blockLineTypes: [], maxSmsPerDay: null } },
+      data: {
+        fraudPolicy: {
+          mode: 'ENFORCE',
+          countries: [],
+          blockLineTypes: ['landline', 'premium', 'tollFree', 'sharedCost', 'uan', 'voicemail', 'pager'],
+          maxSmsPerDay: null,
+        },
+      },
     });
   });
 

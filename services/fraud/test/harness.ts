@@ -6,6 +6,7 @@ import {
   PiiCipher,
   startService,
   type Caller,
+  type Clock,
   type RunningService,
 } from '@attestor/platform';
 import { callSubgraph, cleanupTestRun, recordEvents, testPlatformConfig } from '@attestor/platform/testing';
@@ -38,12 +39,14 @@ export interface FraudHarness {
     variables?: Record<string, unknown>,
   ): ReturnType<typeof callSubgraph<T>>;
   seed(number: NumberSeed): Promise<void>;
+  /** Another instance of the service on the same schema and namespace (a replica). */
+  replica(): Promise<RunningService<FraudConfig>>;
   stop(): Promise<void>;
 }
 
 export async function startFraudHarness(
   run: string,
-  options: { emulatorUrl?: string; env?: Record<string, string> } = {},
+  options: { emulatorUrl?: string; env?: Record<string, string>; clock?: Clock } = {},
 ): Promise<FraudHarness> {
   let lookupCount = 0;
   const emulator = await startEmulator({
@@ -62,7 +65,9 @@ export async function startFraudHarness(
     PORT: 0,
     DB_SCHEMA: schema,
   };
-  const service = await startService(fraudService, config);
+  const start = () => startService(fraudService, config, options.clock ? { clock: options.clock } : {});
+  const service = await start();
+  const replicas: Array<RunningService<FraudConfig>> = [];
   const bus = await NatsBus.connect({
     url: config.NATS_URL,
     namespace: run,
@@ -84,8 +89,14 @@ export async function startFraudHarness(
     gql: (caller, query, variables = {}) =>
       callSubgraph(service.url, config.CONTEXT_SECRET, caller, query, variables),
     seed: emulatorControl(emulator.url).seed,
+    replica: async () => {
+      const replica = await start();
+      replicas.push(replica);
+      return replica;
+    },
     stop: async () => {
       recorder.stop();
+      for (const replica of replicas) await replica.stop();
       await service.stop();
       await bus.close();
       await emulator.close();

@@ -17,12 +17,18 @@ function rejection(change: FraudPolicyChange): { field: string; message: string 
 }
 
 describe('fraud policy changes', () => {
-  it('defaults to ENFORCE with no overrides, no blocked line types and no daily cap', () => {
+  // Issue 9 changed the default: line types that cannot take an SMS or bill above a mobile are refused
+  // out of the box (a landline is offered a voice call instead); before, no line type was refused.
+  it('defaults to ENFORCE with no overrides, the costly line types refused and no daily cap', () => {
     expect(defaultPolicy()).toEqual({
       mode: 'ENFORCE',
       countries: [],
-      blockLineTypes: [],
+      blockLineTypes: ['landline', 'premium', 'tollFree', 'sharedCost', 'uan', 'voicemail', 'pager'],
+      callLineTypes: ['landline'],
       maxSmsPerDay: null,
+      challengeAt: null,
+      blockAt: null,
+      challengeAcceptsCall: false,
     });
   });
 
@@ -33,6 +39,7 @@ describe('fraud policy changes', () => {
       blockLineTypes: ['premium'],
     });
     expect(applyPolicyChange(current, { countries: [{ countryCode: 'gb', smsAllowed: false }] })).toEqual({
+      ...defaultPolicy(),
       mode: 'RECORD_ONLY',
       countries: [{ countryCode: 'GB', smsAllowed: false, maxPerHour: null }],
       blockLineTypes: ['premium'],
@@ -87,5 +94,41 @@ describe('fraud policy changes', () => {
     expect(rejection({ mode: null }).field).toBe('mode');
     expect(rejection({ countries: null }).field).toBe('countries');
     expect(rejection({ blockLineTypes: null }).field).toBe('blockLineTypes');
+  });
+});
+
+describe('the line types a policy may refuse', () => {
+  it('are exactly the line types the Twilio adapter reads from Lookup', async () => {
+    const { LINE_TYPES } = await import('@attestor/twilio');
+    const { lookupLineTypes } = await import('../src/domain/line-types.js');
+    expect([...lookupLineTypes]).toEqual([...LINE_TYPES]);
+  });
+});
+
+describe('the policy fields of the layered engine', () => {
+  const service = { challengeAt: 60, blockAt: 90 };
+
+  it('takes its own thresholds, checked against each other as they will act', () => {
+    expect(applyPolicyChange(defaultPolicy(), { challengeAt: 40, blockAt: 70 }, service)).toMatchObject({
+      challengeAt: 40,
+      blockAt: 70,
+    });
+    const reject = (change: Parameters<typeof applyPolicyChange>[1]) => {
+      try {
+        applyPolicyChange(defaultPolicy(), change, service);
+      } catch (error) {
+        if (error instanceof PolicyRejected) return error.field;
+      }
+      return 'accepted';
+    };
+    expect(reject({ challengeAt: 101 })).toBe('challengeAt');
+    expect(reject({ blockAt: -1 })).toBe('blockAt');
+    expect(reject({ challengeAt: 2.5 })).toBe('challengeAt');
+    // 95 against the service's block threshold of 90: no challenge band would remain.
+    expect(reject({ challengeAt: 95 })).toBe('challengeAt');
+    expect(reject({ blockAt: 50 })).toBe('blockAt');
+    expect(reject({ callLineTypes: ['fax'] })).toBe('callLineTypes[0]');
+    expect(reject({ challengeAcceptsCall: null })).toBe('challengeAcceptsCall');
+    expect(applyPolicyChange(defaultPolicy(), { challengeAt: null }, service).challengeAt).toBeNull();
   });
 });

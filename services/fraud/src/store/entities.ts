@@ -2,10 +2,15 @@ import { EntitySchema } from 'typeorm';
 import type { FraudMode, CountryPolicy, LookupLineType } from '../domain/policy.js';
 import type { AssessmentDetails, NumberFacts, RiskDecision, RiskReason } from '../domain/rules.js';
 
-/** The rules' own record plus how the send was asked for and where the Lookup facts came from. */
+/** The rules' own record plus how the send was asked for and where the facts and counts came from. */
 export type StoredAssessmentDetails = AssessmentDetails & {
   channel: string;
-  lookup: 'CACHE' | 'LOOKUP' | 'UNAVAILABLE';
+  attempt: 'START' | 'RESEND';
+  lookup: 'CACHE' | 'LOOKUP' | 'UNAVAILABLE' | 'OFF';
+  /** SHARED: the velocity store every instance shares; LOCAL: this instance's fallback counts. */
+  velocity: 'SHARED' | 'LOCAL';
+  /** Where the line type the rules saw came from. */
+  lineTypeSource: 'LOOKUP' | 'PLAN' | null;
 };
 
 /** One decision on one send, with what each rule saw (the audit trail of docs/fraud.md). */
@@ -24,6 +29,8 @@ export interface AssessmentRow {
   mode: FraudMode;
   /** Keyed hash of the number; erased when the inquiry is redacted. */
   phoneHash: string | null;
+  /** Keyed hashes of the number's prefixes (domain/number.ts); erased with the number's hash. */
+  prefixHashes: string[] | null;
   createdAt: Date;
 }
 
@@ -44,6 +51,7 @@ export const AssessmentEntity = new EntitySchema<AssessmentRow>({
     smsPumpingRiskScore: { type: 'int', name: 'sms_pumping_risk_score', nullable: true },
     mode: { type: 'text' },
     phoneHash: { type: 'text', name: 'phone_hash', nullable: true },
+    prefixHashes: { type: 'text', name: 'prefix_hashes', array: true, nullable: true },
     createdAt: { type: 'timestamptz', name: 'created_at' },
   },
 });
@@ -53,7 +61,11 @@ export interface PolicyRow {
   mode: FraudMode;
   countries: CountryPolicy[];
   blockLineTypes: LookupLineType[];
+  callLineTypes: LookupLineType[];
   maxSmsPerDay: number | null;
+  challengeAt: number | null;
+  blockAt: number | null;
+  challengeAcceptsCall: boolean;
   updatedAt: Date;
 }
 
@@ -65,7 +77,11 @@ export const PolicyEntity = new EntitySchema<PolicyRow>({
     mode: { type: 'text' },
     countries: { type: 'jsonb' },
     blockLineTypes: { type: 'text', name: 'block_line_types', array: true },
+    callLineTypes: { type: 'text', name: 'call_line_types', array: true },
     maxSmsPerDay: { type: 'int', name: 'max_sms_per_day', nullable: true },
+    challengeAt: { type: 'int', name: 'challenge_at', nullable: true },
+    blockAt: { type: 'int', name: 'block_at', nullable: true },
+    challengeAcceptsCall: { type: 'boolean', name: 'challenge_accepts_call' },
     updatedAt: { type: 'timestamptz', name: 'updated_at' },
   },
 });
@@ -73,8 +89,10 @@ export const PolicyEntity = new EntitySchema<PolicyRow>({
 /** The Lookup cache: facts about a number (no number, no account), keyed by the number's hash. */
 export interface LookupRow {
   phoneHash: string;
-  result: NumberFacts;
-  fetchedAt: Date;
+  /** null while an instance holds the claim to fetch it. */
+  result: NumberFacts | null;
+  fetchedAt: Date | null;
+  claimedUntil: Date | null;
 }
 
 export const LookupEntity = new EntitySchema<LookupRow>({
@@ -82,8 +100,9 @@ export const LookupEntity = new EntitySchema<LookupRow>({
   tableName: 'lookups',
   columns: {
     phoneHash: { type: 'text', name: 'phone_hash', primary: true },
-    result: { type: 'jsonb' },
-    fetchedAt: { type: 'timestamptz', name: 'fetched_at' },
+    result: { type: 'jsonb', nullable: true },
+    fetchedAt: { type: 'timestamptz', name: 'fetched_at', nullable: true },
+    claimedUntil: { type: 'timestamptz', name: 'claimed_until', nullable: true },
   },
 });
 
@@ -95,6 +114,8 @@ export interface VerificationOutcomeRow {
   startedAt: Date;
   approvedAt: Date | null;
   blocked: boolean;
+  /** Messages sent for the verification so far (the events' sendCount). */
+  sendCount: number;
 }
 
 export const VerificationOutcomeEntity = new EntitySchema<VerificationOutcomeRow>({
@@ -107,6 +128,7 @@ export const VerificationOutcomeEntity = new EntitySchema<VerificationOutcomeRow
     startedAt: { type: 'timestamptz', name: 'started_at' },
     approvedAt: { type: 'timestamptz', name: 'approved_at', nullable: true },
     blocked: { type: 'boolean' },
+    sendCount: { type: 'int', name: 'send_count' },
   },
 });
 

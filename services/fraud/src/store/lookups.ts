@@ -1,40 +1,65 @@
-import type { DataSource } from 'typeorm';
-import { qualified } from '@attestor/platform';
+import type { EntityManager } from 'typeorm';
+import { Store } from '@attestor/platform';
 import type { NumberFacts } from '../domain/rules.js';
 
-/** The Lookup cache, keyed by the number's keyed hash. It holds no number and no account data. */
-export class LookupCache {
-  private readonly table: string;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    schema: string,
-  ) {
-    this.table = qualified(schema, 'lookups');
-  }
-
-  /** The cached facts when fetched less than `maxAgeHours` ago. */
-  async fresh(phoneHash: string, maxAgeHours: number): Promise<NumberFacts | undefined> {
-    const [row] = (await this.dataSource.query(
-      `SELECT result FROM ${this.table} WHERE phone_hash = $1 AND fetched_at > now() - make_interval(hours => $2)`,
-      [phoneHash, maxAgeHours],
+/**
+ * The Lookup cache, keyed by the number's keyed hash. It holds no number and no account data. A row
+ * with no result yet is a claim: the instance that holds it is asking Lookup, and the others wait for
+ * its answer instead of asking again (one lookup per number per TTL across every instance).
+ */
+export class LookupCache extends Store {
+  /** The cached facts when fetched after `freshAfter`. */
+  async fresh(db: EntityManager, phoneHash: string, freshAfter: Date): Promise<NumberFacts | undefined> {
+    const [row] = (await db.query(
+      `SELECT result FROM ${this.table('lookups')}
+        WHERE phone_hash = $1 AND result IS NOT NULL AND fetched_at > $2`,
+      [phoneHash, freshAfter],
     )) as Array<{ result: NumberFacts }>;
     return row?.result;
   }
 
-  async store(phoneHash: string, facts: NumberFacts): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO ${this.table} (phone_hash, result, fetched_at) VALUES ($1, $2, now())
-       ON CONFLICT (phone_hash) DO UPDATE SET result = EXCLUDED.result, fetched_at = EXCLUDED.fetched_at`,
-      [phoneHash, JSON.stringify(facts)],
+  /**
+   * Claims the right to ask Lookup about a number until `until`: true when this caller holds it — no
+   * fresh answer is cached and no other claim is running.
+   */
+  async claim(
+    db: EntityManager,
+    phoneHash: string,
+    freshAfter: Date,
+    now: Date,
+    until: Date,
+  ): Promise<boolean> {
+    const rows = (await db.query(
+      `INSERT INTO ${this.table('lookups')} AS l (phone_hash, claimed_until) VALUES ($1, $4)
+       ON CONFLICT (phone_hash) DO UPDATE SET claimed_until = EXCLUDED.claimed_until
+        WHERE (l.result IS NULL OR l.fetched_at <= $2) AND (l.claimed_until IS NULL OR l.claimed_until <= $3)
+       RETURNING 1`,
+      [phoneHash, freshAfter, now, until],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  async store(db: EntityManager, phoneHash: string, facts: NumberFacts, at: Date): Promise<void> {
+    await db.query(
+      `INSERT INTO ${this.table('lookups')} (phone_hash, result, fetched_at) VALUES ($1, $2, $3)
+       ON CONFLICT (phone_hash) DO UPDATE
+         SET result = EXCLUDED.result, fetched_at = EXCLUDED.fetched_at, claimed_until = NULL`,
+      [phoneHash, JSON.stringify(facts), at],
     );
   }
 
-  async forget(
-    runner: { query(sql: string, parameters: unknown[]): Promise<unknown> },
-    phoneHashes: string[],
-  ) {
+  /** Gives a claim up after a failed Lookup: nothing is cached, the next ask may try again. */
+  async release(db: EntityManager, phoneHash: string): Promise<void> {
+    await db.query(`DELETE FROM ${this.table('lookups')} WHERE phone_hash = $1 AND result IS NULL`, [
+      phoneHash,
+    ]);
+    await db.query(`UPDATE ${this.table('lookups')} SET claimed_until = NULL WHERE phone_hash = $1`, [
+      phoneHash,
+    ]);
+  }
+
+  async forget(db: EntityManager, phoneHashes: string[]): Promise<void> {
     if (phoneHashes.length === 0) return;
-    await runner.query(`DELETE FROM ${this.table} WHERE phone_hash = ANY($1::text[])`, [phoneHashes]);
+    await db.query(`DELETE FROM ${this.table('lookups')} WHERE phone_hash = ANY($1::text[])`, [phoneHashes]);
   }
 }

@@ -1,0 +1,189 @@
+/**
+ * npm run bench:fraud [-- --mode engine|e2e|both --layers-off velocity,breakers --each-layer
+ *                        --seed 42 --real-per-day 2000 --attack-scale 1 --concurrency 8]
+ *
+ * The fraud simulation (docs/fraud.md "Simulation"): a seeded mix of real users in 12 countries who
+ * verify 98% of the time and every attack kind of the fraud issue, several at once.
+ * - engine: the real fraud service in this process over two simulated days (a day of real traffic,
+ *   then a day with the attacks), playing the phone service's part — every layer's figures.
+ * - e2e: the real services launched as `npm start` runs them, driven through the gateway with session
+ *   tokens and client addresses in X-Forwarded-For, the emulator as Twilio; real time, so a compressed
+ *   day. Challenged users solve the proof-of-work (altcha-lib) and retry with `challengeSolution`.
+ * --each-layer runs the engine once with everything on and once with each layer off.
+ * Prints, per kind and overall: fraudulent messages sent / attempted, real users without a message,
+ * messages sent before a kind's first refusal, real users' challenge rate, cost avoided, and
+ * fraud.assess p50/p99 in process and over NATS.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { layers, type Layer } from '../services/fraud/src/domain/rules.js';
+import { runEngine, type ActorTally, type EngineResult } from './support/fraud-engine.js';
+import { attackKinds, generateTraffic } from './support/fraud-traffic.js';
+import { percentile } from './support/load.js';
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'engine' },
+    'layers-off': { type: 'string', default: '' },
+    'each-layer': { type: 'boolean', default: false },
+    seed: { type: 'string', default: '42' },
+    'real-per-day': { type: 'string', default: '2000' },
+    'attack-scale': { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '8' },
+  },
+});
+const log = (line: string) => console.log(`[bench] ${line}`);
+const seed = Number(values.seed);
+const realPerDay = Number(values['real-per-day']);
+const attackScale = Number(values['attack-scale']);
+const concurrency = Number(values.concurrency);
+const layersOff = (values['layers-off'] ?? '').split(',').filter(Boolean) as Layer[];
+for (const layer of layersOff) {
+  if (!(layers as readonly string[]).includes(layer))
+    throw new Error(`--layers-off: ${layer} is not a layer (${layers.join(', ')})`);
+}
+
+const pct = (part: number, whole: number) => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`);
+const ms = (sorted: number[], p: number) =>
+  sorted.length === 0 ? '-' : `${percentile(sorted, p).toFixed(2)} ms`;
+
+function report(result: EngineResult): { lines: string[]; summary: Record<string, unknown> } {
+  const lines: string[] = [];
+  const row = (cells: string[]) =>
+    lines.push(cells.map((c, i) => (i === 0 ? c.padEnd(20) : c.padStart(14))).join(' '));
+  row(['kind', 'sent/attempted', 'stopped', 'before 1st stop', 'cost avoided']);
+  let fraudSent = 0;
+  let fraudAttempted = 0;
+  let fraudCost = 0;
+  let worstBeforeStop = 0;
+  for (const kind of attackKinds) {
+    const t: ActorTally | undefined = result.tallies.get(kind);
+    if (!t) continue;
+    fraudSent += t.sent;
+    fraudAttempted += t.attempted;
+    fraudCost += t.costAvoidedUsd;
+    const before = t.sentBeforeFirstRefusal ?? t.sent;
+    worstBeforeStop = Math.max(worstBeforeStop, before);
+    row([
+      kind,
+      `${t.sent}/${t.attempted}`,
+      pct(t.attempted - t.sent, t.attempted),
+      String(t.sentBeforeFirstRefusal ?? `never (${t.sent})`),
+      `$${t.costAvoidedUsd.toFixed(2)}`,
+    ]);
+  }
+  row([
+    'all attacks',
+    `${fraudSent}/${fraudAttempted}`,
+    pct(fraudAttempted - fraudSent, fraudAttempted),
+    `max ${worstBeforeStop}`,
+    `$${fraudCost.toFixed(2)}`,
+  ]);
+  const real = result.tallies.get('real');
+  lines.push('');
+  if (real) {
+    lines.push(
+      `real users: ${real.users}, without a message: ${real.usersWithoutMessage} (${pct(real.usersWithoutMessage, real.users)}), ` +
+        `challenged: ${real.usersChallenged} (${pct(real.usersChallenged, real.users)}), messages sent: ${real.sent}`,
+    );
+    const top = (m: Map<string, number>) =>
+      [...m.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([r, n]) => `${r} ${n}`)
+        .join(', ');
+    if (real.reasons.size > 0) lines.push(`real users' refusals by rule: ${top(real.reasons)}`);
+    if (result.realChallengeReasons.size > 0)
+      lines.push(`real users' challenges by rule: ${top(result.realChallengeReasons)}`);
+    for (const kind of attackKinds) {
+      const t = result.tallies.get(kind);
+      if (t && t.reasons.size > 0) lines.push(`  ${kind} stopped by: ${top(t.reasons)}`);
+    }
+  }
+  lines.push(
+    `fraud.assess in process: p50 ${ms(result.latency.inProcess, 50)}, p99 ${ms(result.latency.inProcess, 99)} (${result.latency.inProcess.length} asks)`,
+  );
+  lines.push(
+    `fraud.assess over NATS:  p50 ${ms(result.latency.overNats, 50)}, p99 ${ms(result.latency.overNats, 99)} (${result.latency.overNats.length} asks)`,
+  );
+  lines.push(
+    `  Lookup answered from the cache: in process p50 ${ms(result.latency.cachedInProcess, 50)}, p99 ${ms(result.latency.cachedInProcess, 99)}; ` +
+      `over NATS p50 ${ms(result.latency.cachedOverNats, 50)}, p99 ${ms(result.latency.cachedOverNats, 99)} (${result.latency.cachedOverNats.length} asks)`,
+  );
+  lines.push(`ran in ${result.seconds.toFixed(0)} s`);
+  return {
+    lines,
+    summary: {
+      layersOff: result.layersOff,
+      fraudSent,
+      fraudAttempted,
+      stopped: fraudAttempted === 0 ? null : (fraudAttempted - fraudSent) / fraudAttempted,
+      maxSentBeforeFirstStop: worstBeforeStop,
+      realUsers: real?.users ?? 0,
+      realWithoutMessage: real?.usersWithoutMessage ?? 0,
+      realChallenged: real?.usersChallenged ?? 0,
+      costAvoidedUsd: Math.round(fraudCost * 100) / 100,
+      assessP50InProcessMs: percentile(result.latency.inProcess, 50),
+      assessP99InProcessMs: percentile(result.latency.inProcess, 99),
+      assessP50NatsMs: percentile(result.latency.overNats, 50),
+      assessP99NatsMs: percentile(result.latency.overNats, 99),
+      perKind: Object.fromEntries(
+        [...result.tallies.entries()].map(([k, t]) => [k, { ...t, reasons: Object.fromEntries(t.reasons) }]),
+      ),
+    },
+  };
+}
+
+async function engine(off: Layer[]) {
+  const traffic = generateTraffic({ seed, realPerDay, attackScale });
+  log(
+    `engine, layers off: ${off.length === 0 ? 'none' : off.join(', ')} — ${traffic.warmUp.length} warm-up and ${traffic.measured.length} measured attempts, ${traffic.seeds.length} numbers`,
+  );
+  const result = await runEngine(traffic, { layersOff: off, concurrency, log });
+  const { lines, summary } = report(result);
+  console.log(
+    `\n== engine, layers off: ${off.length === 0 ? 'none' : off.join(', ')}\n${lines.join('\n')}\n`,
+  );
+  return summary;
+}
+
+async function main() {
+  const summaries: Array<Record<string, unknown>> = [];
+  if (values.mode === 'engine' || values.mode === 'both') {
+    const runs: Layer[][] = values['each-layer'] ? [[], ...layers.map((l) => [l])] : [layersOff];
+    for (const off of runs) summaries.push(await engine(off));
+    if (values['each-layer']) {
+      console.log(
+        '== what each layer adds (engine): layer off → fraud stopped, real users without a message',
+      );
+      for (const s of summaries) {
+        console.log(
+          `  ${(s['layersOff'] as string[]).join(',') || 'none'}`.padEnd(14) +
+            `stopped ${(100 * (s['stopped'] as number) || 0).toFixed(1)}%  real lost ${s['realWithoutMessage']}/${s['realUsers']}  challenged ${s['realChallenged']}  max before 1st stop ${s['maxSentBeforeFirstStop']}`,
+        );
+      }
+    }
+  }
+  if (values.mode === 'e2e' || values.mode === 'both') {
+    const { runEndToEnd } = await import('./support/fraud-e2e.js');
+    summaries.push(await runEndToEnd({ seed, log }));
+  }
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  const file = new URL(
+    `./results/fraud-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+    import.meta.url,
+  );
+  writeFileSync(
+    file,
+    JSON.stringify({ when: new Date().toISOString(), seed, realPerDay, attackScale, summaries }, null, 2),
+  );
+  log(`written to ${file.pathname}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,117 @@
+/**
+ * Conversion breakers (docs/fraud.md "Breakers"): per account, the rolling sent-vs-verified of a
+ * country, of each prefix and of the whole account. Pumped numbers never enter a code, so a key whose
+ * unverified sends outgrow its own verified baseline opens a breaker for a cooling period.
+ */
+export const breakerScopes = ['COUNTRY', 'PREFIX', 'IP', 'ACCOUNT'] as const;
+export type BreakerScope = (typeof breakerScopes)[number];
+/** The scopes this engine counts conversions for (IP conversion is not known: events carry no address). */
+export type CountedScope = Exclude<BreakerScope, 'IP'>;
+
+export const breakerWindows = ['1h', '24h'] as const;
+export type BreakerWindow = (typeof breakerWindows)[number];
+
+/** Verifications that sent a message, and those of them that were verified, in a window. */
+export interface Conversion {
+  sent: number;
+  verified: number;
+}
+
+/** One key's conversions as the rules read them. */
+export interface KeyConversion {
+  scope: CountedScope;
+  /** Stored key: a country code, a prefix's keyed hash, '' for the account. */
+  key: string;
+  /** What the API shows: the country code, the prefix itself (+99890123), the account id. */
+  label: string;
+  window: Record<BreakerWindow, Conversion>;
+  /** Whether this key ever had a verified send for the account (else the low floor applies). */
+  everVerified: boolean;
+}
+
+export interface BreakerModel {
+  /** Unverified sends may be at most `ratio × verified` of the same window. */
+  ratio: number;
+  /** Per scope and window: the floor for a key that verified before, and for one that never did. */
+  floors: Record<CountedScope, Record<BreakerWindow, { seen: number; unseen: number }>>;
+  /** The first opening of a key cools this long; each further opening in 24 h doubles it. */
+  coolingMinutes: number;
+  maxCoolingMinutes: number;
+  /** An open PREFIX breaker blocks instead of challenging once unverified ≥ this × its threshold. */
+  prefixBlockFactor: number;
+}
+
+export const defaultBreakerModel: BreakerModel = {
+  ratio: 0.1,
+  floors: {
+    COUNTRY: { '1h': { seen: 8, unseen: 1 }, '24h': { seen: 20, unseen: 1 } },
+    PREFIX: { '1h': { seen: 3, unseen: 1 }, '24h': { seen: 6, unseen: 1 } },
+    ACCOUNT: { '1h': { seen: 60, unseen: 5 }, '24h': { seen: 200, unseen: 10 } },
+  },
+  coolingMinutes: 15,
+  maxCoolingMinutes: 24 * 60,
+  prefixBlockFactor: 3,
+};
+
+/**
+ * `max(floor, ratio × verified)`, the floor low where the key never verified — except, for a country
+ * or the account, while the account has never verified anything at all: its first real users arrive
+ * together and are all "unverified" until they enter their codes, so a brand-new account starts on
+ * the higher floors until its first verification (prefixes keep the low floor).
+ */
+export function breakerThreshold(
+  model: BreakerModel,
+  conversion: KeyConversion,
+  window: BreakerWindow,
+  accountNew = false,
+): number {
+  const floor = model.floors[conversion.scope][window];
+  const seen = conversion.everVerified || (accountNew && conversion.scope !== 'PREFIX');
+  return Math.max(
+    seen ? floor.seen : floor.unseen,
+    Math.ceil(model.ratio * conversion.window[window].verified),
+  );
+}
+
+export interface Trip {
+  window: BreakerWindow;
+  unverified: number;
+  threshold: number;
+  conversionRate: number | null;
+}
+
+export const unverifiedOf = (c: Conversion) => Math.max(0, c.sent - c.verified);
+
+/** The first window whose unverified sends exceed its threshold, or null. */
+export function tripOf(model: BreakerModel, conversion: KeyConversion, accountNew = false): Trip | null {
+  for (const window of breakerWindows) {
+    const threshold = breakerThreshold(model, conversion, window, accountNew);
+    const counts = conversion.window[window];
+    const unverified = unverifiedOf(counts);
+    if (unverified > threshold) {
+      return {
+        window,
+        unverified,
+        threshold,
+        conversionRate: counts.sent === 0 ? null : counts.verified / counts.sent,
+      };
+    }
+  }
+  return null;
+}
+
+/** Cooling of an opening after `previousOpenings` openings of the same key in the last 24 h. */
+export function coolingMinutesOf(model: BreakerModel, previousOpenings: number): number {
+  return Math.min(model.maxCoolingMinutes, model.coolingMinutes * 2 ** Math.min(previousOpenings, 16));
+}
+
+/** A breaker as the rules read it. */
+export interface OpenBreaker {
+  id: string;
+  scope: CountedScope;
+  key: string;
+  label: string;
+  threshold: number;
+  unverifiedSends: number;
+  closesAt: Date;
+}

@@ -1,0 +1,124 @@
+import type { EntityManager } from 'typeorm';
+import { Store } from '@attestor/platform';
+import type { FraudPolicy } from '../domain/policy.js';
+import { breakerOf, breakerStateOf, type BreakerState, type RawBreaker } from './breakers.js';
+import type { ConversionKey, StoredConversion } from './conversions.js';
+import type { PolicyRow } from './entities.js';
+import { listEntryOf, type ListEntryRow, type RawListEntry } from './lists.js';
+import { toPolicy } from './policies.js';
+
+/** Everything an assessment reads about its account and keys, besides Lookup and velocity. */
+export interface DecisionContext {
+  policy: FraudPolicy;
+  entries: ListEntryRow[];
+  /** The number verified before for this account. */
+  verifiedBefore: boolean;
+  /** The account had a verified send in any country. */
+  accountEverVerified: boolean;
+  breakers: BreakerState;
+  /** Per key asked: sent and verified in the last hour and day, and whether it ever verified. */
+  conversions: StoredConversion[];
+}
+
+/** JSON carries timestamps as text. */
+const dated = <T extends Record<string, unknown>>(row: T, fields: string[]): T => {
+  const out: Record<string, unknown> = { ...row };
+  for (const field of fields) if (typeof out[field] === 'string') out[field] = new Date(out[field] as string);
+  return out as T;
+};
+
+/**
+ * One statement for the whole read side of a decision: the policy, the lists, "verified before",
+ * the keys' breakers and conversions (where an operator closed a key's breaker, only what came after
+ * counts). One round trip and one pooled connection per assessment instead of six.
+ */
+export class DecisionContextStore extends Store {
+  async read(
+    db: EntityManager,
+    ask: { accountId: string; phoneHash: string; keys: readonly ConversionKey[]; now: Date },
+  ): Promise<DecisionContext> {
+    const t = (name: string) => this.table(name);
+    const [row] = (await db.query(
+      `WITH k AS (
+         SELECT k.scope, k.key,
+                (SELECT max(b.closed_at) FROM ${t('breakers')} b
+                  WHERE b.account_id = $1 AND b.scope = k.scope AND b.key = k.key AND b.closed_by = 'OPERATOR') AS reset_at
+           FROM unnest($3::text[], $4::text[]) AS k(scope, key)
+       ), conversions AS (
+         SELECT k.scope, k.key,
+                coalesce(sum(c.sent) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_sent,
+                coalesce(sum(c.verified) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_verified,
+                coalesce(sum(c.sent), 0)::int AS day_sent,
+                coalesce(sum(c.verified), 0)::int AS day_verified,
+                EXISTS (SELECT 1 FROM ${t('verified_keys')} v
+                         WHERE v.account_id = $1 AND v.scope = k.scope AND v.key = k.key) AS ever_verified
+           FROM k
+           LEFT JOIN ${t('conversions')} c
+             ON c.account_id = $1 AND c.scope = k.scope AND c.key = k.key
+            AND c.bucket_start > $5::timestamptz - interval '24 hours' AND c.bucket_start <= $5
+            AND (k.reset_at IS NULL OR c.bucket_start >= k.reset_at)
+          GROUP BY k.scope, k.key
+       )
+       SELECT
+         (SELECT json_build_object('accountId', p.account_id, 'mode', p.mode, 'countries', p.countries,
+                                   'blockLineTypes', p.block_line_types, 'callLineTypes', p.call_line_types,
+                                   'maxSmsPerDay', p.max_sms_per_day, 'challengeAt', p.challenge_at,
+                                   'blockAt', p.block_at, 'challengeAcceptsCall', p.challenge_accepts_call)
+            FROM ${t('policies')} p WHERE p.account_id = $1) AS policy,
+         (SELECT coalesce(json_agg(l ORDER BY l.created_at, l.id), '[]'::json)
+            FROM ${t('list_entries')} l WHERE l.account_id = $1) AS entries,
+         EXISTS (SELECT 1 FROM ${t('verified_numbers')} WHERE account_id = $1 AND phone_hash = $2) AS verified_before,
+         EXISTS (SELECT 1 FROM ${t('verified_keys')} WHERE account_id = $1 AND scope = 'ACCOUNT') AS account_ever_verified,
+         (SELECT coalesce(json_agg(b ORDER BY b.opened_at), '[]'::json)
+            FROM ${t('breakers')} b JOIN k ON b.scope = k.scope AND b.key = k.key
+           WHERE b.account_id = $1 AND (b.closed_at IS NULL OR b.opened_at > $5::timestamptz - interval '24 hours')) AS breakers,
+         (SELECT coalesce(json_agg(c), '[]'::json) FROM conversions c) AS conversions`,
+      [ask.accountId, ask.phoneHash, ask.keys.map((k) => k.scope), ask.keys.map((k) => k.key), ask.now],
+    )) as Array<{
+      policy: PolicyRow | null;
+      entries: RawListEntry[];
+      verified_before: boolean;
+      account_ever_verified: boolean;
+      breakers: RawBreaker[];
+      conversions: Array<{
+        scope: StoredConversion['scope'];
+        key: string;
+        hour_sent: number;
+        hour_verified: number;
+        day_sent: number;
+        day_verified: number;
+        ever_verified: boolean;
+      }>;
+    }>;
+    if (!row) throw new Error('decision context query answered no row');
+    return {
+      policy: toPolicy(row.policy),
+      entries: row.entries.map((e) =>
+        listEntryOf(
+          dated(e as unknown as Record<string, unknown>, ['created_at']) as unknown as RawListEntry,
+        ),
+      ),
+      verifiedBefore: row.verified_before,
+      accountEverVerified: row.account_ever_verified,
+      breakers: breakerStateOf(
+        row.breakers.map((b) =>
+          breakerOf(
+            dated(b as unknown as Record<string, unknown>, [
+              'opened_at',
+              'closes_at',
+              'closed_at',
+            ]) as unknown as RawBreaker,
+          ),
+        ),
+        ask.now,
+      ),
+      conversions: row.conversions.map((c) => ({
+        scope: c.scope,
+        key: c.key,
+        hour: { sent: c.hour_sent, verified: c.hour_verified },
+        day: { sent: c.day_sent, verified: c.day_verified },
+        everVerified: c.ever_verified,
+      })),
+    };
+  }
+}
