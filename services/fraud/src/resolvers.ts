@@ -1,4 +1,3 @@
-import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { z } from 'zod';
 import {
   badInput,
@@ -27,18 +26,6 @@ export interface FraudFlows {
   lists: FraudLists;
   clock: Clock;
 }
-
-/**
- * DateTime as this subgraph reads it: a value that is no date-time becomes an invalid Date for the
- * resolver to refuse with BAD_USER_INPUT naming the argument. (A scalar that throws fails the whole
- * request's validation at the subgraph, which the gateway relays as INTERNAL.)
- */
-const invalid = () => new Date(Number.NaN);
-const DateTimeArgument = new GraphQLScalarType({
-  ...DateTimeScalar.toConfig(),
-  parseValue: (value) => (typeof value === 'string' ? new Date(value) : invalid()),
-  parseLiteral: (ast: ValueNode) => (ast.kind === Kind.STRING ? new Date(ast.value) : invalid()),
-});
 
 /** The SDL has checked types and enums; these schemas check what it cannot and name the field. */
 const policyInput = z.object({
@@ -119,7 +106,7 @@ function listEntry(row: ListEntryRow) {
 
 export function fraudResolvers(flows: FraudFlows): Resolvers<FraudContext> {
   return {
-    DateTime: DateTimeArgument,
+    DateTime: DateTimeScalar,
     Query: {
       fraudPolicy: async (_: unknown, __: unknown, ctx: FraudContext) =>
         flows.policies.get(requirePartner(ctx.caller).accountId),
