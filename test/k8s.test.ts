@@ -321,6 +321,8 @@ const SECRET_VARIABLES = new Set([
   'PII_KEY',
   'ADMIN_TOKEN',
   'DATABASE_URL',
+  'RATE_LIMIT_DATABASE_URL',
+  'FRAUD_VELOCITY_DATABASE_URL',
   'TWILIO_ACCOUNT_SID',
   'TWILIO_AUTH_TOKEN',
   'TWILIO_API_KEY',
@@ -328,7 +330,7 @@ const SECRET_VARIABLES = new Set([
   'TWILIO_VERIFY_SERVICE_SID',
 ]);
 /** A variable a shape gains with a name like these must be sorted into SECRET_VARIABLES or not, on purpose. */
-const SECRET_LOOKING = /SECRET|TOKEN|PASSWORD|_KEY$|_SID$|^DATABASE_URL$/;
+const SECRET_LOOKING = /SECRET|TOKEN|PASSWORD|_KEY$|_SID$|DATABASE_URL$/;
 // A limit on the tokens of a GraphQL document, not a credential.
 const NOT_SECRET = new Set(['QUERY_MAX_TOKENS']);
 
@@ -608,6 +610,15 @@ function environmentProblems(manifests: Manifest[]): string[] {
       }
     } else if (sources.has('DATABASE_URL')) {
       problems.push(`${name}: is given DATABASE_URL, which it does not use`);
+    }
+    if (name === 'gateway') {
+      // N gateways enforce one rate limit only through a shared store.
+      const url = sources.get('RATE_LIMIT_DATABASE_URL');
+      if (url?.from !== 'secret' || url.name !== database?.appSecret || url.key !== 'uri') {
+        problems.push(
+          "gateway: RATE_LIMIT_DATABASE_URL is not the uri of the CloudNativePG Cluster's app Secret",
+        );
+      }
     }
     const variants =
       'TWILIO_ACCOUNT_SID' in app.shape
@@ -1019,22 +1030,27 @@ function databaseProblems(manifests: Manifest[]): string[] {
   const initdb = cluster.spec.bootstrap?.initdb;
   if (initdb?.database !== wanted || !initdb.owner)
     problems.push(`Cluster: does not bootstrap the ${wanted} database with an owner`);
-  // Every subgraph replica at its autoscaler's maximum: its pool, plus the migration lock's connection.
+  // Every replica at its autoscaler's maximum: each of its pools (the service's, the gateway's rate
+  // limit, fraud's velocity store: every *_POOL_SIZE its config reads), plus the migration lock's.
   const hpas = ofKind<Hpa>(manifests, 'HorizontalPodAutoscaler');
   let connections = 0;
-  for (const deployment of appDeployments(manifests).filter((d) => subgraphs.includes(d.metadata.name))) {
+  for (const deployment of appDeployments(manifests).filter((d) => d.metadata.name !== EMULATOR)) {
     const name = deployment.metadata.name;
     const max =
       hpas.find((h) => h.spec.scaleTargetRef.name === name)?.spec.maxReplicas ??
       deployment.spec.replicas ??
       1;
     try {
-      const pool = Number(
-        loadedConfig(name, mainContainer(deployment), manifests, twilioCredentialVariants[0]?.without)[
-          'DB_POOL_SIZE'
-        ],
+      const config = loadedConfig(
+        name,
+        mainContainer(deployment),
+        manifests,
+        twilioCredentialVariants[0]?.without,
       );
-      connections += max * (pool + 1);
+      const pools = Object.entries(config)
+        .filter(([variable]) => variable.endsWith('POOL_SIZE'))
+        .map(([, size]) => Number(size));
+      if (pools.length > 0) connections += max * (pools.reduce((a, b) => a + b, 0) + 1);
     } catch {
       continue;
     }
@@ -1043,7 +1059,7 @@ function databaseProblems(manifests: Manifest[]): string[] {
   // superuser_reserved_connections (3) and the operator's own (replication, monitoring) need room too.
   if (connections + 10 > maxConnections) {
     problems.push(
-      `Cluster: max_connections ${maxConnections} is below the subgraphs' ${connections} + 10 for the operator`,
+      `Cluster: max_connections ${maxConnections} is below the services' ${connections} + 10 for the operator`,
     );
   }
   return problems;

@@ -17,8 +17,17 @@ export interface DatabaseOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's EntitySchema is generic over any row type
   entities: EntitySchema<any>[];
   migrations: Array<new () => MigrationInterface>;
+  /** The platform's outbox/inbox tables first (default); false for a schema with no events (the gateway's). */
+  platformTables?: boolean;
   logger: Logger;
 }
+
+const platformMigrations = [
+  PlatformTables1764115200000,
+  PlatformRelayLease1764900000000,
+  PlatformParkedReplay1764900000001,
+  PlatformOutboxTrace1764900000002,
+];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -42,13 +51,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     schema: options.schema,
     poolSize: options.poolSize,
     entities: options.entities,
-    migrations: [
-      PlatformTables1764115200000,
-      PlatformRelayLease1764900000000,
-      PlatformParkedReplay1764900000001,
-      PlatformOutboxTrace1764900000002,
-      ...options.migrations,
-    ],
+    migrations: [...(options.platformTables === false ? [] : platformMigrations), ...options.migrations],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -19,6 +19,18 @@ export const gatewayConfigShape = {
   /** Per API key token bucket: sustained requests per second, and the burst above it. */
   RATE_LIMIT_PER_SECOND: positiveInt.max(100_000).default(50),
   RATE_LIMIT_BURST: positiveInt.max(100_000).default(100),
+  /** Where every gateway counts the limit together (PostgreSQL); unset: each instance on its own. */
+  RATE_LIMIT_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
+    .optional(),
+  RATE_LIMIT_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _ (a Postgres schema name)')
+    .default('gateway'),
+  RATE_LIMIT_POOL_SIZE: positiveInt.max(100).default(10),
+  /** Past this the shared store counts as down for the request and the instance's own limit decides. */
+  RATE_LIMIT_TIMEOUT_MS: positiveInt.max(10_000).default(200),
   /** How long a resolved API key is trusted without asking the inquiry service again. */
   KEY_CACHE_TTL_MS: positiveInt.max(600_000).default(30_000),
   /** Take the client address from X-Forwarded-For (only behind a proxy you run). */

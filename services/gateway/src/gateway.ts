@@ -35,7 +35,7 @@ import { Authenticator, revocationPlugin } from './auth.js';
 import { requestLimits } from './limits.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
-import { RateLimiter } from './rate-limit.js';
+import { memoryRateLimit, sharedRateLimit } from './rate-limit.js';
 import { SignedDataSource, signingFetcher } from './subgraph-client.js';
 import { attachSubscriptions } from './subscriptions.js';
 import { supergraphFromFile } from './supergraph.js';
@@ -89,7 +89,18 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     logger,
   );
   authenticator.start();
-  const limiter = new RateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST);
+  const limiter =
+    config.RATE_LIMIT_DATABASE_URL === undefined
+      ? memoryRateLimit(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST)
+      : await sharedRateLimit({
+          url: config.RATE_LIMIT_DATABASE_URL,
+          schema: config.RATE_LIMIT_DB_SCHEMA,
+          poolSize: config.RATE_LIMIT_POOL_SIZE,
+          timeoutMs: config.RATE_LIMIT_TIMEOUT_MS,
+          ratePerSecond: config.RATE_LIMIT_PER_SECOND,
+          burst: config.RATE_LIMIT_BURST,
+          logger,
+        });
   const metrics = new ServiceMetrics('gateway');
   const rateLimited = metrics.counter('attestor_rate_limited_total', 'Requests refused RATE_LIMITED', []);
   bus.rpcObserver = {
@@ -168,7 +179,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       }
       throw error;
     }
-    const admitted = admit(caller);
+    const admitted = await admit(caller);
     if (!admitted.allowed) {
       rateLimited.inc();
       res.setHeader('retry-after', String(admitted.retryAfterSeconds));
@@ -250,6 +261,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         await apollo.stop();
         authenticator.stop();
         await bus.close();
+        await limiter.close();
         await stopTracing('gateway');
         logger.info('stopped');
         logger.flush();

@@ -10,6 +10,7 @@ import {
 } from '@attestor/platform';
 import type { GatewayContext } from './context.js';
 import { costLimitRule } from './query-cost.js';
+import type { Admission } from './rate-limit.js';
 
 /**
  * The limits every request meets at the gateway, before any subgraph sees it (docs/api-guide.md
@@ -27,7 +28,7 @@ export interface LimitOptions {
   /** Field suggestions ("Did you mean …?") reveal the schema: off in production. */
   fieldSuggestions: boolean;
   /** Takes `tokens` more rate-limit tokens from the caller's bucket. */
-  charge(caller: Caller, tokens: number): { allowed: true } | { allowed: false; retryAfterSeconds: number };
+  charge(caller: Caller, tokens: number): Promise<Admission>;
 }
 
 /** Mutations that send a message, call a provider or create rows: one per request. */
@@ -107,7 +108,7 @@ export function requestLimits(options: LimitOptions): {
           }
           // The request itself took one token at the door; every further root field takes one more.
           if (fields.length > 1) {
-            const charged = options.charge(contextValue.caller, fields.length - 1);
+            const charged = await options.charge(contextValue.caller, fields.length - 1);
             if (!charged.allowed) {
               throw refusal('Too many requests for these credentials', ErrorCode.RATE_LIMITED, {
                 retryAfterSeconds: charged.retryAfterSeconds,

@@ -8,6 +8,7 @@ import { eventFilter, isUuid, normalizeNamespace } from '@attestor/contracts';
 import { ErrorCode, type Caller, type Logger, type NatsBus } from '@attestor/platform';
 import { CloseCode } from './close-codes.js';
 import type { GatewayContext } from './context.js';
+import type { Admission } from './rate-limit.js';
 import {
   FEED_INQUIRY_VARIABLE,
   planAccountFeedQuery,
@@ -25,7 +26,7 @@ export interface SubscriptionOptions {
   bus: NatsBus;
   logger: Logger;
   authenticate(authorization: string | undefined, requestId: string): Promise<Caller>;
-  admit(caller: Caller): { allowed: true } | { allowed: false; retryAfterSeconds: number };
+  admit(caller: Caller): Promise<Admission>;
   clientIp(request: IncomingMessage): string | null;
 }
 
@@ -154,11 +155,11 @@ export function attachSubscriptions(options: SubscriptionOptions) {
           return false;
         }
       },
-      onSubscribe: (ctx) => {
+      onSubscribe: async (ctx) => {
         const connection = connections.get(ctx);
         if (!connection)
           return [new GraphQLError('Not authenticated', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
-        const admitted = options.admit(connection.caller);
+        const admitted = await options.admit(connection.caller);
         if (!admitted.allowed) {
           return [
             new GraphQLError('Too many requests for these credentials', {

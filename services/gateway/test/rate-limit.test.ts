@@ -1,28 +1,86 @@
-import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../src/rate-limit.js';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@attestor/platform';
+import { TEST_DATABASE_URL, uniqueName } from '@attestor/platform/testing';
+import { memoryRateLimit, sharedRateLimit, windowOf, type RateLimit } from '../src/rate-limit.js';
 
-describe('per-key token bucket', () => {
-  it('allows a burst, then refuses with the seconds until the next token', () => {
-    let now = 0;
-    const limiter = new RateLimiter(2, 3, () => now);
-    expect([1, 2, 3].map(() => limiter.take('key:a').allowed)).toEqual([true, true, true]);
-    expect(limiter.take('key:a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
-    now += 500; // half a second refills one token at 2/s
-    expect(limiter.take('key:a').allowed).toBe(true);
-    expect(limiter.take('key:a').allowed).toBe(false);
+const logger = createLogger({ service: 'rate-limit-test', level: 'silent', format: 'json' });
+
+describe('the limit as a window', () => {
+  it('gives the rate on average and the burst at once', () => {
+    expect(windowOf(50, 100)).toEqual({ points: 100, duration: 2 });
+    expect(windowOf(10, 10)).toEqual({ points: 10, duration: 1 });
+    // A burst below the rate still allows the rate each second.
+    expect(windowOf(50, 10)).toEqual({ points: 50, duration: 1 });
+  });
+});
+
+describe('in memory', () => {
+  it('allows the burst, then refuses with the seconds to wait, keys apart', async () => {
+    const limit = memoryRateLimit(2, 3);
+    const first = await Promise.all([1, 2, 3, 4].map(() => limit.take('key:a')));
+    expect(first.map((a) => a.allowed)).toEqual([true, true, true, true]);
+    const refused = await limit.take('key:a');
+    expect(refused).toEqual({ allowed: false, retryAfterSeconds: expect.any(Number) });
+    expect(refused.allowed === false && refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect((await limit.take('key:b')).allowed).toBe(true);
+    expect((await limit.take('key:b', 5)).allowed).toBe(false);
+  });
+});
+
+describe('shared on PostgreSQL', () => {
+  const schema = `gw_${uniqueName('rl')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  const opened: RateLimit[] = [];
+  const open = async (timeoutMs = 200) => {
+    const limit = await sharedRateLimit({
+      url: TEST_DATABASE_URL,
+      schema,
+      poolSize: 2,
+      timeoutMs,
+      ratePerSecond: 5,
+      burst: 10,
+      logger,
+    });
+    opened.push(limit);
+    return limit;
+  };
+  afterAll(async () => {
+    for (const limit of opened) await limit.close();
+    await admin.connect().catch(() => undefined);
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
   });
 
-  it('keeps keys apart', () => {
-    const limiter = new RateLimiter(1, 1, () => 0);
-    expect(limiter.take('key:a').allowed).toBe(true);
-    expect(limiter.take('key:a').allowed).toBe(false);
-    expect(limiter.take('key:b').allowed).toBe(true);
+  it('is one limit for two gateways', async () => {
+    const [one, two] = await Promise.all([open(), open()]);
+    const key = `key:${uniqueName('k')}`;
+    const answers = await Promise.all(
+      Array.from({ length: 14 }, (_, i) => (i % 2 === 0 ? one : two).take(key)),
+    );
+    expect(answers.filter((a) => a.allowed)).toHaveLength(10);
+    expect(one.isDegraded() || two.isDegraded()).toBe(false);
   });
 
-  it('never refills above the burst', () => {
-    let now = 0;
-    const limiter = new RateLimiter(10, 2, () => now);
-    now += 60_000;
-    expect([1, 2, 3].map(() => limiter.take('k').allowed)).toEqual([true, true, false]);
-  });
+  it('falls back to the instance when the store is late, and shares again when it answers', async () => {
+    const limit = await open(150);
+    const key = `key:${uniqueName('late')}`;
+    await admin.connect();
+    await admin.query('BEGIN');
+    await admin.query(`LOCK TABLE "${schema}".rate_limits IN ACCESS EXCLUSIVE MODE`);
+    try {
+      const answers = [];
+      for (let i = 0; i < 12; i++) answers.push(await limit.take(key));
+      // The instance's own window decides: the limit holds, the gateway neither hangs nor refuses all.
+      expect(answers.filter((a) => a.allowed)).toHaveLength(10);
+      expect(limit.isDegraded()).toBe(true);
+    } finally {
+      await admin.query('ROLLBACK');
+    }
+    await expect
+      .poll(async () => (await limit.take(`key:${uniqueName('back')}`)).allowed && !limit.isDegraded(), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+  }, 30_000);
 });
