@@ -381,6 +381,17 @@ export class PhoneHarness {
     return this.twilioRequests.slice(mark);
   }
 
+  /** The Verify operations (send, check, fetch, update) answered since `mark`, with their HTTP status. */
+  verifySince(mark: number): string[] {
+    return this.twilioSince(mark).map((entry) => `${operationOf(entry)} ${entry.status}`);
+  }
+
+  /** Stops the service and starts it again on the same schema: only what is in Postgres survives. */
+  async restart(): Promise<void> {
+    await this.service.stop();
+    this.service = await startService(phoneService, this.config, { clock: this.clock });
+  }
+
   /** The event of `type` about `subjectId`, once it has been published. */
   event(type: string, subjectId: string): Promise<EventEnvelope> {
     return eventually(() => this.events.find((e) => e.type === type && e.subjectId === subjectId), {
@@ -420,6 +431,14 @@ export class PhoneHarness {
   async sql(query: string, parameters: unknown[] = []): Promise<unknown> {
     return this.service.deps.dataSource.query(query.replaceAll('$schema', `"${this.schema}"`), parameters);
   }
+}
+
+/** A Verify or Lookup request by what it does. */
+export function operationOf(entry: RequestLogEntry): string {
+  if (entry.path.endsWith('/VerificationCheck')) return 'check';
+  if (entry.path.endsWith('/Verifications')) return 'send';
+  if (/\/Verifications\/VE/.test(entry.path)) return entry.method === 'GET' ? 'fetch' : 'update';
+  return 'lookup';
 }
 
 export function errorOf(result: GraphQLResult<unknown>) {

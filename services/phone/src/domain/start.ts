@@ -33,6 +33,9 @@ export type StartPlan<V> =
   | { kind: 'replace'; verification: V }
   | { kind: 'create' };
 
+/** Statuses that are the outcome of the last send decision itself: what a double submit would get again. */
+const REPEATABLE: readonly VerificationStatus[] = ['PENDING', 'CHALLENGED', 'BLOCKED'];
+
 export function planStart<V extends ExistingVerification>(
   verifications: readonly V[],
   start: StartRequest,
@@ -40,6 +43,7 @@ export function planStart<V extends ExistingVerification>(
   const newest = verifications[0];
   if (
     newest !== undefined &&
+    REPEATABLE.includes(newest.status) &&
     !start.withSolution &&
     newest.phoneHash === start.phoneHash &&
     newest.channel === start.channel &&

@@ -258,6 +258,10 @@ describe('planning a start', () => {
     const recent = verification({ lastAttemptAt: new Date(now.getTime() - 2000) });
     expect(planStart([recent], start)).toMatchObject({ kind: 'repeat' });
     expect(planStart([{ ...recent, status: 'BLOCKED' }], start)).toMatchObject({ kind: 'repeat' });
+    // An end a check reached is not what the start got: a start after it is refused, not repeated.
+    expect(planStart([{ ...recent, status: 'MAX_ATTEMPTS_REACHED' }], start)).toMatchObject({
+      kind: 'refuse',
+    });
     expect(planStart([recent], { ...start, withSolution: true })).toMatchObject({ kind: 'resend' });
     expect(planStart([recent], { ...start, channel: 'CALL' })).toMatchObject({ kind: 'resend' });
     expect(planStart([recent], { ...start, repeatWindowMs: 0 })).toMatchObject({ kind: 'resend' });
