@@ -13,6 +13,7 @@ import { planStart } from '../domain/start.js';
 import type { InquiryFacts } from '../rpc.js';
 import type { PhoneVerificationRecord } from '../store/entities.js';
 import type { CancelVerification } from './cancel.js';
+import type { ClaimHandle } from './claims.js';
 import type { FlowDeps } from './deps.js';
 import type { ResendVerification } from './resend.js';
 import { decideAndSend } from './send.js';
@@ -71,7 +72,7 @@ export class StartVerification {
     const phone = read.number;
     const phoneHash = deps.pii.hash(phone.e164);
 
-    return deps.claims.inquiry(accountId, request.inquiryId, async () => {
+    return deps.claims.inquiry(accountId, request.inquiryId, async (claim) => {
       const existing = await deps.store.ofInquiry(deps.store.reader, accountId, request.inquiryId);
       const plan = planStart(existing, {
         phoneHash,
@@ -99,7 +100,7 @@ export class StartVerification {
       if (request.challengeSolution !== null) {
         throw badInput(solutionProblemMessages['not-challenged'], 'challengeSolution');
       }
-      return this.create(ctx, accountId, inquiry, phone, phoneHash, request);
+      return this.create(ctx, accountId, inquiry, phone, phoneHash, request, claim);
     });
   }
 
@@ -110,6 +111,7 @@ export class StartVerification {
     phone: PhoneNumber,
     phoneHash: string,
     request: StartRequest,
+    claim: ClaimHandle,
   ): Promise<PhoneVerificationRecord> {
     const { deps, writes } = this;
     const id = uuidv7();
@@ -168,6 +170,7 @@ export class StartVerification {
           { ...record, providerSid: result.verification.sid, sendAttempts: 1 },
           'code-sent',
           { event: 'started', sent: sent('SENT') },
+          claim,
         );
       case 'challenged':
         return writes.create(
@@ -175,6 +178,7 @@ export class StartVerification {
           { ...record, status: 'CHALLENGED', challenge: result.challenge, statusReason: result.reason },
           'challenged',
           {},
+          claim,
         );
       case 'blocked':
         return writes.create(
@@ -185,6 +189,7 @@ export class StartVerification {
             event: 'failed',
             sent: result.attempt === null ? null : sent('BLOCKED'),
           },
+          claim,
         );
     }
   }

@@ -26,11 +26,13 @@ export interface Effects {
 export class VerificationWrites {
   constructor(private readonly deps: FlowDeps) {}
 
+  /** Creates a verification; the start's claim on its inquiry is given back in the same transaction. */
   async create(
     ctx: RequestContext,
     record: PhoneVerificationRecord,
     cause: TransitionCause,
     effects: Effects,
+    startClaim: ClaimHandle,
   ): Promise<PhoneVerificationRecord> {
     const created = { ...record, status: transition(null, record.status, cause) };
     await this.deps.outbox.transaction(
@@ -38,9 +40,16 @@ export class VerificationWrites {
         await this.deps.store.insert(tx.manager, created);
         await this.record(tx.manager, created, effects);
         if (effects.event) await publishVerificationEvent(tx, effects.event, created);
+        await this.deps.store.releaseInquiry(
+          tx.manager,
+          created.accountId,
+          created.inquiryId,
+          startClaim.token,
+        );
       },
       { requestId: ctx.requestId },
     );
+    startClaim.settled = true;
     return created;
   }
 
