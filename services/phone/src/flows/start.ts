@@ -60,20 +60,32 @@ export class StartVerification {
     if (request.challengeSolution !== null && readSolution(request.challengeSolution) === null) {
       throw badInput(solutionProblemMessages.unreadable, 'challengeSolution');
     }
-    const inquiry = await deps.asks.inquiry(accountId, request.inquiryId);
-    if (inquiry === null || inquiry.accountId !== accountId) throw notFound('Inquiry');
-    const refusal = phoneStepRefusal(
-      { ...inquiry, expiresAt: new Date(inquiry.expiresAt) },
-      deps.clock.now(),
-    );
-    if (refusal !== null) throw badInput(refusal, 'inquiryId');
-    const read = readPhoneNumber(request.phoneNumber, request.defaultCountry ?? inquiry.phoneCountryCode);
-    if (!read.ok) throw badInput(read.message, 'phoneNumber');
-    const phone = read.number;
-    const phoneHash = deps.pii.hash(phone.e164);
+    // A number that needs no country from the inquiry is read (and refused) before anything is asked.
+    const readAlone =
+      request.defaultCountry !== null || request.phoneNumber.trim().startsWith('+')
+        ? readPhoneNumber(request.phoneNumber, request.defaultCountry)
+        : null;
+    if (readAlone !== null && !readAlone.ok) throw badInput(readAlone.message, 'phoneNumber');
+
+    // The inquiry is asked while the start claims it (they do not depend on each other).
+    const asked = deps.asks.inquiry(accountId, request.inquiryId).then((inquiry) => {
+      if (inquiry === null || inquiry.accountId !== accountId) throw notFound('Inquiry');
+      const refusal = phoneStepRefusal(
+        { ...inquiry, expiresAt: new Date(inquiry.expiresAt) },
+        deps.clock.now(),
+      );
+      if (refusal !== null) throw badInput(refusal, 'inquiryId');
+      const read = readAlone ?? readPhoneNumber(request.phoneNumber, inquiry.phoneCountryCode);
+      if (!read.ok) throw badInput(read.message, 'phoneNumber');
+      return { inquiry, phone: read.number, phoneHash: deps.pii.hash(read.number.e164) };
+    });
+    asked.catch(() => undefined); // awaited below; a refusal must not go unhandled while the claim is awaited
 
     return deps.claims.inquiry(accountId, request.inquiryId, async (claim) => {
-      const existing = await deps.store.ofInquiry(deps.store.reader, accountId, request.inquiryId);
+      const [{ inquiry, phone, phoneHash }, existing] = await Promise.all([
+        asked,
+        deps.store.ofInquiry(deps.store.reader, accountId, request.inquiryId),
+      ]);
       const plan = planStart(existing, {
         phoneHash,
         channel: request.channel,
