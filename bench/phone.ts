@@ -24,6 +24,7 @@ import { DEV_CREDENTIALS, emulatorControl } from '@attestor/twilio-emulator';
 import { copyOfRepository } from '../test/support/repository-copy.js';
 import { launchPlatform } from './support/launch.js';
 import { jsonClient, median, percentile, runLoad, type LoadResult } from './support/load.js';
+import { cpuSeconds, cpuSpent } from './support/cpu.js';
 import { runAtRate, timeAlone } from './support/open-loop.js';
 
 const { values } = parseArgs({
@@ -177,9 +178,13 @@ async function main() {
     await runLoad(warmUp.length, concurrency, (i) => start(warmUp[i]!));
 
     const results: Record<string, LoadResult[]> = { startPhoneVerification: [], checkPhoneVerification: [] };
+    const processes = processMatchers(copy);
+    const cpuOfStarts: Array<Record<string, number>> = [];
     for (let round = 1; round <= rounds; round++) {
       const flows = take(requests);
+      const cpuBefore = cpuSeconds(processes);
       const s = await runLoad(requests, concurrency, (i) => start(flows[i]!));
+      cpuOfStarts.push(cpuSpent(cpuBefore, cpuSeconds(processes)));
       results['startPhoneVerification']!.push(s);
       log(`round ${round}/${rounds} starts: ${summary(s)}`);
       const started = flows.filter((flow) => flow.verificationId !== undefined);
@@ -278,6 +283,13 @@ async function main() {
         },
       ]),
     );
+    // CPU per start, by process, over the start rounds (ms): the median round's figures per process.
+    const cpuPerStartMs = Object.fromEntries(
+      Object.keys(processes).map((name) => [
+        name,
+        round1(median(cpuOfStarts.map((spent) => ((spent[name] ?? 0) * 1000) / requests))),
+      ]),
+    );
     const report = {
       when: new Date().toISOString(),
       node: process.version,
@@ -294,6 +306,7 @@ async function main() {
         outboxLagP50Ms: round1(percentile(lags, 50)),
         outboxLagP99Ms: round1(percentile(lags, 99)),
       },
+      cpuPerStartMs,
       alone: Object.fromEntries(
         Object.entries(timings).map(([name, t]) => [
           name,
@@ -314,6 +327,21 @@ async function main() {
     rmSync(copy, { recursive: true, force: true });
     await removeBenchState(namespace, nats);
   }
+}
+
+/** The platform's processes, found by the copy they run from; Postgres backends by the run's database. */
+function processMatchers(copy: string): Record<string, (commandLine: string) => boolean> {
+  const service = (name: string) => (line: string) => line.includes(`${copy}/services/${name}/src/main.ts`);
+  return {
+    gateway: service('gateway'),
+    phone: service('phone'),
+    inquiry: service('inquiry'),
+    fraud: service('fraud'),
+    identity: service('identity'),
+    'twilio emulator': (line) => line.includes(`${copy}/infra/twilio-emulator/src/main.ts`),
+    'postgres (this run)': (line) => line.startsWith('postgres:') && line.includes(DATABASE),
+    'nats-server (shared)': (line) => line.includes('nats-server'),
+  };
 }
 
 /** Drops what a run created (its database and its stream), so every run starts from the same state. */
@@ -342,6 +370,7 @@ function table(report: {
     outboxLagP99Ms: number;
   };
   alone: Record<string, { p50Ms: number; p99Ms: number }>;
+  cpuPerStartMs: Record<string, number>;
   concurrency: number;
   requests: number;
   rounds: number;
@@ -363,6 +392,11 @@ function table(report: {
     '| piece | p50 ms | p99 ms |',
     '|---|---|---|',
     ...Object.entries(report.alone).map(([name, t]) => `| ${name} | ${t.p50Ms} | ${t.p99Ms} |`),
+    '',
+    `CPU per start at c=${report.concurrency}, by process (ms; 2 cores give 2000 ms per second)`,
+    '| process | CPU ms per start |',
+    '|---|---|',
+    ...Object.entries(report.cpuPerStartMs).map(([name, ms]) => `| ${name} | ${ms} |`),
   ].join('\n');
 }
 

@@ -77,8 +77,10 @@ export function eventOfStatus(status: PhoneVerificationRecord['status']): Verifi
 export function phoneConsumers(store: PhoneVerificationStore, clock: Clock): ConsumerSpec[] {
   return [
     {
-      name: 'inquiry-events',
-      filter: 'inquiry.>',
+      // Only redactions: a filter of `inquiry.>` had every inquiry event of every flow delivered here
+      // and dropped (a JSON and schema parse each), for nothing.
+      name: 'inquiry-redactions',
+      filter: 'inquiry.redacted.>',
       handlers: {
         'inquiry.redacted': applyOnly(async (event, tx, context) => {
           // The inquiry is the event's subject; the account keeps one tenant's event off another's rows.

@@ -42,6 +42,7 @@ export class Claims {
   ): Promise<R> {
     const { store } = this;
     const key = `verification:${id}`;
+    // How long this request waits is real time (a test moving the service's clock must not cut it short).
     const deadline = Date.now() + this.leaseMs + 1000;
     for (let round = 0; ; round += 1) {
       const claim: ClaimHandle = { token: randomUUID(), settled: false };

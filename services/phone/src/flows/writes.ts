@@ -37,15 +37,11 @@ export class VerificationWrites {
     const created = { ...record, status: transition(null, record.status, cause) };
     await this.deps.outbox.transaction(
       async (tx) => {
-        await this.deps.store.insert(tx.manager, created);
-        await this.record(tx.manager, created, effects);
+        await this.deps.store.insert(tx.manager, created, {
+          sent: effects.sent ? { outcome: effects.sent.outcome, at: this.deps.clock.now() } : null,
+          releaseStartClaim: startClaim.token,
+        });
         if (effects.event) await publishVerificationEvent(tx, effects.event, created);
-        await this.deps.store.releaseInquiry(
-          tx.manager,
-          created.accountId,
-          created.inquiryId,
-          startClaim.token,
-        );
       },
       { requestId: ctx.requestId },
     );

@@ -1,4 +1,4 @@
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { uuidv7, type PhoneChannel } from '@attestor/contracts';
 import { conflict, Store, type ReadScope } from '@attestor/platform';
 import type { Challenge } from '../domain/challenge.js';
@@ -9,6 +9,34 @@ import {
   type PhoneVerificationRecord,
   type SendOutcome,
 } from './entities.js';
+
+/** Every column, for the insert. */
+const INSERTED = [
+  ['id', 'id'],
+  ['accountId', 'account_id'],
+  ['inquiryId', 'inquiry_id'],
+  ['phoneSealed', 'phone_sealed'],
+  ['phoneHash', 'phone_hash'],
+  ['phoneMasked', 'phone_masked'],
+  ['prefixHashes', 'prefix_hashes'],
+  ['countryCode', 'country_code'],
+  ['channel', 'channel'],
+  ['status', 'status'],
+  ['locale', 'locale'],
+  ['friendlyName', 'friendly_name'],
+  ['providerSid', 'provider_sid'],
+  ['checkAttempts', 'check_attempts'],
+  ['sendAttempts', 'send_attempts'],
+  ['riskAssessmentId', 'risk_assessment_id'],
+  ['riskAssessmentSkipped', 'risk_assessment_skipped'],
+  ['statusReason', 'status_reason'],
+  ['challenge', 'challenge'],
+  ['createdAt', 'created_at'],
+  ['expiresAt', 'expires_at'],
+  ['lastAttemptAt', 'last_attempt_at'],
+  ['approvedAt', 'approved_at'],
+  ['redactedAt', 'redacted_at'],
+] as const satisfies ReadonlyArray<readonly [keyof PhoneVerificationRecord, string]>;
 
 /** The columns a settle writes: everything that changes over a verification's life. */
 const MUTABLE = [
@@ -63,12 +91,6 @@ function recordOf(row: Row): PhoneVerificationRecord {
   };
 }
 
-function scopeWhere(scope: ReadScope) {
-  return scope.inquiryId === undefined
-    ? { accountId: scope.accountId }
-    : { accountId: scope.accountId, inquiryId: scope.inquiryId };
-}
-
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 }
@@ -80,13 +102,21 @@ function isUniqueViolation(error: unknown): boolean {
  * with an update that holds only if it still owns the claim and the status it read.
  */
 export class PhoneVerificationStore extends Store {
+  // The reads on every request's path are plain SQL mapped by `recordOf`: TypeORM's query builder
+  // cost more CPU than the query itself (bench:phone profile).
+
   async byIds(
     db: EntityManager,
     scope: ReadScope,
     ids: readonly string[],
   ): Promise<PhoneVerificationRecord[]> {
     if (ids.length === 0) return [];
-    return db.getRepository(PhoneVerificationEntity).findBy({ id: In([...ids]), ...scopeWhere(scope) });
+    const rows = (await db.query(
+      `SELECT * FROM ${this.table('phone_verifications')}
+        WHERE account_id = $1 AND id = ANY($2::uuid[]) AND ($3::text IS NULL OR inquiry_id = $3)`,
+      [scope.accountId, [...ids], scope.inquiryId ?? null],
+    )) as Row[];
+    return rows.map(recordOf);
   }
 
   /** Newest first. */
@@ -97,14 +127,18 @@ export class PhoneVerificationStore extends Store {
   ): Promise<PhoneVerificationRecord[]> {
     const wanted = inquiryIds.filter((id) => scope.inquiryId === undefined || id === scope.inquiryId);
     if (wanted.length === 0) return [];
-    return db.getRepository(PhoneVerificationEntity).find({
-      where: { accountId: scope.accountId, inquiryId: In(wanted) },
-      order: { createdAt: 'DESC', id: 'DESC' },
-    });
+    const rows = (await db.query(
+      `SELECT * FROM ${this.table('phone_verifications')}
+        WHERE account_id = $1 AND inquiry_id = ANY($2::text[])
+        ORDER BY created_at DESC, id DESC`,
+      [scope.accountId, wanted],
+    )) as Row[];
+    return rows.map(recordOf);
   }
 
   async find(db: EntityManager, scope: ReadScope, id: string): Promise<PhoneVerificationRecord | null> {
-    return db.getRepository(PhoneVerificationEntity).findOneBy({ id, ...scopeWhere(scope) });
+    const [row] = await this.byIds(db, scope, [id]);
+    return row ?? null;
   }
 
   /** Every verification of one inquiry, newest first. */
@@ -180,10 +214,48 @@ export class PhoneVerificationStore extends Store {
     return count === 1;
   }
 
-  /** A new verification; CONFLICT if the inquiry already has an active one (a start that lost its claim). */
-  async insert(db: EntityManager, record: PhoneVerificationRecord): Promise<void> {
+  /**
+   * A new verification, with its first send attempt and the start's claim on its inquiry given back,
+   * in one statement. CONFLICT if the inquiry already has an active one (a start that lost its claim).
+   */
+  async insert(
+    db: EntityManager,
+    record: PhoneVerificationRecord,
+    also: { sent: { outcome: SendOutcome; at: Date } | null; releaseStartClaim: string | null },
+  ): Promise<void> {
+    const columns = INSERTED.map(([, column]) => column).join(', ');
+    const values = INSERTED.map(([field]) => {
+      const value = record[field];
+      return (field === 'challenge' || field === 'prefixHashes') && value !== null
+        ? JSON.stringify(value)
+        : value;
+    });
+    const placeholders = INSERTED.map((_, i) => `$${i + 1}`).join(', ');
+    const n = INSERTED.length;
     try {
-      await db.getRepository(PhoneVerificationEntity).insert(record);
+      await db.query(
+        `WITH created AS (
+           INSERT INTO ${this.table('phone_verifications')} (${columns}) VALUES (${placeholders}) RETURNING id
+         ), sent AS (
+           INSERT INTO ${this.table('send_attempts')} (id, account_id, verification_id, channel, outcome, created_at)
+           SELECT $${n + 1}::uuid, $${n + 2}, id, $${n + 3}, $${n + 4}::text, $${n + 5}::timestamptz
+             FROM created WHERE $${n + 4}::text IS NOT NULL
+         ), released AS (
+           DELETE FROM ${this.table('start_claims')}
+            WHERE account_id = $${n + 2} AND inquiry_id = $${n + 6} AND token = $${n + 7}::uuid
+         )
+         SELECT id FROM created`,
+        [
+          ...values,
+          uuidv7((also.sent?.at ?? record.createdAt).getTime()),
+          record.accountId,
+          record.channel,
+          also.sent?.outcome ?? null,
+          also.sent?.at ?? null,
+          record.inquiryId,
+          also.releaseStartClaim,
+        ],
+      );
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw conflict('Another phone verification of this inquiry started at the same moment; try again');
