@@ -60,6 +60,7 @@ describe('no transaction across a network call', () => {
     expect(new Set(h.callsWatched)).toEqual(
       new Set([
         'rpc.fraud.assess',
+        'rpc.inquiry.lookup',
         'Twilio CreateVerification',
         'Twilio CreateVerificationCheck',
         'Twilio UpdateVerification',

@@ -174,6 +174,7 @@ export class PhoneHarness {
     this.recorder = recordEvents(this.bus, 'phone.verification.>');
     this.standIns.push(
       responder(this.bus, 'rpc.inquiry.lookup', 'inquiry', logger, async ({ accountId, inquiryId }) => {
+        await this.lookForTransactions('rpc.inquiry.lookup');
         const inquiry = this.inquiries.get(inquiryId);
         return { inquiry: inquiry && inquiry.accountId === accountId ? inquiry : null };
       }),
