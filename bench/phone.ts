@@ -178,7 +178,7 @@ async function main() {
     await runLoad(warmUp.length, concurrency, (i) => start(warmUp[i]!));
 
     const results: Record<string, LoadResult[]> = { startPhoneVerification: [], checkPhoneVerification: [] };
-    const processes = processMatchers(copy);
+    const processes = processMatchers(copy, await postgresBackends());
     const cpuOfStarts: Array<Record<string, number>> = [];
     for (let round = 1; round <= rounds; round++) {
       const flows = take(requests);
@@ -329,9 +329,32 @@ async function main() {
   }
 }
 
-/** The platform's processes, found by the copy they run from; Postgres backends by the run's database. */
-function processMatchers(copy: string): Record<string, (commandLine: string) => boolean> {
+/** Each Postgres backend of the run's database, by the service it serves (application_name attestor-<schema>). */
+async function postgresBackends(): Promise<Map<number, string>> {
+  const client = new pg.Client({ connectionString: BENCH_DATABASE_URL, application_name: 'bench-phone' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number; application_name: string }>(
+      'SELECT pid, application_name FROM pg_stat_activity WHERE datname = $1',
+      [DATABASE],
+    );
+    return new Map(rows.map((row) => [row.pid, row.application_name.replace(/^attestor-/, '')]));
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The platform's processes, found by the copy they run from; Postgres backends by the service whose
+ * pool holds them (the pools are open by the time this runs: the warm-up used them).
+ */
+function processMatchers(
+  copy: string,
+  backends: Map<number, string>,
+): Record<string, (commandLine: string, pid: number) => boolean> {
   const service = (name: string) => (line: string) => line.includes(`${copy}/services/${name}/src/main.ts`);
+  const backendOf = (name: string) => (line: string, pid: number) =>
+    line.startsWith('postgres:') && backends.get(pid) === name;
   return {
     gateway: service('gateway'),
     phone: service('phone'),
@@ -339,7 +362,12 @@ function processMatchers(copy: string): Record<string, (commandLine: string) => 
     fraud: service('fraud'),
     identity: service('identity'),
     'twilio emulator': (line) => line.includes(`${copy}/infra/twilio-emulator/src/main.ts`),
-    'postgres (this run)': (line) => line.startsWith('postgres:') && line.includes(DATABASE),
+    'postgres for phone': backendOf('phone'),
+    'postgres for inquiry': backendOf('inquiry'),
+    'postgres for fraud': backendOf('fraud'),
+    'postgres for identity': backendOf('identity'),
+    'postgres, other backends of the run': (line, pid) =>
+      line.startsWith('postgres:') && line.includes(DATABASE) && !backends.has(pid),
     'nats-server (shared)': (line) => line.includes('nats-server'),
   };
 }

@@ -8,7 +8,7 @@ const TICKS_PER_SECOND = 100;
  * read from /proc: where a benchmark's time goes, per process (Linux only; empty elsewhere).
  */
 export function cpuSeconds(
-  matchers: Record<string, (commandLine: string) => boolean>,
+  matchers: Record<string, (commandLine: string, pid: number) => boolean>,
 ): Record<string, number> {
   const totals: Record<string, number> = Object.fromEntries(Object.keys(matchers).map((name) => [name, 0]));
   let pids: string[];
@@ -26,7 +26,7 @@ export function cpuSeconds(
     } catch {
       continue; // gone meanwhile
     }
-    const name = Object.keys(matchers).find((candidate) => matchers[candidate]!(commandLine));
+    const name = Object.keys(matchers).find((candidate) => matchers[candidate]!(commandLine, Number(pid)));
     if (name === undefined) continue;
     // Fields after the command name (which may hold spaces, in parentheses): utime is 14th, stime 15th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
