@@ -27,6 +27,8 @@ export interface EmulatorOptions {
   verifyServiceSid?: string;
   /** Numbers seeded at start; the bundled fixtures unless given, none with null. */
   fixturesPath?: string | null;
+  /** Messages the outbox keeps (default OUTBOX_CAPACITY, 1000). */
+  outboxCapacity?: number;
   onRequest?: (entry: RequestLogEntry) => void;
   /** Awaited while each Twilio request is in flight, before it is answered (see EmulatorServerOptions). */
   whileInFlight?: (request: ReceivedRequest) => Promise<void> | void;
@@ -43,6 +45,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const state = createEmulatorState({
     verifyServiceSid: options.verifyServiceSid ?? DEV_CREDENTIALS.verifyServiceSid,
     fixtures: fixturesPath === null ? [] : loadFixtures(fixturesPath),
+    ...(options.outboxCapacity !== undefined && { outboxCapacity: options.outboxCapacity }),
   });
   const server = createEmulatorServer({
     accountSid: options.accountSid ?? DEV_CREDENTIALS.accountSid,

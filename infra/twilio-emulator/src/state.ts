@@ -23,9 +23,10 @@ export function createEmulatorState(options: {
   verifyServiceSid: string;
   fixtures: readonly NumberSeed[];
   newCode?: () => string;
+  outboxCapacity?: number;
 }): EmulatorState {
   const clock = new Clock();
-  const outbox = new Outbox(OUTBOX_CAPACITY);
+  const outbox = new Outbox(options.outboxCapacity ?? OUTBOX_CAPACITY);
   const numbers = new NumberDirectory(options.fixtures, () => clock.now());
   const verify = new VerifyService(options.verifyServiceSid, {
     clock,

@@ -158,6 +158,7 @@ describe('configuration', () => {
       host: '127.0.0.1',
       ...DEV_CREDENTIALS,
       fixturesPath: BUNDLED_FIXTURES,
+      outboxCapacity: 1000,
     });
   });
 
