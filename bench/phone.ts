@@ -180,12 +180,15 @@ async function main() {
     await runLoad(warmUp.length, concurrency, (i) => start(warmUp[i]!));
 
     const results: Record<string, LoadResult[]> = { startPhoneVerification: [], checkPhoneVerification: [] };
-    const processes = processMatchers(copy, await postgresBackends());
+    const backends = await postgresBackends();
+    const processes = processMatchers(copy, backends);
     const cpuOfStarts: Array<Record<string, number>> = [];
     for (let round = 1; round <= rounds; round++) {
       const flows = take(requests);
       const cpuBefore = cpuSeconds(processes);
       const s = await runLoad(requests, concurrency, (i) => start(flows[i]!));
+      // Pools open connections as the load needs them: name the backends opened during the round too.
+      for (const [pid, name] of await postgresBackends()) backends.set(pid, name);
       cpuOfStarts.push(cpuSpent(cpuBefore, cpuSeconds(processes)));
       results['startPhoneVerification']!.push(s);
       log(`round ${round}/${rounds} starts: ${summary(s)}`);
