@@ -18,6 +18,8 @@ export interface EmulatorConfig {
   apiKey?: { sid: string; secret: string };
   verifyServiceSid: string;
   fixturesPath: string;
+  /** Messages the outbox keeps (the oldest is dropped first). */
+  outboxCapacity: number;
 }
 
 const envSchema = z.object({
@@ -43,6 +45,12 @@ const envSchema = z.object({
     .regex(/^VA[0-9a-fA-F]{32}$/, 'must be VA followed by 32 hex digits')
     .default(DEV_CREDENTIALS.verifyServiceSid),
   EMULATOR_FIXTURES: z.string().min(1).default(BUNDLED_FIXTURES),
+  EMULATOR_OUTBOX_CAPACITY: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be between 1 and 1000000' })
+    .max(1_000_000, { error: 'must be between 1 and 1000000' })
+    .default(1000),
 });
 
 /** The variables the emulator reads (docker-compose.yml is checked against them). */
@@ -75,5 +83,6 @@ export function loadConfig(env: Record<string, string | undefined>): EmulatorCon
       : {}),
     verifyServiceSid: parsed.TWILIO_VERIFY_SERVICE_SID,
     fixturesPath: parsed.EMULATOR_FIXTURES,
+    outboxCapacity: parsed.EMULATOR_OUTBOX_CAPACITY,
   };
 }

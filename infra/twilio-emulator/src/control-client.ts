@@ -1,3 +1,4 @@
+import type { FaultInput } from './faults.js';
 import type { NumberSeed } from './numbers.js';
 import type { OutboxMessage } from './outbox.js';
 
@@ -12,6 +13,10 @@ export interface EmulatorControl {
   /** The newest code sent to `to`; throws when none was. */
   latestCode(to: string): Promise<string>;
   advanceClock(seconds: number): Promise<void>;
+  /** Arms a fault: the next `times` requests of `operation` answer `status`/`code`, or late (`delayMs`). */
+  fault(fault: FaultInput): Promise<void>;
+  /** Disarms every fault not used up yet. */
+  clearFaults(): Promise<void>;
 }
 
 export function emulatorControl(baseUrl: string): EmulatorControl {
@@ -39,5 +44,7 @@ export function emulatorControl(baseUrl: string): EmulatorControl {
       return newest.code;
     },
     advanceClock: (seconds) => post('/clock', { advanceSeconds: seconds }, 200),
+    fault: (fault) => post('/faults', fault, 201),
+    clearFaults: () => post('/faults/clear', {}, 204),
   };
 }

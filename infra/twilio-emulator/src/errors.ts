@@ -7,10 +7,14 @@ export const TwilioErrorCode = {
   InvalidParameter: 60200,
   MaxCheckAttemptsReached: 60202,
   MaxSendAttemptsReached: 60203,
+  LandlineNotSupported: 60205,
+  TooManyConcurrentRequests: 60212,
   DeliveryBlockedByFraudGuard: 60410,
+  DeliveryBlockedByGeoPermissions: 60605,
 } as const;
 
-export type TwilioErrorCode = (typeof TwilioErrorCode)[keyof typeof TwilioErrorCode];
+/** A code the emulator produces on its own, or any code a test's fault asks it to answer with. */
+export type TwilioErrorCode = (typeof TwilioErrorCode)[keyof typeof TwilioErrorCode] | number;
 
 /** The body of every Twilio REST error. */
 export interface TwilioErrorBody {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { TwilioApiError, TwilioErrorCode, invalidParameter } from './errors.js';
+import type { Operation } from './faults.js';
 
 export interface EmulatorRequest {
   method: string;
@@ -21,6 +22,8 @@ export interface Route {
   pattern: string;
   /** `twilio` routes need Twilio credentials; `open` ones are the emulator's own control endpoints. */
   access: 'twilio' | 'open';
+  /** Twilio's operationId, for the Twilio routes: what a fault (`POST /faults`) aims at. */
+  operation?: Operation;
   handle(request: EmulatorRequest): EmulatorResponse;
 }
 

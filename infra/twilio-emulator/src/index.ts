@@ -2,12 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { DEV_CREDENTIALS, BUNDLED_FIXTURES } from './config.js';
 import { loadFixtures } from './fixtures.js';
 import { createEmulatorServer } from './server.js';
-import type { RequestLogEntry } from './server.js';
+import type { ReceivedRequest, RequestLogEntry } from './server.js';
 import { createEmulatorState } from './state.js';
 
 export { DEV_CREDENTIALS, BUNDLED_FIXTURES, ConfigError, loadConfig, emulatorConfigShape } from './config.js';
 export type { EmulatorConfig } from './config.js';
-export type { RequestLogEntry } from './server.js';
+export type { ReceivedRequest, RequestLogEntry } from './server.js';
+export type { FaultInput, FaultTarget, Operation } from './faults.js';
 export type { OutboxMessage } from './outbox.js';
 export type { NumberSeed } from './numbers.js';
 export { VERIFY_LIMITS } from './verifications.js';
@@ -26,7 +27,11 @@ export interface EmulatorOptions {
   verifyServiceSid?: string;
   /** Numbers seeded at start; the bundled fixtures unless given, none with null. */
   fixturesPath?: string | null;
+  /** Messages the outbox keeps (default OUTBOX_CAPACITY, 1000). */
+  outboxCapacity?: number;
   onRequest?: (entry: RequestLogEntry) => void;
+  /** Awaited while each Twilio request is in flight, before it is answered (see EmulatorServerOptions). */
+  whileInFlight?: (request: ReceivedRequest) => Promise<void> | void;
 }
 
 export interface RunningEmulator {
@@ -40,6 +45,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const state = createEmulatorState({
     verifyServiceSid: options.verifyServiceSid ?? DEV_CREDENTIALS.verifyServiceSid,
     fixtures: fixturesPath === null ? [] : loadFixtures(fixturesPath),
+    ...(options.outboxCapacity !== undefined && { outboxCapacity: options.outboxCapacity }),
   });
   const server = createEmulatorServer({
     accountSid: options.accountSid ?? DEV_CREDENTIALS.accountSid,
@@ -47,6 +53,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     apiKey: options.apiKey,
     state,
     ...(options.onRequest && { onRequest: options.onRequest }),
+    ...(options.whileInFlight && { whileInFlight: options.whileInFlight }),
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

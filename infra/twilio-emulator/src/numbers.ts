@@ -42,6 +42,10 @@ export interface NumberProfile {
   blocked: boolean;
   /** When the block started (seed time); null when not blocked. */
   blockedAt: Date | null;
+  /** The Verify service's geo permissions refuse this destination: every send is 60605. */
+  geoBlocked: boolean;
+  /** Seeded (fixtures or POST /numbers) rather than derived: only seeded landlines refuse SMS (60205). */
+  seeded: boolean;
 }
 
 const name = z.string().trim().min(1).max(128);
@@ -67,6 +71,7 @@ export const numberSeedSchema = z
     smsPumpingRiskScore: z.number().int().min(0).max(100).optional(),
     carrierRiskCategory: z.enum(CARRIER_RISK_CATEGORIES).optional(),
     blocked: z.boolean().optional(),
+    geoBlocked: z.boolean().optional(),
   })
   .strict();
 export type NumberSeed = z.infer<typeof numberSeedSchema>;
@@ -100,6 +105,8 @@ export class NumberDirectory {
       carrierRiskCategory: seed.carrierRiskCategory ?? riskCategory(score),
       blocked,
       blockedAt: blocked ? this.now() : null,
+      geoBlocked: seed.geoBlocked ?? false,
+      seeded: true,
     };
     this.#seeded.delete(seed.phoneNumber);
     this.#seeded.set(seed.phoneNumber, profile);
@@ -228,6 +235,8 @@ export function deriveProfile(phoneNumber: string): NumberProfile {
     carrierRiskCategory: riskCategory(score),
     blocked: false,
     blockedAt: null,
+    geoBlocked: false,
+    seeded: false,
   };
 }
 

@@ -8,6 +8,8 @@ export interface OutboxMessage {
   sid: string;
   sentAt: string;
   locale: string;
+  /** The CustomFriendlyName the message was sent with ("Your <name> verification code is…"), if any. */
+  friendlyName: string | null;
 }
 
 /** Sent messages, newest last internally, capped so a long-running emulator stays small. */

@@ -7,6 +7,7 @@ import { lookupRoutes } from './handlers/lookups.js';
 import { verifyRoutes } from './handlers/verify.js';
 import { hasCredentials, matchPath, readBody } from './http.js';
 import type { EmulatorResponse, Route } from './http.js';
+import type { Operation } from './faults.js';
 import type { EmulatorState } from './state.js';
 
 /** One line per request; the path has phone numbers masked and the query (names, numbers) left out. */
@@ -17,6 +18,14 @@ export interface RequestLogEntry {
   ms: number;
 }
 
+/** A Twilio request the emulator has received and is about to answer (while the client waits for it). */
+export interface ReceivedRequest {
+  method: string;
+  /** Masked as in the log. */
+  path: string;
+  operation: Operation;
+}
+
 export interface EmulatorServerOptions {
   accountSid: string;
   authToken: string;
@@ -24,6 +33,11 @@ export interface EmulatorServerOptions {
   apiKey?: { sid: string; secret: string } | undefined;
   state: EmulatorState;
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Awaited before each Twilio request is answered, while its caller is still waiting: a test looks
+   * at the calling service in that moment (e.g. that it holds no database transaction open).
+   */
+  whileInFlight?: (request: ReceivedRequest) => Promise<void> | void;
 }
 
 export function createEmulatorServer(options: EmulatorServerOptions): Server {
@@ -60,6 +74,20 @@ export function createEmulatorServer(options: EmulatorServerOptions): Server {
       throw new TwilioApiError(TwilioErrorCode.AuthenticationFailed, 401, 'Authenticate');
     }
     const body = await readBody(request);
+    const operation = match.route.operation;
+    if (operation !== undefined) {
+      await options.whileInFlight?.({ method, path: maskPhoneNumbers(path), operation });
+      const fault = state.faults.take(operation);
+      if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault?.status !== undefined) {
+        const code = fault.code ?? (fault.status >= 500 ? TwilioErrorCode.InternalServerError : 0);
+        throw new TwilioApiError(
+          code,
+          fault.status,
+          fault.message ?? `Injected fault (HTTP ${fault.status})`,
+        );
+      }
+    }
     return match.route.handle({ method, path, params: match.params, query: url.searchParams, body });
   }
 

@@ -1,4 +1,5 @@
 import { Clock } from './clock.js';
+import { FaultBook } from './faults.js';
 import { NumberDirectory } from './numbers.js';
 import type { NumberSeed } from './numbers.js';
 import { Outbox } from './outbox.js';
@@ -12,7 +13,9 @@ export interface EmulatorState {
   readonly outbox: Outbox;
   readonly numbers: NumberDirectory;
   readonly verify: VerifyService;
-  /** Back to the state at start: fixtures only, no verifications, no messages, the clock at wall time. */
+  /** Errors and delays tests arm for the next requests (`POST /faults`). */
+  readonly faults: FaultBook;
+  /** Back to the state at start: fixtures only, no verifications, no messages, no faults, the clock at wall time. */
   reset(): void;
 }
 
@@ -20,9 +23,10 @@ export function createEmulatorState(options: {
   verifyServiceSid: string;
   fixtures: readonly NumberSeed[];
   newCode?: () => string;
+  outboxCapacity?: number;
 }): EmulatorState {
   const clock = new Clock();
-  const outbox = new Outbox(OUTBOX_CAPACITY);
+  const outbox = new Outbox(options.outboxCapacity ?? OUTBOX_CAPACITY);
   const numbers = new NumberDirectory(options.fixtures, () => clock.now());
   const verify = new VerifyService(options.verifyServiceSid, {
     clock,
@@ -30,12 +34,15 @@ export function createEmulatorState(options: {
     numbers,
     ...(options.newCode && { newCode: options.newCode }),
   });
+  const faults = new FaultBook();
   return {
     clock,
     outbox,
     numbers,
     verify,
+    faults,
     reset() {
+      faults.clear();
       clock.reset();
       outbox.clear();
       verify.reset();

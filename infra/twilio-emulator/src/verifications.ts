@@ -89,13 +89,7 @@ export class VerifyService {
 
   /** Sends a code; while a verification to `to` is pending, re-sends its code instead of making a new one. */
   start(request: StartVerification): Verification {
-    if (request.channel === 'sms' && this.#numbers.profile(request.to).blocked) {
-      throw new TwilioApiError(
-        TwilioErrorCode.DeliveryBlockedByFraudGuard,
-        403,
-        'Verification delivery attempt blocked: Fraud Guard has blocked SMS to this number',
-      );
-    }
+    this.#refuseDelivery(request);
     const now = this.#clock.now();
     const pending = this.#pendingTo(request.to);
     if (pending !== undefined && pending.sendCodeAttempts.length >= VERIFY_LIMITS.maxSendAttempts) {
@@ -115,6 +109,7 @@ export class VerifyService {
       sid: verification.sid,
       sentAt: twilioTimestamp(now),
       locale: verification.locale,
+      friendlyName: verification.customFriendlyName,
     });
     return verification;
   }
@@ -166,6 +161,34 @@ export class VerifyService {
   reset(): void {
     this.#verifications.clear();
     this.#byDestination.clear();
+  }
+
+  /** What Verify refuses before sending anything: geo permissions, SMS to a landline, Fraud Guard. */
+  #refuseDelivery(request: StartVerification): void {
+    if (request.channel === 'email') return;
+    const profile = this.#numbers.profile(request.to);
+    if (profile.geoBlocked) {
+      throw new TwilioApiError(
+        TwilioErrorCode.DeliveryBlockedByGeoPermissions,
+        403,
+        'Verification delivery attempt blocked: the geo permissions of this service do not allow this destination',
+      );
+    }
+    if (request.channel !== 'sms') return;
+    if (profile.seeded && profile.lineType === 'landline') {
+      throw new TwilioApiError(
+        TwilioErrorCode.LandlineNotSupported,
+        400,
+        'SMS is not supported by landline phone number',
+      );
+    }
+    if (profile.blocked) {
+      throw new TwilioApiError(
+        TwilioErrorCode.DeliveryBlockedByFraudGuard,
+        403,
+        'Verification delivery attempt blocked: Fraud Guard has blocked SMS to this number',
+      );
+    }
   }
 
   #create(request: StartVerification, now: Date): Verification {

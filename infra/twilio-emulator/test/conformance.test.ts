@@ -191,6 +191,21 @@ describe('Verify v2 responses conform to twilio_verify_v2.json', () => {
       401,
     );
     expectConforms(verifyOai, 'CreateVerification', await send({ To: '+14155550199', Channel: 'sms' }), 403);
+    // Seeded refusals: a landline (60205, 400) and a destination the geo permissions refuse (60605, 403).
+    const landline = freshNumber();
+    const geoBlocked = freshNumber();
+    for (const seed of [
+      { phoneNumber: landline, lineType: 'landline' },
+      { phoneNumber: geoBlocked, geoBlocked: true },
+    ]) {
+      await fetch(`${emulator.url}/numbers`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(seed),
+      });
+    }
+    expectConforms(verifyOai, 'CreateVerification', await send({ To: landline, Channel: 'sms' }), 400);
+    expectConforms(verifyOai, 'CreateVerification', await send({ To: geoBlocked, Channel: 'sms' }), 403);
     expectConforms(
       verifyOai,
       'CreateVerification',

@@ -62,6 +62,7 @@ describe('control endpoints', () => {
         sid: expect.stringMatching(/^VE[0-9a-f]{32}$/),
         sentAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
         locale: 'en',
+        friendlyName: null,
       },
     ]);
   });
@@ -157,6 +158,7 @@ describe('configuration', () => {
       host: '127.0.0.1',
       ...DEV_CREDENTIALS,
       fixturesPath: BUNDLED_FIXTURES,
+      outboxCapacity: 1000,
     });
   });
 

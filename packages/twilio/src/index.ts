@@ -1,11 +1,24 @@
 export { createTwilioClient, twilioFromConfig } from './client.js';
 export type { TwilioSettings, TwilioProviders, TwilioEnvironment } from './client.js';
 export { EmulatorRequestClient } from './request-client.js';
-export { TwilioProviderError, TwilioErrorCode } from './errors.js';
+export {
+  TwilioProviderError,
+  TwilioErrorCode,
+  twilioFailureKinds,
+  failureKindOf,
+  type TwilioFailure,
+  type TwilioFailureKind,
+} from './errors.js';
+export { withRetries, backoffDelay, type RetryPlan } from './retry.js';
 export { TwilioVerifyOtpProvider, OTP_STATUSES } from './otp.js';
 export type {
   OtpProvider,
   OtpVerification,
+  OtpOutcome,
+  SendOutcome,
+  CheckOutcome,
+  FetchOutcome,
+  EndOutcome,
   OtpChannel,
   OtpStatus,
   VerificationChannel,

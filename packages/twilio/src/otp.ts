@@ -1,7 +1,7 @@
 import type { Twilio } from 'twilio';
 import type { VerificationInstance } from 'twilio/lib/rest/verify/v2/service/verification.js';
 import type { VerificationCheckInstance } from 'twilio/lib/rest/verify/v2/service/verificationCheck.js';
-import { TwilioProviderError, TwilioErrorCode, callTwilio } from './errors.js';
+import { TwilioProviderError, TwilioErrorCode, callTwilio, failureOf, type TwilioFailure } from './errors.js';
 
 /** Channels the platform sends codes over. */
 export type OtpChannel = 'sms' | 'call' | 'whatsapp';
@@ -37,6 +37,7 @@ export interface SendOtp {
   to: string;
   channel: OtpChannel;
   locale?: string;
+  /** The name in the message ("Your <name> verification code is…"); Twilio allows 30 characters. */
   customFriendlyName?: string;
   /** Metadata Twilio records with the verification (at most 10; never PII). */
   tags?: Record<string, string>;
@@ -49,16 +50,41 @@ export interface CheckOtp {
   verificationSid?: string;
 }
 
-/** One-time passcodes: send, check, and end a verification early. */
+/**
+ * What one call came to: its success (`sent`, `checked`, `found`, `ended`) with the verification, or
+ * a typed failure (`invalid`, `max-send-attempts`, `fraud-guard`, `unavailable`… — see
+ * `twilioFailureKinds`). Callers decide on the kind; they never read Twilio codes.
+ */
+export type OtpOutcome<K extends string> = { kind: K; verification: OtpVerification } | TwilioFailure;
+
+export type SendOutcome = OtpOutcome<'sent'>;
+export type CheckOutcome = OtpOutcome<'checked'>;
+export type FetchOutcome = OtpOutcome<'found'>;
+export type EndOutcome = OtpOutcome<'ended'>;
+
+/** One-time passcodes: send, check, and end a verification early. No method throws for a Twilio answer. */
 export interface OtpProvider {
-  send(request: SendOtp): Promise<OtpVerification>;
-  check(request: CheckOtp): Promise<OtpVerification>;
-  fetch(sid: string): Promise<OtpVerification>;
-  cancel(sid: string): Promise<OtpVerification>;
-  approve(sid: string): Promise<OtpVerification>;
+  send(request: SendOtp): Promise<SendOutcome>;
+  check(request: CheckOtp): Promise<CheckOutcome>;
+  fetch(sid: string): Promise<FetchOutcome>;
+  cancel(sid: string): Promise<EndOutcome>;
+  approve(sid: string): Promise<EndOutcome>;
 }
 
 type VerifyServiceContext = ReturnType<Twilio['verify']['v2']['services']>;
+
+/** Runs a call and turns a Twilio failure into its typed outcome (anything else still throws). */
+async function outcome<K extends string>(
+  kind: K,
+  call: () => Promise<OtpVerification>,
+): Promise<OtpOutcome<K>> {
+  try {
+    return { kind, verification: await callTwilio(call) };
+  } catch (error) {
+    if (error instanceof TwilioProviderError) return failureOf(error);
+    throw error;
+  }
+}
 
 /** OtpProvider over Twilio Verify v2, through the SDK. */
 export class TwilioVerifyOtpProvider implements OtpProvider {
@@ -68,8 +94,8 @@ export class TwilioVerifyOtpProvider implements OtpProvider {
     this.#service = client.verify.v2.services(verifyServiceSid);
   }
 
-  send(request: SendOtp): Promise<OtpVerification> {
-    return callTwilio(async () =>
+  send(request: SendOtp): Promise<SendOutcome> {
+    return outcome('sent', async () =>
       fromVerification(
         await this.#service.verifications.create({
           to: request.to,
@@ -82,8 +108,8 @@ export class TwilioVerifyOtpProvider implements OtpProvider {
     );
   }
 
-  check(request: CheckOtp): Promise<OtpVerification> {
-    return callTwilio(async () =>
+  check(request: CheckOtp): Promise<CheckOutcome> {
+    return outcome('checked', async () =>
       fromCheck(
         await this.#service.verificationChecks.create({
           code: request.code,
@@ -94,18 +120,18 @@ export class TwilioVerifyOtpProvider implements OtpProvider {
     );
   }
 
-  fetch(sid: string): Promise<OtpVerification> {
-    return callTwilio(async () => fromVerification(await this.#service.verifications(sid).fetch()));
+  fetch(sid: string): Promise<FetchOutcome> {
+    return outcome('found', async () => fromVerification(await this.#service.verifications(sid).fetch()));
   }
 
-  cancel(sid: string): Promise<OtpVerification> {
-    return callTwilio(async () =>
+  cancel(sid: string): Promise<EndOutcome> {
+    return outcome('ended', async () =>
       fromVerification(await this.#service.verifications(sid).update({ status: 'canceled' })),
     );
   }
 
-  approve(sid: string): Promise<OtpVerification> {
-    return callTwilio(async () =>
+  approve(sid: string): Promise<EndOutcome> {
+    return outcome('ended', async () =>
       fromVerification(await this.#service.verifications(sid).update({ status: 'approved' })),
     );
   }

@@ -8,8 +8,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_CREDENTIALS, startEmulator } from '@attestor/twilio-emulator';
 import type { RunningEmulator } from '@attestor/twilio-emulator';
-import { TwilioProviderError, createTwilioClient } from '../src/index.js';
-import type { LookupField, OtpChannel, OtpProvider, TwilioProviders, TwilioSettings } from '../src/index.js';
+import { createTwilioClient } from '../src/index.js';
+import type {
+  LookupField,
+  OtpChannel,
+  OtpOutcome,
+  OtpProvider,
+  OtpVerification,
+  TwilioFailure,
+  TwilioProviders,
+  TwilioSettings,
+} from '../src/index.js';
 
 const env = process.env;
 const realTwilio = Boolean(
@@ -58,18 +67,22 @@ async function control(path: string, body: unknown): Promise<void> {
   if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
 }
 
-async function failure(call: Promise<unknown>): Promise<TwilioProviderError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TwilioProviderError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
+/** The typed failure a call came to; fails the test when it succeeded. */
+async function failure(call: Promise<OtpOutcome<string>>): Promise<TwilioFailure> {
+  const outcome = await call;
+  if ('verification' in outcome) throw new Error(`expected the call to fail, it answered ${outcome.kind}`);
+  return outcome;
+}
+
+/** The verification a call answered; fails the test when it failed. */
+async function ok(call: Promise<OtpOutcome<string>>): Promise<OtpVerification> {
+  const outcome = await call;
+  if (!('verification' in outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome)}`);
+  return outcome.verification;
 }
 
 async function send(to: string, channel: OtpChannel = 'sms') {
-  const verification = await otp.send({ to, channel });
+  const verification = await ok(otp.send({ to, channel }));
   started.push(verification.sid);
   return verification;
 }
@@ -91,7 +104,7 @@ beforeAll(async () => {
 
 /** Leaves no pending verification behind, so the next test starts clean even on the one real phone. */
 afterEach(async () => {
-  for (const sid of started.splice(0)) await otp.cancel(sid).catch(() => undefined);
+  for (const sid of started.splice(0)) await otp.cancel(sid);
 });
 
 afterAll(async () => {
@@ -111,7 +124,7 @@ describe('OtpProvider', () => {
     });
     expect(verification.sid).toMatch(/^VE[0-9a-f]{32}$/);
     expect(verification.createdAt).toBeInstanceOf(Date);
-    expect(await otp.fetch(verification.sid)).toMatchObject({ sid: verification.sid, status: 'pending' });
+    expect(await ok(otp.fetch(verification.sid))).toMatchObject({ sid: verification.sid, status: 'pending' });
   });
 
   it('a resend while pending returns the same verification with one more attempt', async () => {
@@ -133,31 +146,35 @@ describe('OtpProvider', () => {
     const to = destination();
     for (let attempt = 1; attempt <= 5; attempt++) expect((await send(to)).sendCodeAttempts).toBe(attempt);
     expect(await failure(otp.send({ to, channel: 'sms' }))).toMatchObject({
+      kind: 'max-send-attempts',
       twilioCode: 60203,
       httpStatus: 429,
-      retryable: false,
     });
   });
 
   it('a wrong code leaves the verification pending', async () => {
     const to = destination();
     const { sid } = await send(to);
-    expect(await otp.check({ to, code: '0000000' })).toMatchObject({ sid, status: 'pending', valid: false });
+    expect(await ok(otp.check({ to, code: '0000000' }))).toMatchObject({
+      sid,
+      status: 'pending',
+      valid: false,
+    });
   });
 
   it.skipIf(realTwilio)('the right code approves it; a later check is 20404', async () => {
     const to = destination();
     const { sid } = await send(to);
-    expect(await otp.check({ verificationSid: sid, code: await sentCode(to) })).toMatchObject({
+    expect(await ok(otp.check({ verificationSid: sid, code: await sentCode(to) }))).toMatchObject({
       sid,
       status: 'approved',
       valid: true,
       sendCodeAttempts: null,
     });
     expect(await failure(otp.check({ to, code: await sentCode(to) }))).toMatchObject({
+      kind: 'not-found',
       twilioCode: 20404,
       httpStatus: 404,
-      retryable: false,
     });
   });
 
@@ -165,12 +182,14 @@ describe('OtpProvider', () => {
     const to = destination();
     const { sid } = await send(to);
     for (let wrong = 0; wrong < 5; wrong++) {
-      expect(await otp.check({ verificationSid: sid, code: '0000000' })).toMatchObject({ status: 'pending' });
+      expect(await ok(otp.check({ verificationSid: sid, code: '0000000' }))).toMatchObject({
+        status: 'pending',
+      });
     }
     expect(await failure(otp.check({ verificationSid: sid, code: '0000000' }))).toMatchObject({
+      kind: 'max-check-attempts',
       twilioCode: 60202,
       httpStatus: 429,
-      retryable: false,
     });
     expect(await failure(otp.check({ verificationSid: sid, code: '0000000' }))).toMatchObject({
       twilioCode: 20404,
@@ -193,21 +212,21 @@ describe('OtpProvider', () => {
   it('cancel ends the verification; a later check is 20404', async () => {
     const to = destination();
     const { sid } = await send(to);
-    expect(await otp.cancel(sid)).toMatchObject({ sid, status: 'canceled', valid: false });
+    expect(await ok(otp.cancel(sid))).toMatchObject({ sid, status: 'canceled', valid: false });
     expect(await failure(otp.check({ to, code: '0000000' }))).toMatchObject({ twilioCode: 20404 });
   });
 
   it('approve ends the verification as approved; a later check is 20404', async () => {
     const to = destination();
     const { sid } = await send(to);
-    expect(await otp.approve(sid)).toMatchObject({ sid, status: 'approved', valid: true });
+    expect(await ok(otp.approve(sid))).toMatchObject({ sid, status: 'approved', valid: true });
     expect(await failure(otp.check({ verificationSid: sid, code: '0000000' }))).toMatchObject({
       twilioCode: 20404,
     });
   });
 
   it('refuses a bad To, an unknown channel and a missing code with 60200 (400)', async () => {
-    const invalid = { twilioCode: 60200, httpStatus: 400, retryable: false };
+    const invalid = { kind: 'invalid', twilioCode: 60200, httpStatus: 400 };
     expect(await failure(otp.send({ to: '+1415', channel: 'sms' }))).toMatchObject(invalid);
     const pigeon = 'pigeon' as OtpChannel;
     expect(await failure(otp.send({ to: destination(), channel: pigeon }))).toMatchObject(invalid);
@@ -217,9 +236,9 @@ describe('OtpProvider', () => {
   it('refuses wrong credentials with 20003 (401)', async () => {
     const intruder = createTwilioClient({ ...settings, authToken: 'f'.repeat(32) });
     expect(await failure(intruder.otp.send({ to: destination(), channel: 'sms' }))).toMatchObject({
+      kind: 'refused',
       twilioCode: 20003,
       httpStatus: 401,
-      retryable: false,
     });
   });
 
@@ -234,9 +253,9 @@ describe('OtpProvider', () => {
     const to = destination();
     await control('/numbers', { phoneNumber: to, blocked: true });
     expect(await failure(otp.send({ to, channel: 'sms' }))).toMatchObject({
+      kind: 'fraud-guard',
       twilioCode: 60410,
       httpStatus: 403,
-      retryable: false,
     });
   });
 });

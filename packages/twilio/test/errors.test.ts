@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorRequestClient, TwilioProviderError, createTwilioClient } from '../src/index.js';
-import type { TwilioProviders } from '../src/index.js';
+import type { OtpOutcome, TwilioFailure, TwilioProviders } from '../src/index.js';
 
 const CREDENTIALS = {
   accountSid: `AC${'1'.repeat(32)}`,
@@ -44,6 +44,13 @@ async function failure(call: Promise<unknown>): Promise<TwilioProviderError> {
   throw new Error('expected the call to fail');
 }
 
+/** The typed outcome of an OTP call that failed (OtpProvider never throws for a Twilio answer). */
+async function otpFailure(call: Promise<OtpOutcome<string>>): Promise<TwilioFailure> {
+  const outcome = await call;
+  if ('verification' in outcome) throw new Error('expected the call to fail');
+  return outcome;
+}
+
 function twilioError(code: number, status: number) {
   return { code, message: `error ${code}`, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
 }
@@ -53,11 +60,38 @@ describe('TwilioProviderError', () => {
 
   it('marks a Twilio 5xx as retryable', async () => {
     answer = { status: 503, body: twilioError(20503, 503) };
-    expect(await failure(twilio.otp.fetch(UNKNOWN_SID))).toMatchObject({
+    expect(await failure(lookup('+14155550100'))).toMatchObject({
+      kind: 'unavailable',
       twilioCode: 20503,
       httpStatus: 503,
       retryable: true,
       message: 'error 20503',
+    });
+    expect(await otpFailure(twilio.otp.fetch(UNKNOWN_SID))).toEqual({
+      kind: 'unavailable',
+      twilioCode: 20503,
+      httpStatus: 503,
+      message: 'error 20503',
+    });
+  });
+
+  it.each([
+    [60200, 400, 'invalid'],
+    [20404, 404, 'not-found'],
+    [60202, 429, 'max-check-attempts'],
+    [60203, 429, 'max-send-attempts'],
+    [60205, 400, 'landline'],
+    [60212, 429, 'concurrent'],
+    [60410, 403, 'fraud-guard'],
+    [60605, 403, 'geo-blocked'],
+    [20429, 429, 'rate-limited'],
+    [20003, 401, 'refused'],
+  ] as const)('types Twilio %i (HTTP %i) as %s', async (code, status, kind) => {
+    answer = { status, body: twilioError(code, status) };
+    expect(await otpFailure(twilio.otp.send({ to: '+14155550100', channel: 'sms' }))).toMatchObject({
+      kind,
+      twilioCode: code,
+      httpStatus: status,
     });
   });
 
@@ -80,9 +114,10 @@ describe('TwilioProviderError', () => {
 
   it('marks a timeout as retryable, with no Twilio code', async () => {
     answer = 'silence';
-    const error = await failure(twilio.otp.fetch(UNKNOWN_SID));
-    expect(error).toMatchObject({ twilioCode: 0, httpStatus: 0, retryable: true });
+    const error = await failure(lookup('+14155550100'));
+    expect(error).toMatchObject({ kind: 'unavailable', twilioCode: 0, httpStatus: 0, retryable: true });
     expect(error.message).toMatch(/^No response from Twilio/);
+    expect(await otpFailure(twilio.otp.fetch(UNKNOWN_SID))).toMatchObject({ kind: 'unavailable' });
   });
 
   it('marks a refused connection as retryable', async () => {
@@ -91,7 +126,11 @@ describe('TwilioProviderError', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const providers = createTwilioClient({ ...CREDENTIALS, emulatorUrl: `http://127.0.0.1:${port}` });
-    expect(await failure(providers.otp.fetch(UNKNOWN_SID))).toMatchObject({ twilioCode: 0, retryable: true });
+    expect(await failure(providers.lookup.lookup('+14155550100', { fields: [] }))).toMatchObject({
+      twilioCode: 0,
+      retryable: true,
+    });
+    expect(await otpFailure(providers.otp.fetch(UNKNOWN_SID))).toMatchObject({ kind: 'unavailable' });
   });
 });
 

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import {
   uuidv7,
   type EventEnvelope,
@@ -23,6 +24,8 @@ import {
   publishEvent,
   recordEvents,
   sessionCaller,
+  TEST_DATABASE_URL,
+  TestClock,
   testPlatformConfig,
   uniqueName,
   type GraphQLResult,
@@ -31,7 +34,10 @@ import {
   emulatorControl,
   startEmulator,
   type EmulatorControl,
+  type FaultInput,
+  type NumberSeed,
   type OutboxMessage,
+  type RequestLogEntry,
   type RunningEmulator,
 } from '@attestor/twilio-emulator';
 import { phoneConfigShape, type PhoneConfig } from '../src/config.js';
@@ -43,7 +49,7 @@ export type FraudReply = RpcReplyInput<'rpc.fraud.assess'>;
 
 /** Every field of PhoneVerification, for queries. */
 export const VERIFICATION_FIELDS = `id inquiry { id } phoneNumberMasked countryCode channel status checkAttempts
-  sendAttempts createdAt expiresAt approvedAt`;
+  sendAttempts createdAt expiresAt approvedAt challenge { algorithm challenge salt signature maxNumber }`;
 
 export interface Verification {
   id: string;
@@ -57,15 +63,26 @@ export interface Verification {
   createdAt: string;
   expiresAt: string;
   approvedAt: string | null;
+  challenge: {
+    algorithm: string;
+    challenge: string;
+    salt: string;
+    signature: string;
+    maxNumber: number;
+  } | null;
 }
 
-const START = `mutation($inquiryId: ID!, $phoneNumber: String!, $channel: PhoneChannel, $locale: String) {
-  startPhoneVerification(inquiryId: $inquiryId, phoneNumber: $phoneNumber, channel: $channel, locale: $locale) {
+const START = `mutation($inquiryId: ID!, $phoneNumber: String!, $channel: PhoneChannel, $locale: String,
+    $defaultCountry: String, $challengeSolution: String) {
+  startPhoneVerification(inquiryId: $inquiryId, phoneNumber: $phoneNumber, channel: $channel, locale: $locale,
+    defaultCountry: $defaultCountry, challengeSolution: $challengeSolution) {
     verification { ${VERIFICATION_FIELDS} }
   }
 }`;
 const CHECK = `mutation($id: ID!, $code: String!) { checkPhoneVerification(verificationId: $id, code: $code) { ${VERIFICATION_FIELDS} } }`;
-const RESEND = `mutation($id: ID!, $channel: PhoneChannel) { resendPhoneVerification(verificationId: $id, channel: $channel) { ${VERIFICATION_FIELDS} } }`;
+const RESEND = `mutation($id: ID!, $channel: PhoneChannel, $challengeSolution: String) {
+  resendPhoneVerification(verificationId: $id, channel: $channel, challengeSolution: $challengeSolution) { ${VERIFICATION_FIELDS} }
+}`;
 const CANCEL = `mutation($id: ID!) { cancelPhoneVerification(verificationId: $id) { ${VERIFICATION_FIELDS} } }`;
 
 /** A deferred the fraud stand-in waits on to stay silent (a timeout) until the test lets it go. */
@@ -101,6 +118,18 @@ export class PhoneHarness {
     reasons: [],
   });
   fraud: (ask: FraudAsk) => FraudReply | 'silent' = this.allow;
+  /** The time the service goes by; `advance` moves it and the emulator's together. */
+  readonly clock = new TestClock();
+  /** Every Twilio request the emulator answered (control endpoints left out). */
+  readonly twilioRequests: RequestLogEntry[] = [];
+  /**
+   * While set, every Twilio call and fraud ask looks at the phone service's connections in flight: a
+   * transaction open both when the call arrives and 100 ms later spans the call, and is recorded here.
+   */
+  watchTransactions = false;
+  readonly transactionsAcrossCalls: string[] = [];
+  readonly callsWatched: string[] = [];
+  private observer: pg.Pool | undefined;
   emulator!: RunningEmulator;
   service!: RunningService<PhoneConfig>;
   config!: PhoneConfig;
@@ -120,7 +149,18 @@ export class PhoneHarness {
   }
 
   async start(): Promise<void> {
-    this.emulator = await startEmulator({ port: 0 });
+    this.observer = new pg.Pool({
+      connectionString: TEST_DATABASE_URL,
+      max: 2,
+      application_name: 'phone-test-observer',
+    });
+    this.emulator = await startEmulator({
+      port: 0,
+      onRequest: (entry) => {
+        if (entry.path.startsWith('/v2/')) this.twilioRequests.push(entry);
+      },
+      whileInFlight: (request) => this.lookForTransactions(`Twilio ${request.operation}`),
+    });
     this.twilio = emulatorControl(this.emulator.url);
     this.config = this.configFor(this.overrides);
     const logger = createLogger({ service: 'phone-test', level: 'silent', format: 'json' });
@@ -134,11 +174,13 @@ export class PhoneHarness {
     this.recorder = recordEvents(this.bus, 'phone.verification.>');
     this.standIns.push(
       responder(this.bus, 'rpc.inquiry.lookup', 'inquiry', logger, async ({ accountId, inquiryId }) => {
+        await this.lookForTransactions('rpc.inquiry.lookup');
         const inquiry = this.inquiries.get(inquiryId);
         return { inquiry: inquiry && inquiry.accountId === accountId ? inquiry : null };
       }),
       responder(this.bus, 'rpc.fraud.assess', 'fraud', logger, async (ask) => {
         this.fraudAsks.push(ask);
+        await this.lookForTransactions('rpc.fraud.assess');
         const reply = this.fraud(ask);
         if (reply !== 'silent') return reply;
         await this.silence.promise;
@@ -146,7 +188,29 @@ export class PhoneHarness {
       }),
     );
     for (const standIn of this.standIns) await standIn.start();
-    this.service = await startService(phoneService, this.config);
+    this.service = await startService(phoneService, this.config, { clock: this.clock });
+  }
+
+  /** See `watchTransactions`. */
+  private async lookForTransactions(call: string): Promise<void> {
+    if (!this.watchTransactions || this.observer === undefined) return;
+    const open = async () =>
+      new Set(
+        (
+          await this.observer!.query<{ pid: number; xact_start: Date }>(
+            `SELECT pid, xact_start FROM pg_stat_activity
+              WHERE application_name = $1 AND xact_start IS NOT NULL`,
+            [`attestor-${this.schema}`],
+          )
+        ).rows.map((row) => `${row.pid}@${row.xact_start.toISOString()}`),
+      );
+    const before = await open();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await open();
+    this.callsWatched.push(call);
+    for (const transaction of before) {
+      if (after.has(transaction)) this.transactionsAcrossCalls.push(`${call}: ${transaction}`);
+    }
   }
 
   async stop(): Promise<void> {
@@ -156,6 +220,7 @@ export class PhoneHarness {
     this.recorder?.stop();
     await this.bus?.close();
     await this.emulator?.close();
+    await this.observer?.end();
     await cleanupTestRun(this.run, [this.schema]);
   }
 
@@ -167,13 +232,16 @@ export class PhoneHarness {
       PORT: 0,
       DB_SCHEMA: this.schema,
       TWILIO_EMULATOR_URL: this.emulator.url,
+      TWILIO_RETRY_BASE_MS: 5,
+      // Quick to solve in a test; the production default is 100 000.
+      CHALLENGE_MAX_NUMBER: 2000,
       ...overrides,
     };
   }
 
   /** A second instance of the service on the same schema and namespace (stopped with the harness). */
   async startAnother(overrides: Partial<PhoneConfig>): Promise<RunningService<PhoneConfig>> {
-    const another = await startService(phoneService, this.configFor(overrides));
+    const another = await startService(phoneService, this.configFor(overrides), { clock: this.clock });
     this.extra.push(another);
     return another;
   }
@@ -193,7 +261,7 @@ export class PhoneHarness {
       accountId: this.accountId,
       status: 'CREATED',
       steps: ['PHONE_OTP', 'DATABASE_NAME_MATCH'],
-      expiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
+      expiresAt: new Date(this.clock.now().getTime() + 24 * 3600_000).toISOString(),
       redacted: false,
       accountName: 'Test account',
       phoneCountryCode: null,
@@ -233,7 +301,14 @@ export class PhoneHarness {
 
   async startVerification(
     caller: Caller,
-    variables: { inquiryId: string; phoneNumber: string; channel?: string | null; locale?: string | null },
+    variables: {
+      inquiryId: string;
+      phoneNumber: string;
+      channel?: string | null;
+      locale?: string | null;
+      defaultCountry?: string | null;
+      challengeSolution?: string | null;
+    },
     service: RunningService<PhoneConfig> = this.service,
   ) {
     const result = await this.gql<{ startPhoneVerification: { verification: Verification } }>(
@@ -250,8 +325,12 @@ export class PhoneHarness {
     return { result, verification: result.data?.checkPhoneVerification };
   }
 
-  async resend(caller: Caller, id: string, channel?: string | null) {
-    const result = await this.gql<{ resendPhoneVerification: Verification }>(caller, RESEND, { id, channel });
+  async resend(caller: Caller, id: string, channel?: string | null, challengeSolution?: string | null) {
+    const result = await this.gql<{ resendPhoneVerification: Verification }>(caller, RESEND, {
+      id,
+      channel,
+      challengeSolution,
+    });
     return { result, verification: result.data?.resendPhoneVerification };
   }
 
@@ -285,6 +364,36 @@ export class PhoneHarness {
     return this.twilio.advanceClock(seconds);
   }
 
+  /** Moves time forward for the service and for Twilio alike. */
+  async advance(seconds: number): Promise<void> {
+    this.clock.advanceBy(seconds * 1000);
+    await this.twilio.advanceClock(seconds);
+  }
+
+  fault(fault: FaultInput): Promise<void> {
+    return this.twilio.fault(fault);
+  }
+
+  seed(number: NumberSeed): Promise<void> {
+    return this.twilio.seed(number);
+  }
+
+  /** Twilio requests answered since `mark` (an index of `twilioRequests`). */
+  twilioSince(mark: number): RequestLogEntry[] {
+    return this.twilioRequests.slice(mark);
+  }
+
+  /** The Verify operations (send, check, fetch, update) answered since `mark`, with their HTTP status. */
+  verifySince(mark: number): string[] {
+    return this.twilioSince(mark).map((entry) => `${operationOf(entry)} ${entry.status}`);
+  }
+
+  /** Stops the service and starts it again on the same schema: only what is in Postgres survives. */
+  async restart(): Promise<void> {
+    await this.service.stop();
+    this.service = await startService(phoneService, this.config, { clock: this.clock });
+  }
+
   /** The event of `type` about `subjectId`, once it has been published. */
   event(type: string, subjectId: string): Promise<EventEnvelope> {
     return eventually(() => this.events.find((e) => e.type === type && e.subjectId === subjectId), {
@@ -301,7 +410,7 @@ export class PhoneHarness {
     await publishEvent(this.bus, 'inquiry.redacted', {
       accountId: inquiry.accountId,
       subjectId: inquiry.id,
-      data: { redactedAt: new Date().toISOString() },
+      data: { redactedAt: this.clock.now().toISOString() },
     });
   }
 
@@ -324,6 +433,14 @@ export class PhoneHarness {
   async sql(query: string, parameters: unknown[] = []): Promise<unknown> {
     return this.service.deps.dataSource.query(query.replaceAll('$schema', `"${this.schema}"`), parameters);
   }
+}
+
+/** A Verify or Lookup request by what it does. */
+export function operationOf(entry: RequestLogEntry): string {
+  if (entry.path.endsWith('/VerificationCheck')) return 'check';
+  if (entry.path.endsWith('/Verifications')) return 'send';
+  if (/\/Verifications\/VE/.test(entry.path)) return entry.method === 'GET' ? 'fetch' : 'update';
+  return 'lookup';
 }
 
 export function errorOf(result: GraphQLResult<unknown>) {

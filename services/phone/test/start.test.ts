@@ -165,7 +165,7 @@ describe('bad input to startPhoneVerification', () => {
   it('refuses a redacted inquiry, one past its deadline and one without a phone step', async () => {
     const cases = [
       [h.inquiry({ redacted: true }), /redacted/],
-      [h.inquiry({ expiresAt: new Date(Date.now() - 1000).toISOString() }), /expired/],
+      [h.inquiry({ expiresAt: new Date(h.clock.now().getTime() - 1000).toISOString() }), /expired/],
       [h.inquiry({ steps: ['DATABASE_NAME_MATCH'] }), /no phone verification step/],
     ] as const;
     for (const [inquiry, message] of cases) {
@@ -236,7 +236,9 @@ describe('risk assessment before the send', () => {
     }
   });
 
-  it('treats CHALLENGE as BLOCKED with CHALLENGE_REQUIRED (no challenge flow yet)', async () => {
+  // Changed by issue 8: CHALLENGE no longer ends the verification BLOCKED; it answers CHALLENGED with a
+  // proof-of-work challenge and sends nothing (test/challenge.test.ts follows it to the solved send).
+  it('answers CHALLENGE with CHALLENGED and a challenge, sends nothing and publishes no failure', async () => {
     const phoneNumber = h.phoneNumber();
     h.fraud = () => ({
       assessmentId: 'ra_challenge',
@@ -249,10 +251,11 @@ describe('risk assessment before the send', () => {
         inquiryId: h.inquiry().id,
         phoneNumber,
       });
-      expect(verification?.status).toBe('BLOCKED');
+      expect(verification).toMatchObject({ status: 'CHALLENGED', sendAttempts: 0 });
+      expect(verification?.challenge).toMatchObject({ algorithm: 'SHA-256', maxNumber: 2000 });
       expect(await h.outbox(phoneNumber)).toEqual([]);
-      const failed = await h.event('phone.verification.failed', verification!.id);
-      expect(failed.data).toMatchObject({ status: 'BLOCKED', reason: 'CHALLENGE_REQUIRED,NEW_PREFIX' });
+      expect(await h.row(verification!.id)).toMatchObject({ status_reason: 'CHALLENGE_REQUIRED,NEW_PREFIX' });
+      expect(h.eventsOf(verification!.id)).toEqual([]);
     } finally {
       h.fraud = h.allow;
     }

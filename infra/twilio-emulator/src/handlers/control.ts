@@ -3,6 +3,7 @@ import { twilioTimestamp } from '../clock.js';
 import { invalidParameter } from '../errors.js';
 import { jsonBody } from '../http.js';
 import type { EmulatorRequest, Route } from '../http.js';
+import { faultSchema } from '../faults.js';
 import { numberSeedSchema } from '../numbers.js';
 import type { NumberProfile } from '../numbers.js';
 import { isValidE164 } from '../phone-numbers.js';
@@ -50,6 +51,29 @@ export function controlRoutes(state: EmulatorState): Route[] {
       handle(request) {
         const { advanceSeconds } = parseJson(request, clockSchema);
         return { status: 200, body: { now: twilioTimestamp(state.clock.advance(advanceSeconds)) } };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/faults',
+      access: 'open',
+      handle(request) {
+        return { status: 201, body: state.faults.arm(parseJson(request, faultSchema)) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/faults',
+      access: 'open',
+      handle: () => ({ status: 200, body: state.faults.list() }),
+    },
+    {
+      method: 'POST',
+      pattern: '/faults/clear',
+      access: 'open',
+      handle() {
+        state.faults.clear();
+        return { status: 204 };
       },
     },
     {

@@ -26,6 +26,7 @@ export function lookupRoutes(state: EmulatorState): Route[] {
       method: 'GET',
       pattern: '/v2/PhoneNumbers/:phoneNumber',
       access: 'twilio',
+      operation: 'FetchPhoneNumber',
       handle(request) {
         const countryCode = request.query.get('CountryCode') || 'US';
         if (!/^[A-Za-z]{2}$/.test(countryCode)) {

@@ -92,6 +92,7 @@ export function verifyRoutes(state: EmulatorState, accountSid: string): Route[] 
       method: 'POST',
       pattern: '/v2/Services/:serviceSid/Verifications',
       access: 'twilio',
+      operation: 'CreateVerification',
       handle(request) {
         requireService(request);
         const verification = verify.start(parseStart(formParams(request)));
@@ -102,6 +103,7 @@ export function verifyRoutes(state: EmulatorState, accountSid: string): Route[] 
       method: 'GET',
       pattern: '/v2/Services/:serviceSid/Verifications/:sid',
       access: 'twilio',
+      operation: 'FetchVerification',
       handle(request) {
         requireService(request);
         const verification = verify.fetch(request.params['sid'] ?? '');
@@ -113,6 +115,7 @@ export function verifyRoutes(state: EmulatorState, accountSid: string): Route[] 
       method: 'POST',
       pattern: '/v2/Services/:serviceSid/Verifications/:sid',
       access: 'twilio',
+      operation: 'UpdateVerification',
       handle(request) {
         requireService(request);
         const status = required(formParams(request), 'Status');
@@ -128,6 +131,7 @@ export function verifyRoutes(state: EmulatorState, accountSid: string): Route[] 
       method: 'POST',
       pattern: '/v2/Services/:serviceSid/VerificationCheck',
       access: 'twilio',
+      operation: 'CreateVerificationCheck',
       handle(request) {
         requireService(request);
         const verification = verify.check(parseCheck(formParams(request)));

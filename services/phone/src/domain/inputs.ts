@@ -1,10 +1,10 @@
-/** The channels a code can be sent over, as the API names them. */
-export const phoneChannels = ['SMS', 'CALL', 'WHATSAPP'] as const;
-export type PhoneChannel = (typeof phoneChannels)[number];
-
-export function isPhoneChannel(value: unknown): value is PhoneChannel {
-  return typeof value === 'string' && (phoneChannels as readonly string[]).includes(value);
-}
+import {
+  isPhoneCountry,
+  maskPhoneNumber,
+  parseInternationalNumber,
+  phoneNumberProblemMessages,
+  type PhoneChannel,
+} from '@attestor/contracts';
 
 /** Twilio Verify's name for each channel. */
 export const providerChannel = {
@@ -28,4 +28,54 @@ const LOCALE = /^[a-z]{2}(-[A-Za-z]{2,4})?$/;
 
 export function isLocaleWellFormed(locale: string): boolean {
   return LOCALE.test(locale);
+}
+
+/** The country a national number is read in, as given by the caller: ISO 3166 alpha-2 with a numbering plan. */
+export function isDefaultCountryWellFormed(country: string): boolean {
+  return isPhoneCountry(country.trim().toUpperCase());
+}
+
+/** Twilio's CustomFriendlyName holds at most 30 characters. */
+const FRIENDLY_NAME_MAX = 30;
+
+/** The account's name as Verify shows it in the message ("Your <name> verification code is …"). */
+export function friendlyNameOf(accountName: string): string | null {
+  const name = accountName.trim();
+  if (name.length === 0) return null;
+  return [...name].slice(0, FRIENDLY_NAME_MAX).join('').trim();
+}
+
+/** A number the end user gave, read and validated: what Verify is asked to send to. */
+export interface PhoneNumber {
+  /** E.164, e.g. +14155550123. PII: sealed at rest, never logged or returned. */
+  e164: string;
+  /** ISO 3166 alpha-2 of the number's region. */
+  countryCode: string;
+  /** E.g. +1******0123. */
+  masked: string;
+  /** The number without its last 2, 3 and 4 digits, in that order (hashed before they leave). */
+  prefixes: [string, string, string];
+}
+
+/**
+ * Reads a number with the platform's one parser (`@attestor/contracts`): international, or national in
+ * `country` (the caller's defaultCountry, else the inquiry's phone country). Refusals name the problem.
+ */
+export function readPhoneNumber(
+  input: string,
+  country: string | null,
+): { ok: true; number: PhoneNumber } | { ok: false; message: string } {
+  const parsed = parseInternationalNumber(input, country);
+  if (!parsed.ok)
+    return { ok: false, message: `Invalid phoneNumber: ${phoneNumberProblemMessages[parsed.problem]}` };
+  const { e164, countryCode, callingCode } = parsed.number;
+  return {
+    ok: true,
+    number: {
+      e164,
+      countryCode,
+      masked: maskPhoneNumber(e164, callingCode),
+      prefixes: [e164.slice(0, -2), e164.slice(0, -3), e164.slice(0, -4)],
+    },
+  };
 }

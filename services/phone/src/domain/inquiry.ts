@@ -1,4 +1,5 @@
 import type { InquiryStatus, VerificationStep } from '@attestor/contracts';
+import { stepFailingStatuses, type VerificationStatus } from './verification.js';
 
 /** What the phone service needs to know about an inquiry before it sends a code for it. */
 export interface InquiryFacts {
@@ -20,4 +21,18 @@ export function phoneStepRefusal(inquiry: InquiryFacts, now: Date): string | nul
   if (inquiry.expiresAt.getTime() <= now.getTime()) return 'The inquiry has expired';
   if (!inquiry.steps.includes('PHONE_OTP')) return "The inquiry's template has no phone verification step";
   return null;
+}
+
+/**
+ * What the phone service knows itself: once one of the inquiry's verifications ended in a way that
+ * fails the step (blocked, out of attempts, expired, failed), the inquiry is failing — even before the
+ * inquiry service has heard — and nothing may start it again (attempts are never reset).
+ */
+export function failedStepRefusal(
+  verifications: ReadonlyArray<{ status: VerificationStatus }>,
+): string | null {
+  const failed = verifications.find((v) => stepFailingStatuses.includes(v.status));
+  return failed === undefined
+    ? null
+    : `The inquiry's phone verification ended ${failed.status}; the inquiry no longer accepts phone verifications`;
 }

@@ -1,47 +1,56 @@
+import type { PhoneChannel, RiskDecision } from '@attestor/contracts';
+
 /** What the fraud service answered, or that it could not be asked in time. */
 export type RiskVerdict =
-  | { kind: 'assessed'; assessmentId: string; decision: 'ALLOW' | 'CHALLENGE' | 'BLOCK'; reasons: string[] }
+  | {
+      kind: 'assessed';
+      assessmentId: string;
+      decision: RiskDecision;
+      reasons: string[];
+      /** A channel the fraud engine would allow where the one asked for is refused. */
+      suggestedChannel: PhoneChannel | null;
+    }
   | { kind: 'unavailable' };
 
 export type FraudFailMode = 'closed' | 'open';
 
-/** Reason recorded when the challenge flow, which does not exist yet, would have been needed. */
-export const CHALLENGE_REQUIRED = 'CHALLENGE_REQUIRED';
-/** Reason recorded when Twilio's own Fraud Guard refused the send (60410). */
-export const PROVIDER_BLOCKED = 'PROVIDER_FRAUD_GUARD';
-
-/** Whether to send a code, given the risk verdict and the configured fail mode. */
+/** What to do about a send, given the risk verdict and the configured fail mode. */
 export type SendDecision =
   | { action: 'send'; assessmentId: string | null; assessmentSkipped: boolean }
   | { action: 'block'; assessmentId: string; reasons: string[] }
-  | { action: 'refuse' };
+  | { action: 'challenge'; assessmentId: string; reasons: string[] }
+  /** Refused on this channel, allowed on another: the caller is told which, nothing is stored. */
+  | { action: 'use-channel'; assessmentId: string; channel: PhoneChannel }
+  /** No verdict and FRAUD_FAIL_MODE=closed: nothing is sent. */
+  | { action: 'unassessed' };
 
-export function decideSend(verdict: RiskVerdict, failMode: FraudFailMode): SendDecision {
+export function decideSend(
+  verdict: RiskVerdict,
+  failMode: FraudFailMode,
+  channel: PhoneChannel,
+): SendDecision {
   if (verdict.kind === 'unavailable') {
     return failMode === 'open'
       ? { action: 'send', assessmentId: null, assessmentSkipped: true }
-      : { action: 'refuse' };
+      : { action: 'unassessed' };
   }
-  switch (verdict.decision) {
-    case 'ALLOW':
-      return { action: 'send', assessmentId: verdict.assessmentId, assessmentSkipped: false };
-    case 'BLOCK':
-      return {
-        action: 'block',
-        assessmentId: verdict.assessmentId,
-        reasons: nonEmpty(verdict.reasons, 'BLOCKED'),
-      };
-    case 'CHALLENGE':
-      // The challenge flow is a later issue: until it exists a challenge stops the send like a block,
-      // recorded as CHALLENGE_REQUIRED next to the rules that asked for it.
-      return {
-        action: 'block',
-        assessmentId: verdict.assessmentId,
-        reasons: [CHALLENGE_REQUIRED, ...verdict.reasons],
-      };
+  const { assessmentId, suggestedChannel } = verdict;
+  if (verdict.decision === 'ALLOW') return { action: 'send', assessmentId, assessmentSkipped: false };
+  if (suggestedChannel !== null && suggestedChannel !== channel) {
+    return { action: 'use-channel', assessmentId, channel: suggestedChannel };
   }
+  if (verdict.decision === 'CHALLENGE') {
+    return { action: 'challenge', assessmentId, reasons: verdict.reasons };
+  }
+  return {
+    action: 'block',
+    assessmentId,
+    reasons: verdict.reasons.length > 0 ? verdict.reasons : ['BLOCKED'],
+  };
 }
 
-function nonEmpty(reasons: string[], fallback: string): string[] {
-  return reasons.length > 0 ? reasons : [fallback];
+/** What the caller reads when another channel would work, e.g. a landline that takes calls, not SMS. */
+export function otherChannelMessage(asked: PhoneChannel, works: PhoneChannel): string {
+  const name = { SMS: 'an SMS', CALL: 'a voice call', WHATSAPP: 'a WhatsApp message' } as const;
+  return `This number cannot be verified by ${name[asked]}; ${name[works]} works (channel ${works})`;
 }

@@ -1,9 +1,11 @@
 /**
- * The phone verification lifecycle. A verification is born PENDING (a code was sent) or BLOCKED (the
- * risk assessment or Twilio refused to send); only PENDING moves on, once, to one of its outcomes.
+ * The phone verification lifecycle. Every status change names its cause, and the table below is the
+ * only place that says which (from, to, cause) triples are legal — creation included (`from` null).
+ * Everything else is refused with IllegalTransitionError.
  */
 export const verificationStatuses = [
   'PENDING',
+  'CHALLENGED',
   'APPROVED',
   'CANCELED',
   'MAX_ATTEMPTS_REACHED',
@@ -13,18 +15,64 @@ export const verificationStatuses = [
 ] as const;
 export type VerificationStatus = (typeof verificationStatuses)[number];
 
-/** The statuses a verification may be created in. */
-export const initialStatuses: readonly VerificationStatus[] = ['PENDING', 'BLOCKED'];
+export const transitionCauses = [
+  /** Twilio accepted a send: a code is on its way. */
+  'code-sent',
+  /** The fraud engine asked for a proof of work before anything is sent. */
+  'challenged',
+  /** The fraud engine or Twilio refused to send (BLOCK, Fraud Guard, landline, geo permission). */
+  'send-refused',
+  /** Twilio approved the code. */
+  'code-approved',
+  /** The fifth wrong code, or Twilio out of check attempts (60202). */
+  'out-of-checks',
+  /** The caller canceled it, or started again with another number. */
+  'canceled',
+  /** Its deadline passed (a check, a resend or the sweeper noticed), or Twilio no longer knows it. */
+  'expired',
+  /** Twilio reports the verification failed. */
+  'provider-failed',
+] as const;
+export type TransitionCause = (typeof transitionCauses)[number];
 
-/** The only legal moves; every status not listed as a source is terminal. */
-export const verificationTransitions: Readonly<Record<VerificationStatus, readonly VerificationStatus[]>> = {
-  PENDING: ['APPROVED', 'CANCELED', 'MAX_ATTEMPTS_REACHED', 'EXPIRED', 'FAILED'],
-  APPROVED: [],
-  CANCELED: [],
-  MAX_ATTEMPTS_REACHED: [],
-  EXPIRED: [],
-  FAILED: [],
-  BLOCKED: [],
+type TransitionTable = {
+  readonly [From in VerificationStatus | 'NEW']: {
+    readonly [To in VerificationStatus]?: readonly TransitionCause[];
+  };
+};
+
+/** `NEW` is the row that does not exist yet: a verification is created through the table too. */
+export const transitionTable: TransitionTable = {
+  NEW: {
+    PENDING: ['code-sent'],
+    CHALLENGED: ['challenged'],
+    BLOCKED: ['send-refused'],
+  },
+  PENDING: {
+    // A resend the fraud engine challenges or refuses; the code sent before stays checkable when CHALLENGED.
+    CHALLENGED: ['challenged'],
+    BLOCKED: ['send-refused'],
+    APPROVED: ['code-approved'],
+    MAX_ATTEMPTS_REACHED: ['out-of-checks'],
+    CANCELED: ['canceled'],
+    EXPIRED: ['expired'],
+    FAILED: ['provider-failed'],
+  },
+  CHALLENGED: {
+    PENDING: ['code-sent'],
+    BLOCKED: ['send-refused'],
+    APPROVED: ['code-approved'],
+    MAX_ATTEMPTS_REACHED: ['out-of-checks'],
+    CANCELED: ['canceled'],
+    EXPIRED: ['expired'],
+    FAILED: ['provider-failed'],
+  },
+  APPROVED: {},
+  CANCELED: {},
+  MAX_ATTEMPTS_REACHED: {},
+  EXPIRED: {},
+  FAILED: {},
+  BLOCKED: {},
 };
 
 /** A move the lifecycle does not allow: a programming error or a lost race, never a client input. */
@@ -32,27 +80,83 @@ export class IllegalTransitionError extends Error {
   override name = 'IllegalTransitionError';
 
   constructor(
-    readonly from: VerificationStatus,
+    readonly from: VerificationStatus | null,
     readonly to: VerificationStatus,
+    readonly because: TransitionCause,
   ) {
-    super(`a phone verification cannot go from ${from} to ${to}`);
+    super(`a phone verification cannot go from ${from ?? 'nothing'} to ${to} (${because})`);
   }
 }
 
-export function canTransition(from: VerificationStatus, to: VerificationStatus): boolean {
-  return verificationTransitions[from].includes(to);
+export function canTransition(
+  from: VerificationStatus | null,
+  to: VerificationStatus,
+  cause: TransitionCause,
+): boolean {
+  return transitionTable[from ?? 'NEW'][to]?.includes(cause) ?? false;
 }
 
-/** The status after the move, or IllegalTransitionError. */
-export function transition(from: VerificationStatus, to: VerificationStatus): VerificationStatus {
-  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+/** The status after the move (from null: the status it is created in), or IllegalTransitionError. */
+export function transition(
+  from: VerificationStatus | null,
+  to: VerificationStatus,
+  cause: TransitionCause,
+): VerificationStatus {
+  if (!canTransition(from, to, cause)) throw new IllegalTransitionError(from, to, cause);
   return to;
 }
 
+/** Statuses a verification may be created in. */
+export const initialStatuses: readonly VerificationStatus[] = verificationStatuses.filter(
+  (status) => transitionTable.NEW[status] !== undefined,
+);
+
 export function isTerminal(status: VerificationStatus): boolean {
-  return verificationTransitions[status].length === 0;
+  return Object.keys(transitionTable[status]).length === 0;
 }
+
+/** Statuses still in play (one per inquiry at most): a send, a check or a cancel may act on them. */
+export const activeStatuses: readonly VerificationStatus[] = verificationStatuses.filter(
+  (status) => !isTerminal(status),
+);
+
+/** Statuses the expiry sweeper may end. */
+export const expirableStatuses: readonly VerificationStatus[] = verificationStatuses.filter(
+  (status) => transitionTable[status].EXPIRED?.includes('expired') ?? false,
+);
+
+/** Statuses a code may be checked in (when one was sent). */
+export const checkableStatuses: readonly VerificationStatus[] = verificationStatuses.filter(
+  (status) => transitionTable[status].APPROVED?.includes('code-approved') ?? false,
+);
+
+/**
+ * Ends that fail the inquiry's phone step (`phone.verification.failed` or `.expired`): once one of
+ * them is reached, the inquiry is failing and no new verification may start for it. CANCELED is not
+ * one (the end user switched numbers); APPROVED is the step done.
+ */
+export const stepFailingStatuses: readonly VerificationStatus[] = [
+  'BLOCKED',
+  'MAX_ATTEMPTS_REACHED',
+  'FAILED',
+  'EXPIRED',
+];
 
 export function isVerificationStatus(value: string): value is VerificationStatus {
   return (verificationStatuses as readonly string[]).includes(value);
+}
+
+/** Twilio Verify's own limit: the fifth wrong code ends the verification here. */
+export const MAX_CHECK_ATTEMPTS = 5;
+
+export function hasExpired(expiresAt: Date, now: Date): boolean {
+  return expiresAt.getTime() <= now.getTime();
+}
+
+/**
+ * How long a client should wait after Twilio refused another send (60203): its send limit holds for
+ * the verification's lifetime, so until it expires and a new verification can be started (at least 1s).
+ */
+export function retryAfterSeconds(expiresAt: Date, now: Date): number {
+  return Math.max(1, Math.ceil((expiresAt.getTime() - now.getTime()) / 1000));
 }

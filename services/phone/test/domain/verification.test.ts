@@ -1,63 +1,99 @@
 import { describe, expect, it } from 'vitest';
 import {
+  activeStatuses,
   canTransition,
+  checkableStatuses,
+  expirableStatuses,
   IllegalTransitionError,
   initialStatuses,
   isTerminal,
   isVerificationStatus,
   transition,
+  transitionCauses,
   verificationStatuses,
+  type TransitionCause,
   type VerificationStatus,
 } from '../../src/domain/verification.js';
 
 /** The lifecycle written out once more, by hand: the table in the source must say exactly this. */
 const legal = new Set<string>([
-  'PENDING->APPROVED',
-  'PENDING->CANCELED',
-  'PENDING->MAX_ATTEMPTS_REACHED',
-  'PENDING->EXPIRED',
-  'PENDING->FAILED',
+  'NEW->PENDING:code-sent',
+  'NEW->CHALLENGED:challenged',
+  'NEW->BLOCKED:send-refused',
+  ...(['PENDING', 'CHALLENGED'] as const).flatMap((from) => [
+    `${from}->BLOCKED:send-refused`,
+    `${from}->APPROVED:code-approved`,
+    `${from}->MAX_ATTEMPTS_REACHED:out-of-checks`,
+    `${from}->CANCELED:canceled`,
+    `${from}->EXPIRED:expired`,
+    `${from}->FAILED:provider-failed`,
+  ]),
+  'PENDING->CHALLENGED:challenged',
+  'CHALLENGED->PENDING:code-sent',
 ]);
 
-const pairs = verificationStatuses.flatMap((from) =>
-  verificationStatuses.map((to) => ({ from, to, allowed: legal.has(`${from}->${to}`) })),
+const sources = [null, ...verificationStatuses] as const;
+const triples = sources.flatMap((from) =>
+  verificationStatuses.flatMap((to) =>
+    transitionCauses.map((cause: TransitionCause) => ({
+      from,
+      to,
+      cause,
+      allowed: legal.has(`${from ?? 'NEW'}->${to}:${cause}`),
+    })),
+  ),
 );
 
 describe('phone verification lifecycle', () => {
-  it('knows exactly the seven statuses of the SDL', () => {
+  it('knows exactly the eight statuses of the SDL', () => {
     expect([...verificationStatuses].sort()).toEqual(
-      ['APPROVED', 'BLOCKED', 'CANCELED', 'EXPIRED', 'FAILED', 'MAX_ATTEMPTS_REACHED', 'PENDING'].sort(),
+      [
+        'APPROVED',
+        'BLOCKED',
+        'CANCELED',
+        'CHALLENGED',
+        'EXPIRED',
+        'FAILED',
+        'MAX_ATTEMPTS_REACHED',
+        'PENDING',
+      ].sort(),
     );
-    expect(pairs).toHaveLength(49);
+    expect(triples).toHaveLength(9 * 8 * transitionCauses.length);
+    expect(triples.filter((t) => t.allowed)).toHaveLength(legal.size);
   });
 
-  it.each(pairs.filter((p) => p.allowed))('allows $from -> $to', ({ from, to }) => {
-    expect(canTransition(from, to)).toBe(true);
-    expect(transition(from, to)).toBe(to);
+  it.each(triples.filter((t) => t.allowed))('allows $from -> $to ($cause)', ({ from, to, cause }) => {
+    expect(canTransition(from, to, cause)).toBe(true);
+    expect(transition(from, to, cause)).toBe(to);
   });
 
-  it.each(pairs.filter((p) => !p.allowed))('refuses $from -> $to with a typed error', ({ from, to }) => {
-    expect(canTransition(from, to)).toBe(false);
-    let thrown: unknown;
-    try {
-      transition(from, to);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(IllegalTransitionError);
-    expect(thrown).toMatchObject({ from, to });
+  it.each(triples.filter((t) => !t.allowed))(
+    'refuses $from -> $to ($cause) with a typed error',
+    ({ from, to, cause }) => {
+      expect(canTransition(from, to, cause)).toBe(false);
+      let thrown: unknown;
+      try {
+        transition(from, to, cause);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(IllegalTransitionError);
+      expect(thrown).toMatchObject({ from, to, because: cause });
+    },
+  );
+
+  it('creates verifications PENDING, CHALLENGED or BLOCKED only', () => {
+    expect([...initialStatuses].sort()).toEqual(['BLOCKED', 'CHALLENGED', 'PENDING']);
   });
 
-  it('creates verifications PENDING or BLOCKED only', () => {
-    expect([...initialStatuses].sort()).toEqual(['BLOCKED', 'PENDING']);
-  });
-
-  it('makes every status but PENDING terminal, BLOCKED included', () => {
+  it('makes every status but PENDING and CHALLENGED terminal, BLOCKED included', () => {
     const terminal = verificationStatuses.filter((status: VerificationStatus) => isTerminal(status));
     expect(terminal.sort()).toEqual(
       ['APPROVED', 'BLOCKED', 'CANCELED', 'EXPIRED', 'FAILED', 'MAX_ATTEMPTS_REACHED'].sort(),
     );
-    expect(isTerminal('PENDING')).toBe(false);
+    expect([...activeStatuses].sort()).toEqual(['CHALLENGED', 'PENDING']);
+    expect([...expirableStatuses].sort()).toEqual(['CHALLENGED', 'PENDING']);
+    expect([...checkableStatuses].sort()).toEqual(['CHALLENGED', 'PENDING']);
   });
 
   it('recognises status names', () => {

@@ -1,0 +1,159 @@
+import { badInput, requireReadScope, type ReadScope, type RequestContext } from '@attestor/platform';
+import type { CheckOutcome } from '@attestor/twilio';
+import { isCodeWellFormed } from '../domain/inputs.js';
+import { MAX_CHECK_ATTEMPTS_REASON, settledStatus, twilioOutcomeTable } from '../domain/provider.js';
+import {
+  checkableStatuses,
+  hasExpired,
+  MAX_CHECK_ATTEMPTS,
+  type TransitionCause,
+  type VerificationStatus,
+} from '../domain/verification.js';
+import { eventOfStatus } from '../events.js';
+import type { PhoneVerificationRecord } from '../store/entities.js';
+import type { ClaimHandle } from './claims.js';
+import { VERIFICATION, type FlowDeps } from './deps.js';
+import { isFailure } from './provider.js';
+import { logProviderFailure, providerUnavailable } from './send.js';
+import { endAtTwilio, notActionable, reread, requireVerificationId } from './shared.js';
+import type { VerificationWrites } from './writes.js';
+
+const causeOf: Partial<Record<VerificationStatus, TransitionCause>> = {
+  APPROVED: 'code-approved',
+  MAX_ATTEMPTS_REACHED: 'out-of-checks',
+  CANCELED: 'canceled',
+  EXPIRED: 'expired',
+  FAILED: 'provider-failed',
+};
+
+/**
+ * checkPhoneVerification. One check at a time per verification (the claim), so concurrent checks
+ * count one attempt each and the right code approves once; the fifth wrong code ends it
+ * MAX_ATTEMPTS_REACHED. A check of an APPROVED verification answers it, whatever the code; an ended
+ * one answers with its status and Twilio is not asked.
+ */
+export class CheckVerification {
+  constructor(
+    private readonly deps: FlowDeps,
+    private readonly writes: VerificationWrites,
+  ) {}
+
+  async run(ctx: RequestContext, verificationId: string, code: string): Promise<PhoneVerificationRecord> {
+    const scope = requireReadScope(ctx.caller);
+    if (!isCodeWellFormed(code)) throw badInput('code must be 4 to 10 digits', 'code');
+    const id = requireVerificationId(verificationId);
+    return this.deps.claims.verification(
+      scope,
+      id,
+      checkableStatuses,
+      (record, claim) => this.check(ctx, scope, record, claim, code),
+      (current) => (current?.status === 'APPROVED' ? current : notActionable(current)),
+    );
+  }
+
+  private async check(
+    ctx: RequestContext,
+    scope: ReadScope,
+    record: PhoneVerificationRecord,
+    claim: ClaimHandle,
+    code: string,
+  ): Promise<PhoneVerificationRecord> {
+    if (record.redactedAt !== null) throw badInput(`${VERIFICATION} has been redacted`, 'verificationId');
+    if (hasExpired(record.expiresAt, this.deps.clock.now())) {
+      return this.end(ctx, scope, record, claim, 'EXPIRED', null, 0);
+    }
+    if (record.providerSid === null) {
+      throw badInput('No code has been sent yet: solve the challenge first', 'verificationId');
+    }
+    const outcome = await this.deps.verify.check(record.providerSid, code);
+    if (!isFailure(outcome)) return this.checked(ctx, scope, record, claim, outcome);
+    const effect = twilioOutcomeTable[outcome.kind].check;
+    switch (effect.kind) {
+      case 'settle':
+        return this.end(ctx, scope, record, claim, effect.status, effect.reason, 0);
+      case 'follow':
+        return this.follow(ctx, scope, record, claim);
+      case 'refuse':
+        if (effect.error === 'BAD_USER_INPUT') throw badInput('Twilio refused this code', 'code');
+        logProviderFailure(ctx, outcome, record.id);
+        throw providerUnavailable();
+    }
+  }
+
+  /** Twilio evaluated the code: approved, wrong (pending), or ended on its side. */
+  private async checked(
+    ctx: RequestContext,
+    scope: ReadScope,
+    record: PhoneVerificationRecord,
+    claim: ClaimHandle,
+    outcome: Extract<CheckOutcome, { kind: 'checked' }>,
+  ): Promise<PhoneVerificationRecord> {
+    const settled = settledStatus(outcome.verification.status);
+    if (settled !== null) return this.end(ctx, scope, record, claim, settled, null, 1);
+    const attempts = record.checkAttempts + 1;
+    if (attempts >= MAX_CHECK_ATTEMPTS) {
+      const ended = await this.end(
+        ctx,
+        scope,
+        record,
+        claim,
+        'MAX_ATTEMPTS_REACHED',
+        MAX_CHECK_ATTEMPTS_REASON,
+        1,
+      );
+      await endAtTwilio(this.deps, ctx, ended);
+      return ended;
+    }
+    const counted = await this.writes.settle(ctx, record, claim, { checkAttempts: attempts }, null);
+    return counted ?? reread(this.deps, scope, record.id);
+  }
+
+  /** Twilio no longer knows the SID: ask what became of it, and follow. */
+  private async follow(
+    ctx: RequestContext,
+    scope: ReadScope,
+    record: PhoneVerificationRecord,
+    claim: ClaimHandle,
+  ): Promise<PhoneVerificationRecord> {
+    const fetched = await this.deps.verify.fetch(record.providerSid ?? '');
+    let settled: VerificationStatus | null;
+    if (!isFailure(fetched)) settled = settledStatus(fetched.verification.status);
+    else if (fetched.kind === 'not-found') settled = settledStatus('gone');
+    else {
+      logProviderFailure(ctx, fetched, record.id);
+      throw providerUnavailable();
+    }
+    if (settled === null) throw providerUnavailable();
+    return this.end(
+      ctx,
+      scope,
+      record,
+      claim,
+      settled,
+      settled === 'MAX_ATTEMPTS_REACHED' ? MAX_CHECK_ATTEMPTS_REASON : null,
+      0,
+    );
+  }
+
+  private async end(
+    ctx: RequestContext,
+    scope: ReadScope,
+    record: PhoneVerificationRecord,
+    claim: ClaimHandle,
+    status: VerificationStatus,
+    reason: string | null,
+    counted: 0 | 1,
+  ): Promise<PhoneVerificationRecord> {
+    const cause = causeOf[status];
+    if (cause === undefined) throw new Error(`a check cannot end a verification ${status}`);
+    const ended = await this.writes.settle(
+      ctx,
+      record,
+      claim,
+      { checkAttempts: record.checkAttempts + counted, statusReason: reason, challenge: null },
+      { to: status, cause },
+      { event: eventOfStatus(status) },
+    );
+    return ended ?? reread(this.deps, scope, record.id);
+  }
+}

@@ -1,0 +1,181 @@
+import { AppError, badInput, ErrorCode, notFound, type RequestContext } from '@attestor/platform';
+import type { PhoneChannel } from '@attestor/contracts';
+import type { OtpVerification, TwilioFailure } from '@attestor/twilio';
+import type { Challenge } from '../domain/challenge.js';
+import { phoneStepRefusal } from '../domain/inquiry.js';
+import { providerChannel } from '../domain/inputs.js';
+import { twilioOutcomeTable, type Refusal } from '../domain/provider.js';
+import { decideSend, otherChannelMessage } from '../domain/risk.js';
+import { retryAfterSeconds } from '../domain/verification.js';
+import type { SendOutcome } from '../store/entities.js';
+import type { FlowDeps } from './deps.js';
+import { isFailure } from './provider.js';
+
+/** One send to decide and, if allowed, make: the verification's facts and what the caller asked for. */
+export interface SendRequest {
+  accountId: string;
+  inquiryId: string;
+  verificationId: string;
+  phoneSealed: string;
+  countryCode: string;
+  channel: PhoneChannel;
+  locale: string | null;
+  friendlyName: string | null;
+  attempt: 'START' | 'RESEND';
+  challengeSolved: boolean;
+  /** Until when Twilio's send limit would hold (for RATE_LIMITED's retryAfterSeconds). */
+  expiresAt: Date;
+  /** The argument a refusal of this number or channel names. */
+  field: 'phoneNumber' | 'channel';
+}
+
+/** What came of it. Refusals that change nothing carry the caller's error and the send attempt to record. */
+export type SendResult = { assessmentId: string | null; assessmentSkipped: boolean } & (
+  | { kind: 'sent'; verification: OtpVerification }
+  | { kind: 'blocked'; reason: string; attempt: SendOutcome | null }
+  | { kind: 'challenged'; challenge: Challenge; reason: string }
+  | { kind: 'refused'; error: AppError; attempt: SendOutcome }
+);
+
+export const providerUnavailable = () =>
+  new AppError(ErrorCode.PROVIDER_ERROR, 'The verification provider is unavailable, try again');
+
+/**
+ * Every send goes this way: the fraud engine first (with the client's IP, a start or a resend, and
+ * whether a challenge was solved), then — only when it allows — the inquiry is asked once more whether
+ * it is still open, right before Twilio is. No transaction is open at any point here.
+ */
+export async function decideAndSend(
+  deps: FlowDeps,
+  ctx: RequestContext,
+  send: SendRequest,
+): Promise<SendResult> {
+  const verdict = await deps.asks.assess({
+    accountId: send.accountId,
+    inquiryId: send.inquiryId,
+    verificationId: send.verificationId,
+    phoneNumberSealed: send.phoneSealed,
+    countryCode: send.countryCode,
+    channel: send.channel,
+    ip: ctx.claims.ip,
+    attempt: send.attempt,
+    challengeSolved: send.challengeSolved,
+  });
+  if (verdict.kind === 'unavailable') {
+    ctx.logger.warn(
+      { verificationId: send.verificationId, reason: verdict.failure },
+      'risk assessment unavailable',
+    );
+  }
+  const decision = decideSend(verdict, deps.config.FRAUD_FAIL_MODE, send.channel);
+  switch (decision.action) {
+    case 'unassessed':
+      throw new AppError(ErrorCode.PROVIDER_ERROR, 'Risk assessment unavailable, try again');
+    case 'use-channel':
+      throw badInput(otherChannelMessage(send.channel, decision.channel), 'channel');
+    case 'block':
+      return {
+        kind: 'blocked',
+        reason: decision.reasons.join(','),
+        attempt: null,
+        assessmentId: decision.assessmentId,
+        assessmentSkipped: false,
+      };
+    case 'challenge':
+      return {
+        kind: 'challenged',
+        challenge: await deps.challenges.issue(send.verificationId),
+        reason: ['CHALLENGE_REQUIRED', ...decision.reasons].join(','),
+        assessmentId: decision.assessmentId,
+        assessmentSkipped: false,
+      };
+    case 'send':
+      break;
+  }
+  const { assessmentId, assessmentSkipped } = decision;
+  if (assessmentSkipped) {
+    ctx.logger.warn(
+      { verificationId: send.verificationId },
+      'risk assessment unavailable; sending unassessed (FRAUD_FAIL_MODE=open)',
+    );
+  }
+  await requireInquiryStillOpen(deps, send.accountId, send.inquiryId);
+  const outcome = await deps.verify.send({
+    to: deps.pii.open(send.phoneSealed),
+    channel: providerChannel[send.channel],
+    ...(send.locale !== null && { locale: send.locale }),
+    ...(send.friendlyName !== null && { customFriendlyName: send.friendlyName }),
+    tags: { verification_id: send.verificationId },
+  });
+  if (!isFailure(outcome))
+    return { kind: 'sent', verification: outcome.verification, assessmentId, assessmentSkipped };
+  const effect = twilioOutcomeTable[outcome.kind].send;
+  if (effect.kind === 'block') {
+    return { kind: 'blocked', reason: effect.reason, attempt: 'BLOCKED', assessmentId, assessmentSkipped };
+  }
+  return {
+    kind: 'refused',
+    error: refusalError(deps, ctx, effect.error, outcome, send),
+    attempt: attemptOutcome(effect.error),
+    assessmentId,
+    assessmentSkipped,
+  };
+}
+
+/** The inquiry service's word right before the send: the race with an inquiry that just failed. */
+export async function requireInquiryStillOpen(
+  deps: FlowDeps,
+  accountId: string,
+  inquiryId: string,
+): Promise<void> {
+  const inquiry = await deps.asks.inquiry(accountId, inquiryId);
+  if (inquiry === null || inquiry.accountId !== accountId) throw notFound('Inquiry');
+  const refusal = phoneStepRefusal({ ...inquiry, expiresAt: new Date(inquiry.expiresAt) }, deps.clock.now());
+  if (refusal !== null) throw badInput(refusal, 'inquiryId');
+}
+
+function refusalError(
+  deps: FlowDeps,
+  ctx: RequestContext,
+  refusal: Refusal,
+  failure: TwilioFailure,
+  send: SendRequest,
+): AppError {
+  switch (refusal) {
+    case 'RATE_LIMITED':
+      return new AppError(
+        ErrorCode.RATE_LIMITED,
+        'Too many codes sent to this number; wait before asking again',
+        {
+          retryAfterSeconds: retryAfterSeconds(send.expiresAt, deps.clock.now()),
+        },
+      );
+    case 'BAD_USER_INPUT':
+      return badInput('The provider cannot send a code to this number over this channel', send.field);
+    case 'PROVIDER_ERROR':
+      logProviderFailure(ctx, failure, send.verificationId);
+      return providerUnavailable();
+  }
+}
+
+function attemptOutcome(refusal: Refusal): SendOutcome {
+  switch (refusal) {
+    case 'RATE_LIMITED':
+      return 'RATE_LIMITED';
+    case 'BAD_USER_INPUT':
+      return 'REJECTED';
+    case 'PROVIDER_ERROR':
+      return 'FAILED';
+  }
+}
+
+export function logProviderFailure(
+  ctx: RequestContext,
+  failure: TwilioFailure,
+  verificationId: string,
+): void {
+  ctx.logger.warn(
+    { verificationId, kind: failure.kind, twilioCode: failure.twilioCode, httpStatus: failure.httpStatus },
+    'Twilio call failed',
+  );
+}
