@@ -42,7 +42,7 @@ describe('/metrics', () => {
       'mutation { createInquiryTemplate(input: { name: "P", steps: [PHONE_OTP] }) { id } }',
     );
     const phone = '+14155550171';
-    await seedNumber(platform.emulator, { phoneNumber: phone, smsPumpingRiskScore: 2 });
+    await seedNumber(platform.emulator, { phoneNumber: phone, lineType: 'mobile', smsPumpingRiskScore: 2 });
     const inquiry = await platform.gql<{ createInquiry: { inquiry: { id: string }; sessionToken: string } }>(
       key,
       `mutation($t: ID!) { createInquiry(input: { templateId: $t }) { inquiry { id } sessionToken } }`,

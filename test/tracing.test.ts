@@ -57,7 +57,7 @@ describe('traces', () => {
       'mutation { createInquiryTemplate(input: { name: "P", steps: [PHONE_OTP] }) { id } }',
     );
     const phone = '+14155550172';
-    await seedNumber(platform.emulator, { phoneNumber: phone, smsPumpingRiskScore: 2 });
+    await seedNumber(platform.emulator, { phoneNumber: phone, lineType: 'mobile', smsPumpingRiskScore: 2 });
     const inquiry = await platform.gql<{ createInquiry: { inquiry: { id: string }; sessionToken: string } }>(
       key,
       `mutation($t: ID!) { createInquiry(input: { templateId: $t }) { inquiry { id } sessionToken } }`,
@@ -68,7 +68,7 @@ describe('traces', () => {
       `mutation($i: ID!) { startPhoneVerification(inquiryId: $i, phoneNumber: "${phone}") { verification { status } } }`,
       { i: inquiry.data!.createInquiry.inquiry.id },
     );
-    expect(started.data?.startPhoneVerification.verification.status).toBe('PENDING');
+    expect(started.data?.startPhoneVerification.verification.status, JSON.stringify(started)).toBe('PENDING');
     await latestCode(platform.emulator, phone);
     // The inquiry service consumes phone.verification.started: wait for its span before stopping.
     await eventually(() => spans.some((span) => span.name === 'consume phone.verification.started'), {
