@@ -1,0 +1,19 @@
+const dateTime = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'medium' });
+
+export function formatTime(iso: string | null | undefined): string {
+  return iso ? dateTime.format(new Date(iso)) : '—';
+}
+
+/** `NEEDS_REVIEW` → `Needs review`. */
+export function humanize(value: string): string {
+  const words = value.replace(/[._-]+/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function formatScore(score: number | null | undefined, digits = 2): string {
+  return score === null || score === undefined ? '—' : score.toFixed(digits);
+}
+
+export function formatPercent(rate: number | null | undefined): string {
+  return rate === null || rate === undefined ? '—' : `${Math.round(rate * 100)} %`;
+}
