@@ -4,7 +4,7 @@ import { Supergraph } from '@apollo/federation-internals';
 import { codegen } from '@graphql-codegen/core';
 import * as typedDocumentNode from '@graphql-codegen/typed-document-node';
 import * as typescriptOperations from '@graphql-codegen/typescript-operations';
-import { parse, printSchema, type GraphQLSchema } from 'graphql';
+import { parse, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
 import prettier from 'prettier';
 
 /** What the API serves today: the composed supergraph, whose API schema the gateway executes. */
@@ -21,6 +21,22 @@ const HEADER = [
   '',
 ].join('\n');
 
+export interface OperationFile {
+  location: string;
+  document: DocumentNode;
+}
+
+/** web/src/graphql/*.graphql, parsed. */
+export function operationFiles(): OperationFile[] {
+  return readdirSync(operationsDir)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => ({
+      location: `web/src/graphql/${file}`,
+      document: parse(readFileSync(`${operationsDir}${file}`, 'utf8')),
+    }));
+}
+
 /** The client-facing schema of the supergraph (no join__ machinery, nothing @inaccessible). */
 export function apiSchema(sdl = readFileSync(supergraphPath, 'utf8')): GraphQLSchema {
   return Supergraph.build(sdl).apiSchema().toGraphQLJSSchema();
@@ -30,14 +46,10 @@ export function apiSchema(sdl = readFileSync(supergraphPath, 'utf8')): GraphQLSc
  * The generated module's text. Throws when an operation asks for something the API does not serve:
  * a field of a later issue can only be used once the supergraph has it.
  */
-export async function generateOperations(schema: GraphQLSchema = apiSchema()): Promise<string> {
-  const documents = readdirSync(operationsDir)
-    .filter((file) => file.endsWith('.graphql'))
-    .sort()
-    .map((file) => ({
-      location: `web/src/graphql/${file}`,
-      document: parse(readFileSync(`${operationsDir}${file}`, 'utf8')),
-    }));
+export async function generateOperations(
+  schema: GraphQLSchema = apiSchema(),
+  documents: OperationFile[] = operationFiles(),
+): Promise<string> {
   const output = await codegen({
     filename: generatedPath,
     schema: parse(printSchema(schema)),

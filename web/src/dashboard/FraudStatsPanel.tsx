@@ -3,7 +3,7 @@ import { BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from '
 import { Bar } from 'react-chartjs-2';
 import { useQuery } from 'urql';
 import { FraudStatsDocument, type FraudStatsQuery } from '../graphql/generated.js';
-import { Notice, Spinner } from '../ui/ui.js';
+import { Notice, Spinner, TableRegion } from '../ui/ui.js';
 import { formatPercent } from './format.js';
 
 Chart.register(BarElement, CategoryScale, LinearScale, Tooltip, Legend);
@@ -100,7 +100,7 @@ function StatsChart({ rows }: { rows: readonly Row[] }) {
 
 function StatsTable({ rows }: { rows: readonly Row[] }) {
   return (
-    <div className="table-wrap">
+    <TableRegion label="Messages per country">
       <table className="stats">
         <caption>Per country (the chart&apos;s numbers)</caption>
         <thead>
@@ -124,6 +124,6 @@ function StatsTable({ rows }: { rows: readonly Row[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableRegion>
   );
 }

@@ -8,7 +8,7 @@ import {
   type InquiryRowFragment,
   type InquiryStatus,
 } from '../graphql/generated.js';
-import { Notice, PageTitle } from '../ui/ui.js';
+import { Notice, PageTitle, TableRegion } from '../ui/ui.js';
 import { formatTime, humanize } from './format.js';
 import { liveRows, type ListFilter } from './live.js';
 import { StatusBadge } from './StatusBadge.js';
@@ -90,7 +90,7 @@ export function InquiriesPage() {
         {live.error ? 'Live updates are paused (reload to retry).' : 'Updates appear here as they happen.'}
       </p>
       {list.error && <Notice tone="error">{list.error.message}</Notice>}
-      <div className="table-wrap">
+      <TableRegion label="Inquiries">
         <table className="inquiries">
           <caption className="visually-hidden">Inquiries, newest first</caption>
           <thead>
@@ -118,7 +118,7 @@ export function InquiriesPage() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableRegion>
       {!list.fetching && rows.length === 0 && <p>No inquiries match.</p>}
       {list.data?.inquiries.pageInfo.hasNextPage && first < 100 && (
         <button type="button" onClick={() => setFirst((n) => Math.min(100, n + PAGE))}>

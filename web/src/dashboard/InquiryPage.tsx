@@ -12,7 +12,7 @@ import {
   type NameComponentDetailFragment,
   type RiskAssessmentDetailFragment,
 } from '../graphql/generated.js';
-import { Notice, PageTitle, Spinner } from '../ui/ui.js';
+import { Notice, PageTitle, Spinner, TableRegion } from '../ui/ui.js';
 import { formatScore, formatTime, humanize } from './format.js';
 import { StatusBadge } from './StatusBadge.js';
 
@@ -307,7 +307,7 @@ function NameMatch({ inquiry }: { inquiry: InquiryDetailFragment }) {
             ]}
           />
           {check.nameMatch && (
-            <div className="table-wrap">
+            <TableRegion label="Name match by part">
               <table>
                 <caption>
                   Result: <strong>{humanize(check.nameMatch.result)}</strong>, score{' '}
@@ -334,7 +334,7 @@ function NameMatch({ inquiry }: { inquiry: InquiryDetailFragment }) {
                   <Component label="Last name" match={check.nameMatch.last ?? null} />
                 </tbody>
               </table>
-            </div>
+            </TableRegion>
           )}
         </>
       )}

@@ -3,7 +3,7 @@ import { useMutation, useQuery } from 'urql';
 import { apiErrorOf } from '../api/errors.js';
 import { FraudPolicyDocument, UpdateFraudPolicyDocument, type FraudMode } from '../graphql/generated.js';
 import { countryOptions } from '../verify/phone.js';
-import { Notice, Spinner } from '../ui/ui.js';
+import { Notice, Spinner, TableRegion } from '../ui/ui.js';
 import { lineTypes } from './line-types.js';
 import { formOf, inputOf, isPolicyProblem, nextRowKey, type PolicyForm } from './policy-form.js';
 
@@ -110,7 +110,7 @@ export function PolicyEditor() {
         <fieldset>
           <legend>Country rules (countries not listed: allowed, no hourly cap)</legend>
           {form.countries.length > 0 && (
-            <div className="table-wrap">
+            <TableRegion label="Country rules">
               <table className="country-rules">
                 <thead>
                   <tr>
@@ -171,7 +171,7 @@ export function PolicyEditor() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableRegion>
           )}
           <button
             type="button"

@@ -41,3 +41,15 @@ export function Spinner({ label }: { label: string }) {
     </p>
   );
 }
+
+/**
+ * A table that may be wider than the screen: it scrolls sideways inside this region, which the
+ * keyboard can reach (focusable, named) so its hidden columns are not out of reach.
+ */
+export function TableRegion({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}

@@ -4,12 +4,9 @@
  * log. On load it moves to sessionStorage (this tab only, gone when the tab closes) and leaves the
  * address bar, so it is not in the history, a bookmark or a screenshot of the page.
  */
-const storageKey = (inquiryId: string) => `attestor.session.${inquiryId}`;
+import { tokenFromFragment } from './link.js';
 
-export function tokenFromFragment(hash: string): string | null {
-  const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
-  return token !== null && /^st_[A-Za-z0-9._~-]+$/.test(token) ? token : null;
-}
+const storageKey = (inquiryId: string) => `attestor.session.${inquiryId}`;
 
 export function takeSessionToken(inquiryId: string, storage: Storage = window.sessionStorage): string | null {
   const fromLink = tokenFromFragment(window.location.hash);
