@@ -9,6 +9,7 @@ import {
   seriousA11yViolations,
   type TestBrowser,
 } from '../support/browser.js';
+import { seedNumber } from '../support/platform.js';
 import {
   createInquiry,
   createTemplate,
@@ -168,11 +169,28 @@ describe('the dashboard in a browser', () => {
   }, 90_000);
 
   it('edits the fraud policy and charts the messages per country', async () => {
+    // A number the engine blocks (SMS pumping score 95): a GB row with one blocked send, no message.
+    const risky = '+447400123456';
+    await seedNumber(web.platform.emulator, { phoneNumber: risky, smsPumpingRiskScore: 95 });
+    await verifyPhoneByApi(web, await createInquiry(web, phoneOnly, { referenceId: 'blocked-1' }), risky);
     await page.getByRole('link', { name: 'Fraud' }).click();
     await page.locator('h1', { hasText: 'Fraud' }).waitFor();
     await page.getByRole('heading', { name: 'Policy' }).waitFor();
-    // Two numbers verified above, one sent to review: the chart and its table have a US row.
-    await page.locator('table.stats').getByRole('rowheader', { name: 'US' }).waitFor();
+    // Two numbers verified above (one then sent to review), one blocked: a US row and a GB row.
+    const stats = page.locator('table.stats');
+    await stats.getByRole('rowheader', { name: 'US' }).waitFor();
+    expect(await stats.locator('tr', { hasText: 'GB' }).locator('td').allInnerTexts()).toEqual([
+      '0',
+      '0',
+      '1',
+      '—',
+    ]);
+    expect(await stats.locator('tr', { hasText: 'US' }).locator('td').allInnerTexts()).toEqual([
+      '2',
+      '2',
+      '0',
+      '100 %',
+    ]);
     expect(await page.locator('canvas[role="img"]').count()).toBe(1);
     await expectAccessible();
 

@@ -126,6 +126,7 @@ describe('the hosted flow in a browser', () => {
     const inquiry = await createInquiry(web, phoneOnly, { phoneNumber: phone });
     const page = await browser.page();
     await openLink(page, inquiry);
+    await expectHeading(page, 'Verify your phone number');
     await screenshot(page, 'hosted-phone');
     await sendCodeTo(page, '415 555 0142');
     await screenshot(page, 'hosted-code');
