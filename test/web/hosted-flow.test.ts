@@ -212,7 +212,7 @@ describe('the hosted flow in a browser', () => {
     await page.close();
   }, 60_000);
 
-  it('refuses a number that is not complete for its country, and explains a link without its token', async () => {
+  it('refuses a number that is not complete for its country, and explains a link without its token or with a refused one', async () => {
     const inquiry = await createInquiry(web, phoneOnly, {});
     const page = await browser.page();
     await openLink(page, inquiry);
@@ -227,6 +227,11 @@ describe('the hosted flow in a browser', () => {
     await other.goto(`${web.origin}/verify/${inquiry.id}`);
     await expectHeading(other, 'This link is incomplete');
     await expectAccessible(other);
-    await Promise.all([page.close(), other.close()]);
+    // A token the gateway refuses (expired, or not signed by this installation): the link has expired.
+    const refused = await browser.page();
+    await refused.goto(`${web.origin}/verify/${inquiry.id}#token=st_eyJub3QiOiJ2YWxpZCJ9.c2lnbmF0dXJl`);
+    await expectHeading(refused, 'This link has expired');
+    await expectAccessible(refused);
+    await Promise.all([page.close(), other.close(), refused.close()]);
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import {
 } from '../../web/src/verify/flow.js';
 import { defaultCountry, formatAsTyped, toE164 } from '../../web/src/verify/phone.js';
 import { tokenFromFragment } from '../../web/src/verify/link.js';
+import { endsSession, errorMessage } from '../../web/src/verify/messages-for-errors.js';
 
 const verification = (overrides: Partial<HostedVerificationFragment> = {}): HostedVerificationFragment => ({
   id: 'v1',
@@ -141,5 +142,25 @@ describe('the strings', () => {
     );
     expect(translatePlural('en', 'code.wrong', 1)).toContain('1 attempt left');
     expect(translatePlural('es', 'code.wrong', 3)).toContain('Te quedan 3 intentos');
+  });
+});
+
+describe("the hosted flow's words for API errors", () => {
+  it('are kind and specific for a provider error, a rate limit and a lost connection', () => {
+    expect(errorMessage({ code: 'PROVIDER_ERROR', message: 'Twilio 503' })).toEqual({
+      key: 'error.provider',
+    });
+    expect(errorMessage({ code: 'RATE_LIMITED', message: 'x', retryAfterSeconds: 12 })).toEqual({
+      key: 'error.rateLimited',
+      vars: { seconds: 12 },
+    });
+    expect(errorMessage({ code: 'NETWORK', message: 'x' })).toEqual({ key: 'error.network' });
+    expect(errorMessage({ code: 'INTERNAL', message: 'stack trace?' })).toEqual({ key: 'error.unknown' });
+  });
+
+  it('end the session for an expired or foreign token only', () => {
+    expect(endsSession({ code: 'UNAUTHENTICATED', message: '' })).toBe(true);
+    expect(endsSession({ code: 'FORBIDDEN', message: '' })).toBe(true);
+    expect(endsSession({ code: 'PROVIDER_ERROR', message: '' })).toBe(false);
   });
 });
