@@ -16,10 +16,11 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Screenshots go to docs/screenshots only when asked (`npm run screenshots`), so a test run leaves git clean. */
-export const screenshotDir =
-  process.env['ATTESTOR_SCREENSHOTS'] === '1'
-    ? join(root, 'docs', 'screenshots')
-    : mkdtempSync(join(tmpdir(), 'attestor-screenshots-'));
+const keepScreenshots = process.env['ATTESTOR_SCREENSHOTS'] === '1';
+export const screenshotDir = keepScreenshots
+  ? join(root, 'docs', 'screenshots')
+  : mkdtempSync(join(tmpdir(), 'attestor-screenshots-'));
+if (!keepScreenshots) process.once('exit', () => rmSync(screenshotDir, { recursive: true, force: true }));
 
 export const DESKTOP = { width: 1280, height: 860 };
 export const PHONE = { width: 360, height: 740 };
