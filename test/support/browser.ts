@@ -20,7 +20,6 @@ const keepScreenshots = process.env['ATTESTOR_SCREENSHOTS'] === '1';
 export const screenshotDir = keepScreenshots
   ? join(root, 'docs', 'screenshots')
   : mkdtempSync(join(tmpdir(), 'attestor-screenshots-'));
-if (!keepScreenshots) process.once('exit', () => rmSync(screenshotDir, { recursive: true, force: true }));
 
 export const DESKTOP = { width: 1280, height: 860 };
 export const PHONE = { width: 360, height: 740 };
@@ -79,6 +78,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+      if (!keepScreenshots) rmSync(screenshotDir, { recursive: true, force: true });
     },
   };
 }
