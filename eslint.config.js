@@ -1,9 +1,19 @@
 // @ts-check
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', 'coverage/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.data/**',
+      'coverage/**',
+      'web/.dist-*/**',
+      'web/src/graphql/generated.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -33,5 +43,11 @@ export default tseslint.config(
   {
     files: ['**/test/**', 'bench/**', 'infra/dev/**', '**/scripts/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The web app runs in the browser: React's rules of hooks, and no console left in it.
+    files: ['web/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: reactHooks.configs.flat.recommended.rules,
   },
 );

@@ -487,6 +487,11 @@ describe('npm start from a fresh copy of the repository', () => {
 
     // Once ready the launcher supervises: a subgraph killed with SIGKILL is started again.
     const { output } = await startQueryAndInterrupt(launch, async (ready) => {
+      // The web app, built by the launcher (a fresh copy has no web/dist), served by the gateway.
+      const page = await fetch(ready.gatewayUrl.replace(/\/graphql$/, '/dashboard'));
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(await page.text()).toContain('<div id="root"></div>');
       const phone = processesIn(launch.directory).find((p) => p.includes('services/phone/src/main.ts'));
       expect(phone).toBeDefined();
       process.kill(pidOf(phone!), 'SIGKILL');
@@ -510,6 +515,8 @@ describe('npm start from a fresh copy of the repository', () => {
         { timeoutMs: 30_000, what: 'the platform answering again' },
       );
     });
+    expect(output).toContain('web: building… (web/dist is missing)');
+    expect(output).toMatch(/web: built in \d+\.\d s/);
     expect(output).toContain(`created database ${database}`);
     expect(output).not.toContain('PostgreSQL from npm');
     expect(output).toMatch(/ready \(\d+\.\d s to ready\)/);
@@ -571,6 +578,7 @@ describe('npm start from a fresh copy of the repository', () => {
     const again = await startQueryAndInterrupt(second);
     expect(again.ready.apiKey).toBe(ready.apiKey);
     expect(again.output).toContain('reused from .data/dev-account.json');
+    expect(again.output).toContain('web: web/dist is up to date');
     expect(again.output).toContain("secrets: this installation's, from .data/secrets.json");
     expect(JSON.parse(readFileSync(secretsFile, 'utf8'))).toEqual(secrets);
   }, 420_000);

@@ -19,12 +19,20 @@ import {
 } from './plan.js';
 import { createDatabase, probePostgres } from './postgres.js';
 import { seconds, untilReady } from './readiness.js';
+import {
+  discardWebBuild,
+  installWebBuild,
+  webBuildCommand,
+  webBuildState,
+  type WebBuildCommand,
+} from './web-build.js';
 
 /**
  * `npm start`: the whole platform on this machine with nothing but Node. Uses the Postgres and NATS the
  * environment names (or the local defaults), starts an embedded Postgres and a nats-server where none
  * answers, then the Twilio emulator, the four subgraphs and the gateway as child processes; waits until each
- * is ready, prints where to go and a development API key, and stops everything on Ctrl-C.
+ * is ready, prints where to go and a development API key, and stops everything on Ctrl-C. The web app the
+ * gateway serves at `/` is built first when web/dist is missing or was built from other sources.
  */
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,6 +57,8 @@ class Launcher {
   private readonly services: Child[] = [];
   /** The embedded Postgres and nats-server this launcher started: stopped after the services. */
   private readonly infrastructure: Child[] = [];
+  /** `vite build` of the web app, while it runs. */
+  private webBuild: { child: Child; build: WebBuildCommand } | undefined;
   private stopping: Promise<void> | undefined;
   private shutdownTimeoutMs = 10_000;
   /** Set once everything is ready: from then on a child that dies is restarted. */
@@ -66,7 +76,7 @@ class Launcher {
 
     // NATS is checked first: its failure (no server, no binary) needs no cleanup and is the likelier one.
     const nats = await this.natsPlan(config);
-    const [database, natsUrl] = await Promise.all([this.postgres(config), this.nats(nats)]);
+    const [database, natsUrl] = await Promise.all([this.postgres(config), this.nats(nats), this.web()]);
     if (this.isStopping) return;
 
     const saved = ensureSecrets(join(dataDir, 'secrets.json'));
@@ -144,6 +154,38 @@ class Launcher {
         '',
       ].join('\n'),
     );
+  }
+
+  /** Builds the web app (while Postgres and NATS start) unless web/dist was built from these sources. */
+  private async web(): Promise<void> {
+    const state = webBuildState(root);
+    if (state.fresh) {
+      output.say('web: web/dist is up to date');
+      return;
+    }
+    output.say(
+      `web: building… (web/dist ${state.reason === 'missing' ? 'is missing' : 'is older than its sources'})`,
+    );
+    const started = performance.now();
+    const build = webBuildCommand(root, state.digest);
+    const child = Child.spawn({
+      name: 'web',
+      command: build.command,
+      args: build.args,
+      env: this.inheritedEnv(),
+      cwd: join(root, 'web'),
+      output,
+    });
+    this.webBuild = { child, build };
+    const status = await child.exited;
+    this.webBuild = undefined;
+    if (this.isStopping || status.code !== 0) {
+      discardWebBuild(build);
+      if (!this.isStopping) this.fail(`web: the build ${describeExit(status)}`, child);
+      return;
+    }
+    installWebBuild(root, build);
+    output.say(`web: built in ${seconds(performance.now() - started)}`);
   }
 
   /** The Postgres of DATABASE_URL, its database created if missing, or an embedded one in its place. */
@@ -325,6 +367,7 @@ class Launcher {
         output.say(
           `${signal}: stopping ${this.services.map((child) => child.name).join(', ') || 'start-up'}`,
         );
+      await this.webBuild?.child.stop(signal, INFRASTRUCTURE_STOP_TIMEOUT_MS);
       const serviceResults = await Promise.all(
         this.services.map(async (child) => ({
           child,
@@ -353,6 +396,10 @@ class Launcher {
   /** Nothing this launcher started may outlive it, whatever ends it. */
   killEverything(): void {
     for (const child of [...this.services, ...this.infrastructure]) child.killNow();
+    if (this.webBuild) {
+      this.webBuild.child.killNow();
+      discardWebBuild(this.webBuild.build);
+    }
   }
 }
 

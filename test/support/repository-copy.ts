@@ -23,9 +23,10 @@ export function copyOfRepository(): string {
   return copy;
 }
 
-/** The root node_modules and any workspace's own. */
+/** The root node_modules and any workspace's own (the web app's included). */
 function installedModules(): string[] {
   const found = [join(root, 'node_modules')];
+  if (existsSync(join(root, 'web', 'node_modules'))) found.push(join(root, 'web', 'node_modules'));
   for (const group of ['packages', 'services', 'infra']) {
     for (const entry of readdirSync(join(root, group), { withFileTypes: true })) {
       const modules = join(root, group, entry.name, 'node_modules');

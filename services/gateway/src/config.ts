@@ -43,6 +43,8 @@ export const gatewayConfigShape = {
   QUERY_MAX_TOKENS: positiveInt.max(100_000).default(2000),
   QUERY_MAX_DIRECTIVES: positiveInt.max(1000).default(20),
   QUERY_MAX_COST: positiveInt.max(10_000_000).default(10_000),
+  /** The built web app served at `/` (default: web/dist of this repository). */
+  WEB_ROOT: z.string().min(1).optional(),
   /** Schema introspection: on by default, except in production. */
   INTROSPECTION: booleanFlag.optional(),
 } satisfies z.ZodRawShape;

@@ -40,6 +40,7 @@ import { SignedDataSource, signingFetcher } from './subgraph-client.js';
 import { attachSubscriptions } from './subscriptions.js';
 import { supergraphFromFile } from './supergraph.js';
 import { supergraphPath, type SubgraphName } from './subgraphs.js';
+import { defaultWebRoot, webApp } from './web.js';
 
 export interface RunningGateway {
   url: string;
@@ -67,7 +68,8 @@ function rateLimitKey(caller: Caller): string {
 /**
  * The gateway: authenticates every operation, rate-limits per API key, plans it over the four
  * subgraphs with `@apollo/gateway` (signed requests over keep-alive connections) and serves
- * `inquiryUpdated` subscriptions over graphql-ws on the same port and path.
+ * `inquiryUpdated` subscriptions over graphql-ws on the same port and path. Every other path is the
+ * web app (web.ts): the hosted verification flow and the operator dashboard.
  */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
@@ -200,6 +202,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     metrics,
     logger,
   });
+  const web = webApp(config.WEB_ROOT ?? defaultWebRoot);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const header = req.headers['x-request-id'];
     const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
@@ -212,7 +215,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       const supergraph = apiSchema !== undefined;
       return sendJson(res, nats && supergraph ? 200 : 503, { supergraph, nats });
     }
-    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+    if (path !== '/graphql') return web(req, res);
     // One span for the whole request, authentication's rpc ask included, joining a caller's trace.
     return inSpan(
       'gateway request',

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { InquiryRowFragment } from '../../web/src/graphql/generated.js';
+import { liveRows } from '../../web/src/dashboard/live.js';
+import { formOf, inputOf } from '../../web/src/dashboard/policy-form.js';
+
+const row = (id: string, status: InquiryRowFragment['status'], createdAt: string): InquiryRowFragment => ({
+  id,
+  referenceId: `ref-${id}`,
+  status,
+  createdAt,
+  decidedAt: null,
+  template: { id: 't', name: 'T' },
+});
+
+describe('liveRows', () => {
+  const fetched = [row('b', 'PENDING', '2026-11-01T10:02:00Z'), row('a', 'CREATED', '2026-11-01T10:01:00Z')];
+
+  it('updates a listed inquiry in place and puts a new one first', () => {
+    const updates = new Map([
+      ['a', row('a', 'APPROVED', '2026-11-01T10:01:00Z')],
+      ['c', row('c', 'CREATED', '2026-11-01T10:03:00Z')],
+    ]);
+    const rows = liveRows(fetched, updates, { status: null, referenceId: null });
+    expect(rows.map((r) => `${r.id}:${r.status}`)).toEqual(['c:CREATED', 'b:PENDING', 'a:APPROVED']);
+  });
+
+  it('leaves out what no longer matches the filter, and new inquiries of other statuses or references', () => {
+    const updates = new Map([
+      ['b', row('b', 'APPROVED', '2026-11-01T10:02:00Z')],
+      ['c', row('c', 'CREATED', '2026-11-01T10:03:00Z')],
+    ]);
+    expect(liveRows(fetched, updates, { status: 'PENDING', referenceId: null })).toEqual([]);
+    expect(liveRows(fetched, updates, { status: null, referenceId: 'ref-c' }).map((r) => r.id)).toEqual([
+      'c',
+    ]);
+  });
+});
+
+describe('the policy form', () => {
+  const policy = {
+    mode: 'ENFORCE' as const,
+    blockLineTypes: ['premium'],
+    maxSmsPerDay: null,
+    countries: [{ countryCode: 'UZ', smsAllowed: false, maxPerHour: 0 }],
+  };
+
+  it('gives back the whole policy it was made from', () => {
+    expect(inputOf(formOf(policy))).toEqual(policy);
+  });
+
+  it('names the field the API would refuse, as the API names it', () => {
+    const form = formOf(policy);
+    expect(inputOf({ ...form, maxSmsPerDay: '-1' })).toMatchObject({ field: 'input.maxSmsPerDay' });
+    const twice = { ...form, countries: [...form.countries, { ...form.countries[0]!, key: 9 }] };
+    expect(inputOf(twice)).toMatchObject({ field: 'input.countries[1].countryCode' });
+    const fractional = { ...form, countries: [{ ...form.countries[0]!, maxPerHour: '1.5' }] };
+    expect(inputOf(fractional)).toMatchObject({ field: 'input.countries[0].maxPerHour' });
+  });
+});

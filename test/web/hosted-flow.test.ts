@@ -1,0 +1,237 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import {
+  launchBrowser,
+  overflowing,
+  PHONE,
+  screenshot,
+  seriousA11yViolations,
+  type TestBrowser,
+} from '../support/browser.js';
+import { latestCode, seedNumber } from '../support/platform.js';
+import {
+  createInquiry,
+  createTemplate,
+  seedSafeNumber,
+  startWebPlatform,
+  statusBecomes,
+  type WebPlatform,
+} from '../support/web-platform.js';
+
+let web: WebPlatform;
+let browser: TestBrowser;
+let phoneOnly: string;
+let withNameMatch: string;
+
+beforeAll(async () => {
+  web = await startWebPlatform('Hosted Flow Bank');
+  browser = await launchBrowser();
+  phoneOnly = await createTemplate(web, 'Phone only', ['PHONE_OTP']);
+  withNameMatch = await createTemplate(web, 'Phone and name', ['PHONE_OTP', 'DATABASE_NAME_MATCH']);
+}, 240_000);
+// Every page ran under the Content-Security-Policy without a single violation (no inline script, no eval).
+afterEach(() => {
+  expect(browser.cspViolations).toEqual([]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+});
+
+async function expectAccessible(page: Page): Promise<void> {
+  expect(await seriousA11yViolations(page)).toEqual([]);
+}
+
+const heading = (page: Page) => page.locator('h1');
+
+/** The partner's link, opened as the end user opens it. */
+async function openLink(page: Page, inquiry: { id: string; sessionToken: string }) {
+  const response = await page.goto(`${web.origin}/verify/${inquiry.id}#token=${inquiry.sessionToken}`);
+  expect(response?.status()).toBe(200);
+  return response;
+}
+
+/** Types a national number into the phone step with the keyboard and sends it. */
+async function sendCodeTo(page: Page, national: string) {
+  await expectHeading(page, 'Verify your phone number');
+  await page.getByLabel('Phone number', { exact: true }).fill(national);
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await expectHeading(page, 'Enter your code');
+}
+
+async function expectHeading(page: Page, text: string) {
+  await heading(page).filter({ hasText: text }).waitFor({ timeout: 15_000 });
+}
+
+describe('the hosted flow in a browser', () => {
+  it('runs from the link to the done page by keyboard alone at 360 px, the code read from the outbox', async () => {
+    const phone = '+14155550141';
+    await seedSafeNumber(web, phone, { callerName: 'Ada Lovelace' });
+    const inquiry = await createInquiry(web, withNameMatch, {
+      nameFirst: 'Ada',
+      nameLast: 'Lovelace',
+      phoneNumber: phone,
+    });
+    const page = await browser.page(PHONE);
+    const response = await openLink(page, inquiry);
+    const headers = response!.headers();
+    expect(headers['content-security-policy']).toContain("script-src 'self'");
+    expect(headers['referrer-policy']).toBe('no-referrer');
+
+    await expectHeading(page, 'Verify your phone number');
+    // The token left the address bar for this tab's storage.
+    expect(new URL(page.url()).hash).toBe('');
+    expect(await page.evaluate(`sessionStorage.getItem('attestor.session.${inquiry.id}')`)).toBe(
+      inquiry.sessionToken,
+    );
+    // The partner gave a +1 number: the picker starts on the United States.
+    expect(await page.getByLabel('Country', { exact: true }).inputValue()).toBe('US');
+    await expectAccessible(page);
+    await expect.poll(() => overflowing(page)).toEqual([]);
+    await screenshot(page, 'hosted-phone-360');
+
+    // Keyboard only: the heading has the focus; Tab reaches the country, then the number.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.id')).toBe(
+      await page.getByLabel('Country', { exact: true }).getAttribute('id'),
+    );
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('4155550141');
+    // Formatted as typed.
+    expect(await page.getByLabel('Phone number', { exact: true }).inputValue()).toBe('(415) 555-0141');
+    await page.keyboard.press('Enter');
+
+    await expectHeading(page, 'Enter your code');
+    await expect
+      .poll(() => page.evaluate("document.activeElement.getAttribute('autocomplete')"))
+      .toBe('one-time-code');
+    expect(await page.getByText('+1******0141').count()).toBeGreaterThan(0);
+    await expectAccessible(page);
+    await expect.poll(() => overflowing(page)).toEqual([]);
+    await screenshot(page, 'hosted-code-360');
+
+    const code = await latestCode(web.platform.emulator, phone);
+    await page.keyboard.type(code);
+    // The inquiry's own messages (inquiryUpdated) bring the done page: no reload, no polling.
+    await expectHeading(page, 'All done');
+    await statusBecomes(web, inquiry.id, 'APPROVED');
+    await expectAccessible(page);
+    await screenshot(page, 'hosted-done-360');
+    await page.close();
+  }, 90_000);
+
+  it('says how many attempts are left after a wrong code, then takes the right one pasted into the first box', async () => {
+    const phone = '+14155550142';
+    await seedSafeNumber(web, phone);
+    const inquiry = await createInquiry(web, phoneOnly, { phoneNumber: phone });
+    const page = await browser.page();
+    await openLink(page, inquiry);
+    await expectHeading(page, 'Verify your phone number');
+    await screenshot(page, 'hosted-phone');
+    await sendCodeTo(page, '415 555 0142');
+    await screenshot(page, 'hosted-code');
+
+    const code = await latestCode(web.platform.emulator, phone);
+    const wrong = code.replace(/^./, (digit) => String((Number(digit) + 1) % 10));
+    // The whole code pasted into the first box fills all six (and is checked).
+    await page.getByLabel('Digit 1 of 6').focus();
+    await page.evaluate(`(() => {
+      const data = new DataTransfer();
+      data.setData('text/plain', '${wrong}');
+      document.activeElement.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    })()`);
+    await page.getByRole('alert').filter({ hasText: 'You have 4 attempts left' }).waitFor();
+    // The boxes are cleared and the first one has the focus again.
+    expect(await page.getByLabel('Digit 6 of 6').inputValue()).toBe('');
+    expect(await page.evaluate("document.activeElement.getAttribute('aria-label')")).toBe('Digit 1 of 6');
+    await expectAccessible(page);
+    await screenshot(page, 'hosted-wrong-code');
+
+    // As a phone's keyboard autofills it: the whole code inserted into the first box.
+    await page.keyboard.insertText(code);
+    await expectHeading(page, 'All done');
+    await statusBecomes(web, inquiry.id, 'APPROVED');
+    await screenshot(page, 'hosted-done');
+    await page.close();
+  }, 90_000);
+
+  it('offers a new code and a voice call only after the countdown, and sends them', async () => {
+    const phone = '+14155550144';
+    await seedSafeNumber(web, phone);
+    const inquiry = await createInquiry(web, phoneOnly, { phoneNumber: phone });
+    const page = await browser.page();
+    // The page's clock, so the 30-second countdown passes at once.
+    await page.clock.install();
+    await openLink(page, inquiry);
+    await sendCodeTo(page, '4155550144');
+    const resend = page.getByRole('button', { name: 'Send a new code' });
+    const call = page.getByRole('button', { name: 'Call me instead' });
+    expect(await resend.isDisabled()).toBe(true);
+    expect(await call.isDisabled()).toBe(true);
+    await page.getByText(/You can ask again in 30 s/).waitFor();
+
+    await page.clock.fastForward(31_000);
+    await resend.and(page.locator(':enabled')).waitFor();
+    await resend.click();
+    await page.getByRole('status').filter({ hasText: 'We sent you a new code.' }).waitFor();
+    expect(await call.isDisabled()).toBe(true);
+
+    await page.clock.fastForward(31_000);
+    await call.and(page.locator(':enabled')).click();
+    await page.getByRole('status').filter({ hasText: 'We are calling you now.' }).waitFor();
+    const outbox = (await (
+      await fetch(`${web.platform.emulator.url}/outbox?to=${encodeURIComponent(phone)}`)
+    ).json()) as Array<{ channel: string; locale: string }>;
+    expect(outbox.map((message) => message.channel)).toEqual(['call', 'sms', 'sms']);
+    expect(outbox[0]?.locale).toBe('en');
+
+    // The code of the call works like any other.
+    await page.keyboard.insertText(await latestCode(web.platform.emulator, phone));
+    await expectHeading(page, 'All done');
+    await page.close();
+  }, 60_000);
+
+  it('tells the end user, in Spanish, that a number the fraud engine blocks cannot be used, and sends nothing', async () => {
+    const phone = '+14155550143';
+    await seedNumber(web.platform.emulator, { phoneNumber: phone, smsPumpingRiskScore: 95 });
+    const inquiry = await createInquiry(web, phoneOnly, { phoneNumber: phone });
+    const page = await browser.page();
+    await openLink(page, inquiry);
+    await expectHeading(page, 'Verify your phone number');
+    await page.getByLabel('Language').selectOption('es');
+    await expectHeading(page, 'Verifica tu número de teléfono');
+    expect(await page.evaluate('document.documentElement.lang')).toBe('es');
+    await page.getByLabel('Número de teléfono', { exact: true }).fill('4155550143');
+    await page.getByRole('button', { name: 'Enviar código' }).click();
+    await expectHeading(page, 'No podemos enviar un código a este número');
+    await statusBecomes(web, inquiry.id, 'FAILED');
+    const outbox = await fetch(`${web.platform.emulator.url}/outbox?to=${encodeURIComponent(phone)}`);
+    expect(await outbox.json()).toEqual([]);
+    await expectAccessible(page);
+    await screenshot(page, 'hosted-blocked-es');
+    await page.close();
+  }, 60_000);
+
+  it('refuses a number that is not complete for its country, and explains a link without its token or with a refused one', async () => {
+    const inquiry = await createInquiry(web, phoneOnly, {});
+    const page = await browser.page();
+    await openLink(page, inquiry);
+    await expectHeading(page, 'Verify your phone number');
+    await page.getByLabel('Phone number', { exact: true }).fill('415 555');
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await page.getByRole('alert').filter({ hasText: 'complete number for United States' }).waitFor();
+    expect(await page.getByLabel('Phone number', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page);
+
+    const other = await browser.page();
+    await other.goto(`${web.origin}/verify/${inquiry.id}`);
+    await expectHeading(other, 'This link is incomplete');
+    await expectAccessible(other);
+    // A token the gateway refuses (expired, or not signed by this installation): the link has expired.
+    const refused = await browser.page();
+    await refused.goto(`${web.origin}/verify/${inquiry.id}#token=st_eyJub3QiOiJ2YWxpZCJ9.c2lnbmF0dXJl`);
+    await expectHeading(refused, 'This link has expired');
+    await expectAccessible(refused);
+    await Promise.all([page.close(), other.close(), refused.close()]);
+  }, 60_000);
+});

@@ -1,0 +1,14 @@
+import { useI18n } from '../i18n/i18n.js';
+import type { MessageKey } from '../i18n/messages.js';
+import { PageTitle } from '../ui/ui.js';
+
+/** A screen that ends the flow (or waits for it to end): a title and one kind sentence. */
+export function Outcome({ title, body }: { title: MessageKey; body?: MessageKey | undefined }) {
+  const { t } = useI18n();
+  return (
+    <section className="card" aria-labelledby="outcome-title">
+      <PageTitle id="outcome-title">{t(title)}</PageTitle>
+      {body && <p>{t(body)}</p>}
+    </section>
+  );
+}
