@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@attestor/platform/testing';
 import { ADMIN_TOKEN, latestCode, seedNumber, startPlatform, type Platform } from './support/platform.js';
@@ -117,6 +119,85 @@ describe('/metrics', () => {
     );
     expect(value(inquiryMetrics, 'attestor_outbox_unsent', 'service="inquiry"')).toBeGreaterThanOrEqual(0);
     expect(value(inquiryMetrics, 'attestor_parked_events', 'service="inquiry"')).toBe(0);
+  });
+
+  it('count SMS sent, blocked and challenged by country, and webhook attempts by outcome', async () => {
+    const created = await platform.gql<{ createAccount: { apiKey: string } }>(
+      ADMIN_TOKEN,
+      'mutation { createAccount(name: "Metered SMS") { apiKey } }',
+    );
+    const key = created.data!.createAccount.apiKey;
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(String(req.headers['attestor-event-type']));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      await platform.gql(
+        key,
+        `mutation($u: String!) { createWebhook(url: $u, events: ["inquiry.*"]) { id } }`,
+        {
+          u: url,
+        },
+      );
+      const template = await platform.gql<{ createInquiryTemplate: { id: string } }>(
+        key,
+        'mutation { createInquiryTemplate(input: { name: "P", steps: [PHONE_OTP] }) { id } }',
+      );
+      const start = async (phone: string, score: number) => {
+        await seedNumber(platform.emulator, {
+          phoneNumber: phone,
+          lineType: 'mobile',
+          smsPumpingRiskScore: score,
+        });
+        const inquiry = await platform.gql<{
+          createInquiry: { inquiry: { id: string }; sessionToken: string };
+        }>(
+          key,
+          `mutation($t: ID!) { createInquiry(input: { templateId: $t }) { inquiry { id } sessionToken } }`,
+          {
+            t: template.data!.createInquiryTemplate.id,
+          },
+        );
+        const started = await platform.gql<{ startPhoneVerification: { verification: { status: string } } }>(
+          inquiry.data!.createInquiry.sessionToken,
+          `mutation($i: ID!) { startPhoneVerification(inquiryId: $i, phoneNumber: "${phone}") { verification { status } } }`,
+          { i: inquiry.data!.createInquiry.inquiry.id },
+        );
+        return started.data?.startPhoneVerification.verification.status;
+      };
+      const before = await scrape(`${base(platform.services.phone.url)}/metrics`);
+      const count = (text: string, metric: string, ...labels: string[]) =>
+        value(text, metric, ...labels) ?? 0;
+      // Great Britain: its own country label, apart from the first test's US sends.
+      expect(await start('+447400123456', 2)).toBe('PENDING');
+      expect(await start('+447400123457', 95)).toBe('BLOCKED');
+      expect(await start('+447400123458', 70)).toBe('CHALLENGED');
+      const after = await scrape(`${base(platform.services.phone.url)}/metrics`);
+      for (const [metric, labels] of [
+        ['attestor_sms_sent_total', ['country="GB"', 'channel="sms"']],
+        ['attestor_sms_blocked_total', ['country="GB"', 'reason="SMS_PUMPING_RISK_HIGH"']],
+        ['attestor_sms_challenged_total', ['country="GB"']],
+      ] as const) {
+        expect(count(after, metric, ...labels) - count(before, metric, ...labels), metric).toBe(1);
+      }
+      await eventually(() => received.length >= 3, { what: 'the webhooks of the three inquiries' });
+      const inquiryMetrics = await eventually(
+        async () => {
+          const text = await scrape(`${base(platform.services.inquiry.url)}/metrics`);
+          return (value(text, 'attestor_webhook_attempts_total', 'outcome="delivered"') ?? 0) >= 3 && text;
+        },
+        { what: 'the inquiry service to count the delivered webhooks' },
+      );
+      expect(value(inquiryMetrics, 'attestor_webhook_attempts_total', 'outcome="failed"') ?? 0).toBe(0);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 
   it('with METRICS_PORT, serve /metrics only on that port: the public port answers it 404', async () => {

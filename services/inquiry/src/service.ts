@@ -10,7 +10,7 @@ import { Inquiries } from './flows/inquiries.js';
 import { Lifecycle } from './flows/lifecycle.js';
 import { Templates } from './flows/templates.js';
 import { WebhookRegistry } from './flows/webhooks/registry.js';
-import { WebhookSender } from './flows/webhooks/sender.js';
+import { WebhookSender, webhookAttemptCounter } from './flows/webhooks/sender.js';
 import { createResolvers } from './resolvers.js';
 import { inquiryResponders } from './rpc.js';
 import { entities } from './store/entities.js';
@@ -33,7 +33,7 @@ export function createInquiryService(
     name: 'inquiry',
     entities,
     migrations: [CreateInquiryTables1764201600000, TemplateNoNameData1764950000000],
-    build: ({ config, dataSource, outbox, pii, bus, logger, schema, clock }) => {
+    build: ({ config, dataSource, outbox, pii, bus, logger, schema, clock, metrics }) => {
       const stores = inquiryStores(dataSource, schema);
       const lifecycle = new Lifecycle(stores);
       const accounts = new Accounts(stores.accounts, outbox, clock);
@@ -60,6 +60,7 @@ export function createInquiryService(
           pollMs: config.WEBHOOK_POLL_MS,
           allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
           ...(options.random ? { random: options.random } : {}),
+          onSettled: webhookAttemptCounter(metrics),
         },
       );
       const sweeper = new ExpirySweeper(

@@ -13,6 +13,7 @@ import type { FlowDeps } from './flows/deps.js';
 import { expiryWorker } from './flows/expiry.js';
 import { VerifyCalls } from './flows/provider.js';
 import { ResendVerification } from './flows/resend.js';
+import { SendMetrics } from './flows/send.js';
 import { StartVerification } from './flows/start.js';
 import { VerificationWrites } from './flows/writes.js';
 import { phoneResolvers } from './resolvers.js';
@@ -38,7 +39,7 @@ export const phoneService: ServiceDefinition<PhoneConfig, PhoneContext> = {
   name: 'phone',
   entities: [PhoneVerificationEntity, SendAttemptEntity],
   migrations: [CreatePhoneTables1764115400000, PhoneChallengesAndClaims1765200000000],
-  build({ config, dataSource, schema, bus, outbox, pii, clock, logger }) {
+  build({ config, dataSource, schema, bus, outbox, pii, clock, logger, metrics }) {
     const store = new PhoneVerificationStore(dataSource, schema);
     const deps: FlowDeps = {
       config,
@@ -58,6 +59,7 @@ export const phoneService: ServiceDefinition<PhoneConfig, PhoneContext> = {
         ttlSeconds: config.CHALLENGE_TTL_SECONDS,
       }),
       claims: new Claims(store, clock, claimLeaseMs(config)),
+      sendMetrics: new SendMetrics(metrics),
     };
     const writes = new VerificationWrites(deps);
     const cancel = new CancelVerification(deps, writes);

@@ -4,6 +4,7 @@ import type { PhoneConfig } from '../config.js';
 import type { PhoneAsks } from '../rpc.js';
 import type { PhoneVerificationStore } from '../store/verifications.js';
 import type { ChallengeIssuer } from './challenges.js';
+import type { SendMetrics } from './send.js';
 import type { Claims } from './claims.js';
 import type { VerifyCalls } from './provider.js';
 
@@ -19,6 +20,7 @@ export interface FlowDeps {
   verify: VerifyCalls;
   challenges: ChallengeIssuer;
   claims: Claims;
+  sendMetrics: SendMetrics;
 }
 
 export const VERIFICATION = 'Phone verification';

@@ -1,4 +1,11 @@
-import { AppError, badInput, ErrorCode, notFound, type RequestContext } from '@attestor/platform';
+import {
+  AppError,
+  badInput,
+  ErrorCode,
+  notFound,
+  type RequestContext,
+  type ServiceMetrics,
+} from '@attestor/platform';
 import type { PhoneChannel } from '@attestor/contracts';
 import type { OtpVerification, TwilioFailure } from '@attestor/twilio';
 import type { Challenge } from '../domain/challenge.js';
@@ -50,6 +57,12 @@ export async function decideAndSend(
   ctx: RequestContext,
   send: SendRequest,
 ): Promise<SendResult> {
+  const result = await decide(deps, ctx, send);
+  deps.sendMetrics.record(send, result);
+  return result;
+}
+
+async function decide(deps: FlowDeps, ctx: RequestContext, send: SendRequest): Promise<SendResult> {
   const verdict = await deps.asks.assess({
     accountId: send.accountId,
     inquiryId: send.inquiryId,
@@ -178,4 +191,40 @@ export function logProviderFailure(
     { verificationId, kind: failure.kind, twilioCode: failure.twilioCode, httpStatus: failure.httpStatus },
     'Twilio call failed',
   );
+}
+
+type MetricCounter = ReturnType<ServiceMetrics['counter']>;
+
+/** attestor_sms_sent_total / _blocked_total / _challenged_total, by the number's country (docs/operations.md). */
+export class SendMetrics {
+  private readonly sent: MetricCounter;
+  private readonly blocked: MetricCounter;
+  private readonly challenged: MetricCounter;
+
+  constructor(metrics: ServiceMetrics) {
+    this.sent = metrics.counter(
+      'attestor_sms_sent_total',
+      'Codes Twilio Verify accepted to send, by country and channel',
+      ['country', 'channel'],
+    );
+    this.blocked = metrics.counter(
+      'attestor_sms_blocked_total',
+      'Sends refused by the fraud engine or by Twilio (Fraud Guard, geo permissions), by country and reason',
+      ['country', 'reason'],
+    );
+    this.challenged = metrics.counter(
+      'attestor_sms_challenged_total',
+      'Sends held behind a proof-of-work challenge, by country',
+      ['country'],
+    );
+  }
+
+  record(send: SendRequest, result: SendResult): void {
+    const country = send.countryCode;
+    if (result.kind === 'sent') this.sent.inc({ country, channel: send.channel.toLowerCase() });
+    // The first reason only: a label per combination of reasons would grow without bound.
+    else if (result.kind === 'blocked')
+      this.blocked.inc({ country, reason: result.reason.split(',')[0] ?? '' });
+    else if (result.kind === 'challenged') this.challenged.inc({ country });
+  }
 }

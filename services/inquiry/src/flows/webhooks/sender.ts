@@ -6,9 +6,10 @@ import {
   type LoopTurn,
   type Outbox,
   type PiiCipher,
+  type ServiceMetrics,
   type Worker,
 } from '@attestor/platform';
-import { settleAttempt, signatureHeader } from '../../domain/webhooks.js';
+import { settleAttempt, signatureHeader, type SettledAttempt } from '../../domain/webhooks.js';
 import type { ClaimedDelivery, WebhookStore } from '../../store/webhooks.js';
 import { postWebhook } from './post.js';
 
@@ -22,6 +23,19 @@ export interface WebhookSenderOptions {
   allowPrivate: boolean;
   /** For tests: the jitter's randomness. */
   random?: () => number;
+  /** Told of every attempt recorded: DELIVERED, PENDING (another is due) or FAILED (the window is over). */
+  onSettled?: (status: SettledAttempt['status']) => void;
+}
+
+/** attestor_webhook_attempts_total{outcome}: delivered, retrying, failed (docs/operations.md). */
+export function webhookAttemptCounter(metrics: ServiceMetrics): (status: SettledAttempt['status']) => void {
+  const attempts = metrics.counter(
+    'attestor_webhook_attempts_total',
+    'Webhook delivery attempts by outcome',
+    ['outcome'],
+  );
+  const outcomes = { DELIVERED: 'delivered', PENDING: 'retrying', FAILED: 'failed' } as const;
+  return (status) => attempts.inc({ outcome: outcomes[status] });
 }
 
 /** A claim outlives the request timeout by this much before another sender may take the delivery over. */
@@ -137,6 +151,7 @@ export class WebhookSender implements Worker {
       this.logger.error({ err: failure, deliveryId: delivery.id }, 'recording a webhook attempt failed');
       return;
     }
+    this.options.onSettled?.(settled.status);
     if (settled.status !== 'DELIVERED') {
       this.logger.info(
         {
