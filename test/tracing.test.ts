@@ -10,6 +10,7 @@ import { ADMIN_TOKEN, latestCode, seedNumber, startPlatform, type Platform } fro
  * headers — the consumer in another service that handles the event the request published.
  */
 interface ExportedSpan {
+  attributes?: unknown;
   traceId: string;
   spanId: string;
   parentSpanId?: string;
@@ -99,7 +100,12 @@ describe('traces', () => {
         'rpc rpc.fraud.assess',
         'answer rpc.fraud.assess',
         'consume phone.verification.started',
+        'twilio verify',
+        'twilio lookups',
       ]),
     );
+    // Traces leave the process: no phone number in any span (Lookup's path holds one).
+    expect(JSON.stringify(spans)).not.toContain(phone.slice(2));
+    expect(parentOf('twilio verify')).toBe('subgraph phone');
   }, 60_000);
 });

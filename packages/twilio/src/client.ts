@@ -4,7 +4,7 @@ import { TwilioLookupProvider } from './lookup.js';
 import type { LookupProvider } from './lookup.js';
 import { TwilioVerifyOtpProvider } from './otp.js';
 import type { OtpProvider } from './otp.js';
-import { EmulatorRequestClient } from './request-client.js';
+import { EmulatorRequestClient, TracedRequestClient } from './request-client.js';
 
 export interface TwilioSettings {
   accountSid: string;
@@ -60,9 +60,10 @@ export function createTwilioClient(settings: TwilioSettings): TwilioProviders {
   const client = twilio(username, password, {
     accountSid: settings.accountSid,
     timeout,
-    ...(settings.emulatorUrl !== undefined && {
-      httpClient: new EmulatorRequestClient(settings.emulatorUrl, { timeout }),
-    }),
+    httpClient:
+      settings.emulatorUrl !== undefined
+        ? new EmulatorRequestClient(settings.emulatorUrl, { timeout })
+        : new TracedRequestClient({ timeout }),
   });
   return {
     client,
