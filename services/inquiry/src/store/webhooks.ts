@@ -117,7 +117,10 @@ export class WebhookStore extends Store {
   ): Promise<ClaimedDelivery[]> {
     const deliveries = this.table('webhook_deliveries');
     const webhooks = this.table('webhooks');
-    const rows = (await db.query(
+    // One statement: the rows are locked from the SELECT until the UPDATE commits with it. Split in
+    // two outside a transaction, the lock ended with the SELECT and two senders claimed one delivery
+    // (test/replicas.test.ts saw the same webhook event delivered twice).
+    const claimed = (await db.query(
       `WITH in_flight AS (
          SELECT webhook_id, count(*) AS n FROM ${deliveries}
           WHERE status = 'PENDING' AND claimed_until > $1 GROUP BY webhook_id
@@ -130,23 +133,20 @@ export class WebhookStore extends Store {
        ), eligible AS (
          SELECT r.id FROM ranked r LEFT JOIN in_flight f ON f.webhook_id = r.webhook_id
           WHERE r.place + coalesce(f.n, 0) <= $2
+       ), picked AS (
+         SELECT d.id FROM ${deliveries} d
+          WHERE d.id IN (SELECT id FROM eligible)
+            AND d.status = 'PENDING' AND d.next_attempt_at <= $1
+            AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
+          ORDER BY d.next_attempt_at, d.id
+          LIMIT $3
+          FOR UPDATE OF d SKIP LOCKED
        )
-       SELECT d.id FROM ${deliveries} d
-        WHERE d.id IN (SELECT id FROM eligible)
-          AND d.status = 'PENDING' AND d.next_attempt_at <= $1
-          AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
-        ORDER BY d.next_attempt_at, d.id
-        LIMIT $3
-        FOR UPDATE OF d SKIP LOCKED`,
-      [now, limits.perEndpoint, limits.limit],
-    )) as Array<{ id: string }>;
-    if (rows.length === 0) return [];
-    const claimed = (await db.query(
-      `UPDATE ${deliveries} d SET claimed_until = $2
-         FROM ${webhooks} w
-        WHERE d.id = ANY($1::uuid[]) AND w.id = d.webhook_id
+       UPDATE ${deliveries} d SET claimed_until = $4
+         FROM ${webhooks} w, picked p
+        WHERE d.id = p.id AND w.id = d.webhook_id
         RETURNING d.id, d.event_id, d.event_type, d.payload, d.attempts, d.retry_until, w.url, w.secret_sealed`,
-      [rows.map((r) => r.id), limits.leaseUntil],
+      [now, limits.perEndpoint, limits.limit, limits.leaseUntil],
     )) as [Array<Record<string, unknown>>, number];
     return claimed[0].map((r) => ({
       id: String(r['id']),
