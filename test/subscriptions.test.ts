@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client, ExecutionResult } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { eventually } from '@attestor/platform/testing';
+import { newAccount as createAccount, watch } from './support/flow.js';
 import { ADMIN_TOKEN, latestCode, seedNumber, startPlatform, type Platform } from './support/platform.js';
 
 let platform: Platform;
@@ -14,14 +15,7 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-async function newAccount(name: string): Promise<string> {
-  const result = await platform.gql<{ createAccount: { apiKey: string } }>(
-    ADMIN_TOKEN,
-    `mutation($name: String!) { createAccount(name: $name) { apiKey } }`,
-    { name },
-  );
-  return result.data!.createAccount.apiKey;
-}
+const newAccount = (name: string) => createAccount(platform.gql, ADMIN_TOKEN, name);
 
 async function newInquiry(apiKey: string, phone: string): Promise<{ id: string; sessionToken: string }> {
   const template = await platform.gql<{ createInquiryTemplate: { id: string } }>(
@@ -37,27 +31,6 @@ async function newInquiry(apiKey: string, phone: string): Promise<{ id: string; 
     id: created.data!.createInquiry.inquiry.id,
     sessionToken: created.data!.createInquiry.sessionToken,
   };
-}
-
-/** Collects a subscription's messages until it completes or errors. */
-function watch(client: Client, query: string, variables: Record<string, unknown>) {
-  const messages: ExecutionResult[] = [];
-  let ended: unknown = undefined;
-  let finished = false;
-  const unsubscribe = client.subscribe(
-    { query, variables },
-    {
-      next: (message) => void messages.push(message as ExecutionResult),
-      error: (error) => {
-        ended = error;
-        finished = true;
-      },
-      complete: () => {
-        finished = true;
-      },
-    },
-  );
-  return { messages, unsubscribe, done: () => finished, error: () => ended };
 }
 
 const WATCH = `subscription($id: ID!) { inquiryUpdated(id: $id) { id status phoneVerifications { status } } }`;

@@ -3,9 +3,8 @@
  * each on port 0, sharing one NATS namespace and with one Postgres schema each. Real HTTP between
  * gateway and subgraphs, real NATS between services, real Postgres underneath.
  */
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import pg from 'pg';
-import WebSocket from 'ws';
 import {
   emulatorControl,
   startEmulator,
@@ -22,6 +21,7 @@ import {
 } from '@attestor/platform/testing';
 import { gatewayConfigShape } from '../../services/gateway/src/config.js';
 import { startGateway, type RunningGateway } from '../../services/gateway/src/gateway.js';
+import { gqlAt, wsAt } from './flow.js';
 import { inquiryConfigShape, resolveInquiryConfig } from '../../services/inquiry/src/config.js';
 import { inquiryService } from '../../services/inquiry/src/service.js';
 import { phoneConfigShape } from '../../services/phone/src/config.js';
@@ -51,8 +51,11 @@ export interface Platform {
   ws(token: string): Client;
   /** A query on one service's own schema (`$schema` in the text is replaced by its name). */
   sql<T = Record<string, unknown>>(service: SubgraphName, text: string, params?: unknown[]): Promise<T[]>;
-  /** One more gateway on the same subgraphs and NATS namespace (several instances serve clients). */
+  /** One more gateway on the same NATS namespace (several instances serve clients); its subgraphs are
+   * the first instances unless `overrides` names others (INQUIRY_URL…). */
   startGateway(overrides?: Record<string, string>): Promise<RunningGateway>;
+  /** One more instance of a subgraph: same schema, NATS namespace and consumers, a port of its own. */
+  startReplica(name: SubgraphName): Promise<RunningService<ServiceConfig>>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +65,18 @@ export interface PlatformOptions {
   /** Where the services' Twilio SDK goes instead of the emulator (a proxy in front of it, say). */
   twilioUrl?: (emulatorUrl: string) => Promise<string>;
 }
+
+/** How each subgraph starts from an environment (the inquiry's config needs resolving). */
+const subgraphStarters: Record<
+  SubgraphName,
+  (environment: Record<string, string>) => Promise<RunningService<ServiceConfig>>
+> = {
+  inquiry: (environment) =>
+    startService(inquiryService, resolveInquiryConfig(parseConfig(inquiryConfigShape, environment))),
+  phone: (environment) => startService(phoneService, parseConfig(phoneConfigShape, environment)),
+  fraud: (environment) => startService(fraudService, parseConfig(fraudConfigShape, environment)),
+  identity: (environment) => startService(identityService, parseConfig(identityConfigShape, environment)),
+};
 
 export async function startPlatform(
   overrides: Record<string, string> = {},
@@ -82,26 +97,25 @@ export async function startPlatform(
     });
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
-    const inquiry = await startService(
-      inquiryService,
-      resolveInquiryConfig(parseConfig(inquiryConfigShape, env('inquiry'))),
-    );
-    started.push(inquiry);
-    const fraud = await startService(fraudService, parseConfig(fraudConfigShape, env('fraud')));
-    started.push(fraud);
-    const phone = await startService(phoneService, parseConfig(phoneConfigShape, env('phone')));
-    started.push(phone);
-    const identity = await startService(identityService, parseConfig(identityConfigShape, env('identity')));
-    started.push(identity);
+    const startSubgraph = async (name: SubgraphName): Promise<RunningService<ServiceConfig>> => {
+      const instance = await subgraphStarters[name](env(name));
+      started.push(instance);
+      return instance;
+    };
+    const inquiry = await startSubgraph('inquiry');
+    const fraud = await startSubgraph('fraud');
+    const phone = await startSubgraph('phone');
+    const identity = await startSubgraph('identity');
     const newGateway = async (gatewayOverrides: Record<string, string> = {}) => {
       const instance = await startGateway(
         parseConfig(gatewayConfigShape, {
           ...env('gateway'),
-          ...gatewayOverrides,
+          RATE_LIMIT_DB_SCHEMA: `gateway_${run}`,
           INQUIRY_URL: inquiry.url,
           PHONE_URL: phone.url,
           FRAUD_URL: fraud.url,
           IDENTITY_URL: identity.url,
+          ...gatewayOverrides,
         }),
       );
       started.push(instance);
@@ -117,34 +131,18 @@ export async function startPlatform(
       emulator,
       gateway,
       services: { inquiry, phone, fraud, identity } as Platform['services'],
-      gql: async (token, query, variables = {}) => {
-        const response = await fetch(gatewayUrl, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: JSON.stringify({ query, variables }),
-        });
-        return (await response.json()) as GraphQLResult<never>;
-      },
-      ws: (token) =>
-        createClient({
-          url: gatewayUrl.replace('http', 'ws'),
-          webSocketImpl: WebSocket,
-          connectionParams: { authorization: `Bearer ${token}` },
-          retryAttempts: 0,
-          lazy: true,
-        }),
+      gql: gqlAt(gatewayUrl),
+      ws: (token) => wsAt(gatewayUrl, token),
       sql: async (service, text, params = []) =>
         (await pool.query(text.replaceAll('$schema', `"${service}_${run}"`), params)).rows,
       startGateway: newGateway,
+      startReplica: startSubgraph,
       stop: async () => {
         for (const part of started.reverse()) await part.stop();
         await emulator.close();
         await cleanupTestRun(
           run,
-          ['inquiry', 'phone', 'fraud', 'identity'].map((name) => `${name}_${run}`),
+          ['inquiry', 'phone', 'fraud', 'identity', 'gateway'].map((name) => `${name}_${run}`),
           databaseUrl,
         );
       },
