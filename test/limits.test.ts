@@ -64,6 +64,20 @@ describe('query limits', () => {
     }
   });
 
+  it('names the limit a refused document broke in extensions.reason', async () => {
+    const cases = {
+      QUERY_TOO_DEEP: cyclic(6),
+      TOO_MANY_ALIASES: `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: account { id }`).join(' ')} }`,
+      TOO_MANY_TOKENS: `{ account { ${'id '.repeat(2100)}} }`,
+      TOO_MANY_DIRECTIVES: `{ account { id ${'@include(if: true) '.repeat(21)}} }`,
+    };
+    for (const [reason, query] of Object.entries(cases)) {
+      const result = await platform.gql(sessionToken, query, { i: inquiryId });
+      expect(codeOf(result), reason).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0]?.extensions?.['reason'], JSON.stringify(result.errors)).toBe(reason);
+    }
+  });
+
   it('refuses a query whose lists multiply past the cost limit, naming the reason', async () => {
     const result = await platform.gql(sessionToken, cyclic(4), { i: inquiryId });
     expect(codeOf(result)).toBe('BAD_USER_INPUT');

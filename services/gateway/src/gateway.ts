@@ -32,7 +32,7 @@ import {
   type Caller,
 } from '@attestor/platform';
 import { Authenticator, revocationPlugin } from './auth.js';
-import { requestLimits } from './limits.js';
+import { requestLimits, withLimitReason } from './limits.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { memoryRateLimit, sharedRateLimit } from './rate-limit.js';
@@ -135,9 +135,10 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     fieldSuggestions: !production,
     charge: (caller, tokens) => limiter.take(rateLimitKey(caller), tokens),
   });
+  const platformFormatError = createFormatError(logger);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: createFormatError(logger),
+    formatError: (formatted, error) => withLimitReason(platformFormatError(formatted, error)),
     includeStacktraceInErrorResponses: false,
     // The gateway's stop() stops Apollo in order; Apollo's own handler would re-raise the signal and kill the process mid-shutdown.
     stopOnTerminationSignals: false,

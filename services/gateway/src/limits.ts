@@ -1,6 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, Kind, type OperationDefinitionNode, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type GraphQLFormattedError,
+  type OperationDefinitionNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import {
   ErrorCode,
   findUnsafeLiteral,
@@ -54,6 +61,25 @@ const refusal = (message: string, code: ErrorCode, extensions: Record<string, un
     },
   });
 
+/**
+ * GraphQL Armor's refusal reported as BAD_USER_INPUT with the `reason` a client can branch on
+ * (docs/api-guide.md "Limits"), in place of Armor's own reporter, which sets the code only. (The
+ * token limit runs while parsing, before there is a validation context: see `withLimitReason`.)
+ */
+function refusedFor(reason: string) {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) => {
+        Object.assign(error.extensions, { reason });
+        context?.reportError(
+          new GraphQLError(error.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, reason } }),
+        );
+      },
+    ],
+  };
+}
+
 /** Root fields of a mutation, each alias counted. */
 function rootFields(operation: OperationDefinitionNode): string[] {
   return operation.selectionSet.selections.flatMap((selection) =>
@@ -66,10 +92,15 @@ export function requestLimits(options: LimitOptions): {
   validationRules: ValidationRule[];
 } {
   const armor = new ApolloArmor({
-    maxDepth: { n: options.maxDepth, ignoreIntrospection: true, exposeLimits: true },
-    maxAliases: { n: options.maxAliases, exposeLimits: true },
+    maxDepth: {
+      n: options.maxDepth,
+      ignoreIntrospection: true,
+      exposeLimits: true,
+      ...refusedFor('QUERY_TOO_DEEP'),
+    },
+    maxAliases: { n: options.maxAliases, exposeLimits: true, ...refusedFor('TOO_MANY_ALIASES') },
     maxTokens: { n: options.maxTokens, exposeLimits: true },
-    maxDirectives: { n: options.maxDirectives, exposeLimits: true },
+    maxDirectives: { n: options.maxDirectives, exposeLimits: true, ...refusedFor('TOO_MANY_DIRECTIVES') },
     // Our own cost rule counts list fan-out (query-cost.ts); Armor's counts depth only.
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: !options.fieldSuggestions },
@@ -124,4 +155,13 @@ export function requestLimits(options: LimitOptions): {
     plugins: [...(armor.plugins as ApolloServerPlugin<GatewayContext>[]), inputAndMutations],
     validationRules: [...armor.validationRules, costLimitRule({ maxCost: options.maxCost })],
   };
+}
+
+/**
+ * The token limit's refusal is a parse error, which Apollo rebuilds without extensions: the gateway's
+ * error formatter adds its reason from Armor's message (pinned by test/limits.test.ts).
+ */
+export function withLimitReason(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (!formatted.message.startsWith('Syntax Error: Token limit of ')) return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, reason: 'TOO_MANY_TOKENS' } };
 }
