@@ -20,6 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { streamName } from '@attestor/contracts';
 import { ConfigError } from '@attestor/platform/config';
 import { eventually, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from '@attestor/platform/testing';
+import { DEV_CREDENTIALS, emulatorControl } from '@attestor/twilio-emulator';
 import {
   isLocalHost,
   LaunchError,
@@ -514,6 +515,34 @@ describe('npm start from a fresh copy of the repository', () => {
         },
         { timeoutMs: 30_000, what: 'the platform answering again' },
       );
+
+      // The emulator keeps its state in .data/: a number seeded before it is killed is known after.
+      const emulatorUrl = ready.gatewayUrl.replace(
+        /:(\d+)\/graphql$/,
+        (_, port: string) => `:${Number(port) + 10}`,
+      );
+      const emulator = emulatorControl(emulatorUrl);
+      await emulator.seed({ phoneNumber: '+14155550199', callerName: 'KATHERINE JOHNSON' });
+      await eventually(() => existsSync(join(launch.directory, '.data', 'twilio-emulator.json')), {
+        what: 'the emulator to save its state',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const twilio = processesIn(launch.directory).find((p) =>
+        p.includes('infra/twilio-emulator/src/main.ts'),
+      );
+      expect(twilio).toBeDefined();
+      process.kill(pidOf(twilio!), 'SIGKILL');
+      await eventually(() => launch.output.includes('twilio restarted and ready'), {
+        timeoutMs: 60_000,
+        what: 'the emulator to be restarted',
+      });
+      const lookup = await fetch(`${emulatorUrl}/v2/PhoneNumbers/+14155550199?Fields=caller_name`, {
+        headers: {
+          authorization: `Basic ${Buffer.from(`${DEV_CREDENTIALS.accountSid}:${DEV_CREDENTIALS.authToken}`).toString('base64')}`,
+        },
+      });
+      const body = (await lookup.json()) as { caller_name?: { caller_name?: string } };
+      expect(body.caller_name?.caller_name).toBe('KATHERINE JOHNSON');
     });
     expect(output).toContain('web: building… (web/dist is missing)');
     expect(output).toMatch(/web: built in \d+\.\d s/);

@@ -134,6 +134,8 @@ export interface ResolvedInfrastructure {
 export interface PlanOptions {
   /** Pretty, coloured logs: a person watches the children's lines on a terminal (--verbose). */
   terminal: boolean;
+  /** Where the emulator keeps its state across restarts (in `.data/`), unless EMULATOR_STATE_PATH says. */
+  emulatorStatePath?: string;
 }
 
 /**
@@ -164,7 +166,12 @@ export function planChildren(
     children.push({
       name: 'twilio',
       entry: 'infra/twilio-emulator/src/main.ts',
-      env: { ...inherited, EMULATOR_PORT: String(ports.emulator), EMULATOR_HOST: config.platform.HOST },
+      env: {
+        ...(options.emulatorStatePath !== undefined && { EMULATOR_STATE_PATH: options.emulatorStatePath }),
+        ...inherited,
+        EMULATOR_PORT: String(ports.emulator),
+        EMULATOR_HOST: config.platform.HOST,
+      },
       readyUrl: `${emulatorUrl}/health`,
     });
   }

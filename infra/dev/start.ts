@@ -91,6 +91,7 @@ class Launcher {
 
     const plans = planChildren(config, { databaseUrl: database.url, natsUrl }, this.env, {
       terminal: output.colour && verbose,
+      emulatorStatePath: join(dataDir, 'twilio-emulator.json'),
     });
     output.say(`starting ${plans.map((plan) => plan.name).join(', ')}`);
     const children = plans.map((plan) => {

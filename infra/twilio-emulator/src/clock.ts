@@ -14,6 +14,15 @@ export class Clock {
   reset(): void {
     this.#offsetMs = 0;
   }
+
+  /** How far the clock was moved, for the state file. */
+  get offsetMs(): number {
+    return this.#offsetMs;
+  }
+
+  restore(offsetMs: number): void {
+    this.#offsetMs = offsetMs;
+  }
 }
 
 /** Twilio writes timestamps as ISO 8601 in UTC without milliseconds. */

@@ -20,6 +20,8 @@ export interface EmulatorConfig {
   fixturesPath: string;
   /** Messages the outbox keeps (the oldest is dropped first). */
   outboxCapacity: number;
+  /** Where the state is kept across restarts; unset: in memory only. */
+  statePath?: string;
 }
 
 const envSchema = z.object({
@@ -51,6 +53,7 @@ const envSchema = z.object({
     .min(1, { error: 'must be between 1 and 1000000' })
     .max(1_000_000, { error: 'must be between 1 and 1000000' })
     .default(1000),
+  EMULATOR_STATE_PATH: z.string().min(1).optional(),
 });
 
 /** The variables the emulator reads (docker-compose.yml is checked against them). */
@@ -84,5 +87,6 @@ export function loadConfig(env: Record<string, string | undefined>): EmulatorCon
     verifyServiceSid: parsed.TWILIO_VERIFY_SERVICE_SID,
     fixturesPath: parsed.EMULATOR_FIXTURES,
     outboxCapacity: parsed.EMULATOR_OUTBOX_CAPACITY,
+    ...(parsed.EMULATOR_STATE_PATH !== undefined && { statePath: parsed.EMULATOR_STATE_PATH }),
   };
 }

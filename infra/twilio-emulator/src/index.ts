@@ -3,6 +3,7 @@ import { DEV_CREDENTIALS, BUNDLED_FIXTURES } from './config.js';
 import { loadFixtures } from './fixtures.js';
 import { createEmulatorServer } from './server.js';
 import type { ReceivedRequest, RequestLogEntry } from './server.js';
+import { loadState, persistState } from './persistence.js';
 import { createEmulatorState } from './state.js';
 
 export { DEV_CREDENTIALS, BUNDLED_FIXTURES, ConfigError, loadConfig, emulatorConfigShape } from './config.js';
@@ -32,6 +33,10 @@ export interface EmulatorOptions {
   onRequest?: (entry: RequestLogEntry) => void;
   /** Awaited while each Twilio request is in flight, before it is answered (see EmulatorServerOptions). */
   whileInFlight?: (request: ReceivedRequest) => Promise<void> | void;
+  /** A file to keep the state in across restarts (codes, verifications, seeded numbers, the clock). */
+  statePath?: string;
+  /** Where the emulator says what it restored or could not save (default: stderr). */
+  log?: (message: string) => void;
 }
 
 export interface RunningEmulator {
@@ -47,6 +52,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     fixtures: fixturesPath === null ? [] : loadFixtures(fixturesPath),
     ...(options.outboxCapacity !== undefined && { outboxCapacity: options.outboxCapacity }),
   });
+  const log = options.log ?? ((message: string) => process.stderr.write(`twilio emulator: ${message}\n`));
+  if (options.statePath !== undefined) loadState(state, options.statePath, log);
+  const persistence =
+    options.statePath === undefined ? undefined : persistState(state, options.statePath, log);
   const server = createEmulatorServer({
     accountSid: options.accountSid ?? DEV_CREDENTIALS.accountSid,
     authToken: options.authToken ?? DEV_CREDENTIALS.authToken,
@@ -55,6 +64,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...(options.onRequest && { onRequest: options.onRequest }),
     ...(options.whileInFlight && { whileInFlight: options.whileInFlight }),
   });
+  // Anything but a read may have changed the state: save it soon after the answer.
+  if (persistence !== undefined) {
+    server.on('request', (req, res) => {
+      if (req.method !== 'GET') res.once('finish', () => persistence.schedule());
+    });
+  }
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -69,7 +84,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: `http://${urlHost}:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+        server.close((error) => {
+          persistence?.flush();
+          if (error) reject(error);
+          else resolve();
+        });
         server.closeAllConnections();
       }),
   };

@@ -125,6 +125,16 @@ export class NumberDirectory {
     this.#seeded.clear();
     for (const seed of this.fixtures) this.seed(seed);
   }
+
+  /** Every seeded profile, oldest first (fixtures included): the state file's copy. */
+  snapshot(): NumberProfile[] {
+    return [...this.#seeded.values()];
+  }
+
+  restore(profiles: readonly NumberProfile[]): void {
+    this.#seeded.clear();
+    for (const profile of profiles) this.#seeded.set(profile.phoneNumber, profile);
+  }
 }
 
 const FIRST_NAMES = [

@@ -32,4 +32,14 @@ export class Outbox {
   clear(): void {
     this.#messages.length = 0;
   }
+
+  /** Oldest first, as kept: the state file's copy. */
+  snapshot(): OutboxMessage[] {
+    return [...this.#messages];
+  }
+
+  restore(messages: readonly OutboxMessage[]): void {
+    this.clear();
+    for (const message of messages) this.record(message);
+  }
 }

@@ -158,6 +158,16 @@ export class VerifyService {
     return verification;
   }
 
+  /** Every verification remembered, oldest first: the state file's copy. */
+  snapshot(): Verification[] {
+    return [...this.#verifications.values()];
+  }
+
+  restore(verifications: readonly Verification[]): void {
+    this.reset();
+    for (const verification of verifications) this.#remember(verification);
+  }
+
   reset(): void {
     this.#verifications.clear();
     this.#byDestination.clear();
