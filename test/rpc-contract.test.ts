@@ -151,6 +151,25 @@ describe.each([
     expect((await ask(side.known.accountId, 'not-an-id')).inquiry).toBeNull();
   });
 
+  it('holds an open inquiry for a send when asked, and says so; never for an unknown one', async () => {
+    const held = await request(
+      side.bus,
+      'rpc.inquiry.lookup',
+      { ...side.known, holdForSendMs: 5000 },
+      { timeoutMs: 5000 },
+    );
+    expect(held.held).toBe(true);
+    expect(held.inquiry?.status).toBe('CREATED');
+    expect((await ask(side.known.accountId, side.known.inquiryId)).held).toBe(false);
+    const unknown = await request(
+      side.bus,
+      'rpc.inquiry.lookup',
+      { accountId: side.known.accountId, inquiryId: randomUUID(), holdForSendMs: 5000 },
+      { timeoutMs: 5000 },
+    );
+    expect(unknown).toEqual({ held: false, inquiry: null });
+  });
+
   it('refuses a malformed ask with BAD_USER_INPUT', async () => {
     const nc = await connect({ servers: TEST_NATS_URL });
     try {

@@ -5,8 +5,18 @@ import { phoneChannels, riskDecisions } from './phone.js';
 /** Request and reply schemas of the synchronous asks in subjects.ts `rpcSubjects`. */
 export const rpcCatalog = {
   'rpc.inquiry.lookup': {
-    request: z.object({ accountId: z.string(), inquiryId: z.string() }),
+    request: z.object({
+      accountId: z.string(),
+      inquiryId: z.string(),
+      /**
+       * Right before a send: hold the inquiry open this long when it is open now (its expiry waits for
+       * the hold), so a code is never sent for an inquiry that expired between this answer and the call.
+       */
+      holdForSendMs: z.number().int().positive().max(120_000).optional(),
+    }),
     reply: z.object({
+      /** The hold asked for was taken: the inquiry was open, and stays so until the hold ends. */
+      held: z.boolean().default(false),
       inquiry: z
         .object({
           id: z.string(),

@@ -222,10 +222,18 @@ type LookupRequest = RpcRequest<'rpc.inquiry.lookup'>;
  */
 export function inquiryLookupStandIn(
   find: (inquiryId: string) => NonNullable<LookupReply['inquiry']> | undefined,
+  now: () => Date = () => new Date(),
 ): (request: LookupRequest) => Promise<LookupReply> {
-  return async ({ accountId, inquiryId }) => {
-    if (!isUuid(accountId) || !isUuid(inquiryId)) return { inquiry: null };
-    const inquiry = find(inquiryId);
-    return { inquiry: inquiry && inquiry.accountId === accountId ? inquiry : null };
+  return async ({ accountId, inquiryId, holdForSendMs }) => {
+    if (!isUuid(accountId) || !isUuid(inquiryId)) return { held: false, inquiry: null };
+    const found = find(inquiryId);
+    const inquiry = found && found.accountId === accountId ? found : null;
+    // A hold is taken on an open inquiry (nothing here expires it, so there is nothing to keep).
+    const open =
+      inquiry !== null &&
+      (inquiry.status === 'CREATED' || inquiry.status === 'PENDING') &&
+      !inquiry.redacted &&
+      new Date(inquiry.expiresAt).getTime() > now().getTime();
+    return { held: holdForSendMs !== undefined && open, inquiry };
   };
 }

@@ -15,7 +15,7 @@ export function inquiryResponders(
 ): Worker[] {
   return [
     responder(bus, rpcSubjects.inquiryLookup, QUEUE, logger, (body) =>
-      inquiries.lookup(body.accountId, body.inquiryId),
+      inquiries.lookup(body.accountId, body.inquiryId, body.holdForSendMs),
     ),
     responder(bus, rpcSubjects.credentialsResolve, QUEUE, logger, async (body) => ({
       credential: await accounts.resolveCredential(body.keyHash),

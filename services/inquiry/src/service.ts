@@ -16,6 +16,7 @@ import { inquiryResponders } from './rpc.js';
 import { entities } from './store/entities.js';
 import { inquiryStores } from './store/index.js';
 import { CreateInquiryTables1764201600000 } from './store/migrations/CreateInquiryTables1764201600000.js';
+import { InquirySendHold1765300000000 } from './store/migrations/InquirySendHold1765300000000.js';
 import { TemplateNoNameData1764950000000 } from './store/migrations/TemplateNoNameData1764950000000.js';
 
 const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
@@ -32,7 +33,11 @@ export function createInquiryService(
   return {
     name: 'inquiry',
     entities,
-    migrations: [CreateInquiryTables1764201600000, TemplateNoNameData1764950000000],
+    migrations: [
+      CreateInquiryTables1764201600000,
+      TemplateNoNameData1764950000000,
+      InquirySendHold1765300000000,
+    ],
     build: ({ config, dataSource, outbox, pii, bus, logger, schema, clock, metrics }) => {
       const stores = inquiryStores(dataSource, schema);
       const lifecycle = new Lifecycle(stores);

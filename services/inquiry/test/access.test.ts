@@ -276,10 +276,11 @@ describe('tenant isolation: another account’s ids behave like unknown ids', ()
     const reply = await request(
       h.bus,
       'rpc.inquiry.lookup',
-      { accountId: attacker.accountId, inquiryId: theirs.inquiryId },
+      // Nor holds it open for a send.
+      { accountId: attacker.accountId, inquiryId: theirs.inquiryId, holdForSendMs: 60_000 },
       { timeoutMs: 5000 },
     );
-    expect(reply).toEqual({ inquiry: null });
+    expect(reply).toEqual({ held: false, inquiry: null });
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '@attestor/platform';
 import { eventually } from '@attestor/platform/testing';
 import { ExpirySweeper } from '../src/flows/expiry.js';
 import { Inquiries } from '../src/flows/inquiries.js';
@@ -89,6 +90,37 @@ describe('the expiry sweeper', () => {
       async () => (await h.sql(`SELECT 1 FROM $schema.inbox WHERE event_id = $1`, [late.id])).length === 1,
     );
     expect(await status(pending.id)).toBe('EXPIRED');
+  });
+});
+
+describe('a send the phone service was admitted for', () => {
+  it('holds its inquiry open: the sweeper expires it only once the hold has ended', async () => {
+    const inquiry = await h.createInquiry(acme.partner, { templateId: shortLived });
+    // 50 s before its expiry the send is admitted, held for 60 s.
+    clock.advanceBy(250_000);
+    const held = await request(
+      h.bus,
+      'rpc.inquiry.lookup',
+      { accountId: acme.accountId, inquiryId: inquiry.id, holdForSendMs: 60_000 },
+      { timeoutMs: 5000 },
+    );
+    expect(held.held).toBe(true);
+    // Past its expiry, while the send is held: the sweeper (every 100 ms) leaves it be.
+    clock.advanceBy(51_000);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await status(inquiry.id)).toBe('CREATED');
+    // A late ask is no longer held for: the inquiry expired as far as anyone asking now is concerned.
+    const late = await request(
+      h.bus,
+      'rpc.inquiry.lookup',
+      { accountId: acme.accountId, inquiryId: inquiry.id, holdForSendMs: 60_000 },
+      { timeoutMs: 5000 },
+    );
+    expect(late.held).toBe(false);
+    clock.advanceBy(10_000);
+    await eventually(async () => (await status(inquiry.id)) === 'EXPIRED', {
+      what: 'the expiry after the hold',
+    });
   });
 });
 

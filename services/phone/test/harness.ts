@@ -26,6 +26,7 @@ import {
   sessionCaller,
   TEST_DATABASE_URL,
   TestClock,
+  inquiryLookupStandIn,
   testPlatformConfig,
   uniqueName,
   type GraphQLResult,
@@ -106,8 +107,8 @@ function gate(): Gate {
 export class PhoneHarness {
   readonly run = uniqueName('phone');
   readonly schema = `phone_${this.run}`;
-  readonly accountId = `acc_${uuidv7()}`;
-  readonly otherAccountId = `acc_${uuidv7()}`;
+  readonly accountId = uuidv7();
+  readonly otherAccountId = uuidv7();
   readonly inquiries = new Map<string, Inquiry>();
   readonly fraudAsks: FraudAsk[] = [];
   /** What the fraud stand-in answers; `silent` keeps it from answering in time. */
@@ -172,11 +173,15 @@ export class PhoneHarness {
     });
     await this.bus.ensureStream();
     this.recorder = recordEvents(this.bus, 'phone.verification.>');
+    // The inquiry service as other tests prove it answers (test/rpc-contract.test.ts), on this clock.
+    const lookup = inquiryLookupStandIn(
+      (inquiryId) => this.inquiries.get(inquiryId),
+      () => this.clock.now(),
+    );
     this.standIns.push(
-      responder(this.bus, 'rpc.inquiry.lookup', 'inquiry', logger, async ({ accountId, inquiryId }) => {
+      responder(this.bus, 'rpc.inquiry.lookup', 'inquiry', logger, async (ask) => {
         await this.lookForTransactions('rpc.inquiry.lookup');
-        const inquiry = this.inquiries.get(inquiryId);
-        return { inquiry: inquiry && inquiry.accountId === accountId ? inquiry : null };
+        return lookup(ask);
       }),
       responder(this.bus, 'rpc.fraud.assess', 'fraud', logger, async (ask) => {
         this.fraudAsks.push(ask);

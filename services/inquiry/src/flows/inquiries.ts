@@ -16,6 +16,7 @@ import {
 } from '../domain/fields.js';
 import { canonicalJson, checkIdempotencyKey } from '../domain/idempotency.js';
 import { checkPageSize, decodeCursor, encodeCursor } from '../domain/cursor.js';
+import { isUnfinished } from '../domain/lifecycle.js';
 import type { Inquiry, InquiryEventRow } from '../store/entities.js';
 import { newId } from '../store/ids.js';
 import type { InquiryStores } from '../store/index.js';
@@ -113,6 +114,7 @@ export class Inquiries {
         decidedAt: null,
         expiresAt: new Date(now.getTime() + template.expiresInSeconds * 1000),
         redactedAt: null,
+        sendHeldUntil: null,
         updatedAt: now,
       };
       await this.stores.inquiries.insert(tx.manager, inquiry);
@@ -250,11 +252,22 @@ export class Inquiries {
     };
   }
 
-  /** What phone and identity ask before acting on an inquiry (`rpc.inquiry.lookup`). */
-  async lookup(accountId: string, inquiryId: string): Promise<RpcReply<'rpc.inquiry.lookup'>> {
-    if (!isUuid(accountId) || !isUuid(inquiryId)) return { inquiry: null };
-    const inquiry = await this.get(accountId, inquiryId);
-    if (!inquiry) return { inquiry: null };
+  /**
+   * What phone and identity ask before acting on an inquiry (`rpc.inquiry.lookup`); with
+   * `holdForSendMs`, the phone service's last ask before a send, an open inquiry is also held open
+   * that long — under its row lock, in a transaction of its own — so the sweeper cannot expire it
+   * while the code goes out.
+   */
+  async lookup(
+    accountId: string,
+    inquiryId: string,
+    holdForSendMs?: number,
+  ): Promise<RpcReply<'rpc.inquiry.lookup'>> {
+    if (!isUuid(accountId) || !isUuid(inquiryId)) return { held: false, inquiry: null };
+    const hold =
+      holdForSendMs === undefined ? null : await this.holdForSend(accountId, inquiryId, holdForSendMs);
+    const inquiry = hold === null ? await this.get(accountId, inquiryId) : hold.inquiry;
+    if (!inquiry) return { held: false, inquiry: null };
     const reader = this.stores.inquiries.reader;
     const template = await this.stores.templates.ofInquiry(reader, inquiry.templateId);
     const account = await this.stores.accounts.account(reader, accountId);
@@ -262,6 +275,7 @@ export class Inquiries {
     const phone = this.pii.openNullable(inquiry.phoneNumberSealed);
     const parsed = phone === null ? null : parseInternationalNumber(phone);
     return {
+      held: hold?.held ?? false,
       inquiry: {
         id: inquiry.id,
         accountId: inquiry.accountId,
@@ -281,5 +295,23 @@ export class Inquiries {
             },
       },
     };
+  }
+
+  /** Holds an open inquiry open for a send (see `lookup`): whether it did, and the inquiry as it now is. */
+  private holdForSend(
+    accountId: string,
+    inquiryId: string,
+    ms: number,
+  ): Promise<{ held: boolean; inquiry: Inquiry | null }> {
+    return this.outbox.transaction(async (tx) => {
+      const inquiry = await this.lifecycle.lock(tx, accountId, inquiryId);
+      if (!inquiry) return { held: false, inquiry: null };
+      const now = this.clock.now();
+      const open = isUnfinished(inquiry.status) && inquiry.redactedAt === null && inquiry.expiresAt > now;
+      if (!open) return { held: false, inquiry };
+      const until = new Date(Math.max(now.getTime() + ms, inquiry.sendHeldUntil?.getTime() ?? 0));
+      await this.stores.inquiries.update(tx.manager, inquiry.id, { sendHeldUntil: until });
+      return { held: true, inquiry: { ...inquiry, sendHeldUntil: until } };
+    });
   }
 }

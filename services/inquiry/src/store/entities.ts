@@ -62,6 +62,8 @@ export interface Inquiry {
   decidedAt: Date | null;
   expiresAt: Date;
   redactedAt: Date | null;
+  /** Until when a send admitted by the phone service holds the inquiry open (the sweeper waits). */
+  sendHeldUntil: Date | null;
   updatedAt: Date;
 }
 
@@ -197,6 +199,7 @@ export const InquiryEntity = new EntitySchema<Inquiry>({
     decidedAt: { ...nullableTimestamp, name: 'decided_at' },
     expiresAt: { ...timestamp, name: 'expires_at' },
     redactedAt: { ...nullableTimestamp, name: 'redacted_at' },
+    sendHeldUntil: { ...nullableTimestamp, name: 'send_held_until' },
     updatedAt: { ...timestamp, name: 'updated_at' },
   },
 });

@@ -1,4 +1,12 @@
-import { In, LessThan, LessThanOrEqual, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import {
+  In,
+  IsNull,
+  LessThan,
+  LessThanOrEqual,
+  Or,
+  type EntityManager,
+  type FindOptionsWhere,
+} from 'typeorm';
 import type { InquiryStatus } from '@attestor/contracts';
 import { Store } from '@attestor/platform';
 import { InquiryEntity, InquiryEventEntity, type Inquiry, type InquiryEventRow } from './entities.js';
@@ -54,8 +62,8 @@ export class InquiryStore extends Store {
   }
 
   /**
-   * Unfinished inquiries past their expiry that no other transaction holds, locked: several
-   * instances sweeping at once take different rows.
+   * Unfinished inquiries past their expiry that no other transaction holds and no admitted send holds
+   * open, locked: several instances sweeping at once take different rows.
    */
   async lockExpired(
     db: EntityManager,
@@ -64,7 +72,11 @@ export class InquiryStore extends Store {
     limit: number,
   ): Promise<Inquiry[]> {
     return db.getRepository(InquiryEntity).find({
-      where: { status: In([...statuses]), expiresAt: LessThanOrEqual(now) },
+      where: {
+        status: In([...statuses]),
+        expiresAt: LessThanOrEqual(now),
+        sendHeldUntil: Or(IsNull(), LessThanOrEqual(now)),
+      },
       order: { expiresAt: 'ASC' },
       take: limit,
       lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },

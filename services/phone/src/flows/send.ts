@@ -135,16 +135,27 @@ async function decide(deps: FlowDeps, ctx: RequestContext, send: SendRequest): P
   };
 }
 
-/** The inquiry service's word right before the send: the race with an inquiry that just failed. */
+/**
+ * The inquiry service's word right before the send, the race with an inquiry that just ended closed:
+ * the inquiry service holds an open inquiry open for as long as the send may take (its expiry waits
+ * for the hold), and a send it did not hold for is not made.
+ */
 export async function requireInquiryStillOpen(
   deps: FlowDeps,
   accountId: string,
   inquiryId: string,
 ): Promise<void> {
-  const inquiry = await deps.asks.inquiry(accountId, inquiryId);
+  const { held, inquiry } = await deps.asks.inquiryHeldForSend(accountId, inquiryId, sendHoldMs(deps));
   if (inquiry === null || inquiry.accountId !== accountId) throw notFound('Inquiry');
   const refusal = phoneStepRefusal({ ...inquiry, expiresAt: new Date(inquiry.expiresAt) }, deps.clock.now());
   if (refusal !== null) throw badInput(refusal, 'inquiryId');
+  if (!held) throw badInput('The inquiry is no longer open for a phone verification', 'inquiryId');
+}
+
+/** As long as a send may take: every try of the Twilio call, each with its timeout and backoff. */
+function sendHoldMs(deps: FlowDeps): number {
+  const { TWILIO_MAX_ATTEMPTS, TWILIO_TIMEOUT_MS } = deps.config;
+  return Math.min(120_000, TWILIO_MAX_ATTEMPTS * (TWILIO_TIMEOUT_MS + 2000) + 1000);
 }
 
 function refusalError(
