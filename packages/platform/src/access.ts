@@ -46,6 +46,20 @@ export function scopeAllows(scope: ReadScope, inquiryId: string): boolean {
   return scope.inquiryId === undefined || scope.inquiryId === inquiryId;
 }
 
+/**
+ * A loader batch's answers in the order of its keys: the row whose `keyOf` is each key, or `missing`
+ * (a DataLoader must answer every key, and a key the scope may not see answers like an unknown one).
+ */
+export function answersInKeyOrder<K, R, M>(
+  keys: readonly K[],
+  rows: readonly R[],
+  keyOf: (row: R) => K,
+  missing: M,
+): Array<R | M> {
+  const byKey = new Map(rows.map((row) => [keyOf(row), row] as const));
+  return keys.map((key) => byKey.get(key) ?? missing);
+}
+
 /** Partner back ends only (templates, webhooks, decisions, policies). */
 export function requirePartner(caller: Caller): PartnerCaller {
   if (caller.kind === 'partner') return caller;

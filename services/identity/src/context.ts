@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { readScopeOf, type RequestContext } from '@attestor/platform';
+import { answersInKeyOrder, readScopeOf, type RequestContext } from '@attestor/platform';
 import { isUuid } from '@attestor/contracts';
 import type { DatabaseVerificationStore } from './store/database-verifications.js';
 import type { DatabaseVerificationRow } from './store/entities.js';
@@ -16,13 +16,11 @@ export function identityContext(store: DatabaseVerificationStore, base: RequestC
     ...base,
     verificationById: new DataLoader(async (ids) => {
       const rows = scope === null ? [] : await store.byIds(store.reader, scope, ids.filter(isUuid));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
+      return answersInKeyOrder(ids, rows, (row) => row.id, null);
     }),
     verificationOfInquiry: new DataLoader(async (inquiryIds) => {
       const rows = scope === null ? [] : await store.byInquiries(store.reader, scope, inquiryIds);
-      const byInquiry = new Map(rows.map((row) => [row.inquiryId, row]));
-      return inquiryIds.map((id) => byInquiry.get(id) ?? null);
+      return answersInKeyOrder(inquiryIds, rows, (row) => row.inquiryId, null);
     }),
   };
 }

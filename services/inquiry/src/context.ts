@@ -1,5 +1,11 @@
 import DataLoader from 'dataloader';
-import { readScopeOf, scopeAllows, type Caller, type RequestContext } from '@attestor/platform';
+import {
+  answersInKeyOrder,
+  readScopeOf,
+  scopeAllows,
+  type Caller,
+  type RequestContext,
+} from '@attestor/platform';
 import type { Inquiry, InquiryEventRow, Template, WebhookAttempt } from './store/entities.js';
 import type { Inquiries } from './flows/inquiries.js';
 import type { Templates } from './flows/templates.js';
@@ -17,10 +23,7 @@ export interface InquiryContext extends RequestContext {
   loaders: Loaders;
 }
 
-function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): Array<T | null> {
-  const found = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => found.get(id) ?? null);
-}
+const idOf = (row: { id: string }) => row.id;
 
 export function createLoaders(
   caller: Caller,
@@ -33,11 +36,11 @@ export function createLoaders(
   return {
     inquiry: new DataLoader(async (ids) => {
       if (accountId === null) return ids.map(() => null);
-      return byId(ids, await app.inquiries.byIds(accountId, ids.filter(visible)));
+      return answersInKeyOrder(ids, await app.inquiries.byIds(accountId, ids.filter(visible)), idOf, null);
     }),
     template: new DataLoader(async (ids) => {
       if (accountId === null) return ids.map(() => null);
-      return byId(ids, await app.templates.byIds(accountId, ids));
+      return answersInKeyOrder(ids, await app.templates.byIds(accountId, ids), idOf, null);
     }),
     events: new DataLoader(async (ids) => {
       if (accountId === null) return ids.map(() => []);

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { isUuid } from '@attestor/contracts';
-import { readScopeOf, type RequestContext } from '@attestor/platform';
+import { answersInKeyOrder, readScopeOf, type RequestContext } from '@attestor/platform';
 import type { PhoneVerificationRecord } from './store/entities.js';
 import type { PhoneVerificationStore } from './store/verifications.js';
 
@@ -18,8 +18,7 @@ export function createPhoneContext(store: PhoneVerificationStore, base: RequestC
     ...base,
     verificationById: new DataLoader(async (ids) => {
       const rows = scope === null ? [] : await store.byIds(store.reader, scope, ids.filter(isUuid));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
+      return answersInKeyOrder(ids, rows, (row) => row.id, null);
     }),
     verificationsByInquiry: new DataLoader(async (inquiryIds) => {
       const rows = scope === null ? [] : await store.byInquiries(store.reader, scope, inquiryIds);
