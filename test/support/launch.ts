@@ -143,4 +143,3 @@ export async function accountThrough(gatewayUrl: string, apiKey: string): Promis
   });
   return response.json();
 }
-
