@@ -10,6 +10,7 @@ import {
 import type { FraudContext } from './context.js';
 import { listKinds, listMatches } from './domain/lists.js';
 import { fraudModes } from './domain/policy.js';
+import { ruleTable, type RuleEvaluation } from './domain/rules.js';
 import { statsBuckets } from './domain/stats.js';
 import type { Breakers } from './flows/breakers.js';
 import type { FraudLists } from './flows/lists.js';
@@ -75,7 +76,22 @@ function riskAssessment(row: AssessmentRow | null) {
     smsPumpingRiskScore: row.smsPumpingRiskScore,
     mode: row.mode,
     createdAt: row.createdAt,
+    // Rows written before a field existed answer what they can.
+    enforcedDecision: row.details.enforcedDecision ?? row.decision,
+    rules: row.details.rules ?? [],
   };
+}
+
+/** RiskAssessment.rules: what each rule saw, for the partner only (see the schema). */
+function ruleEvaluations(assessment: { rules: RuleEvaluation[] }, ctx: FraudContext) {
+  requirePartner(ctx.caller);
+  return assessment.rules.map((evaluation) => ({
+    rule: evaluation.rule,
+    layer: ruleTable[evaluation.rule].layer,
+    fired: evaluation.fired,
+    effect: evaluation.effect,
+    observed: Object.entries(evaluation.saw).map(([name, value]) => ({ name, value: JSON.stringify(value) })),
+  }));
 }
 
 function breaker(row: BreakerRow, now: Date) {
@@ -146,6 +162,8 @@ export function fraudResolvers(flows: FraudFlows): Resolvers<FraudContext> {
       },
     },
     RiskAssessment: {
+      rules: (assessment: { rules: RuleEvaluation[] }, _: unknown, ctx: FraudContext) =>
+        ruleEvaluations(assessment, ctx),
       __resolveReference: async (reference: { id: string }, ctx: FraudContext) => {
         requireReadScope(ctx.caller);
         return riskAssessment(await ctx.assessmentById.load(reference.id));

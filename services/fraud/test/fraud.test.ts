@@ -113,6 +113,46 @@ describe('rpc.fraud.assess, rule by rule', () => {
     });
   });
 
+  it('answers a partner every rule with the numbers it saw, and refuses them to a session', async () => {
+    const accountId = newAccount();
+    const reply = await assess(accountId, await seededNumber({ smsPumpingRiskScore: 72 }));
+    expect(reply.decision).toBe('CHALLENGE');
+    const rulesQuery = `query ($id: ID!) {
+      _entities(representations: [{ __typename: "PhoneVerification", id: $id }]) {
+        ... on PhoneVerification { riskAssessment { decision enforcedDecision rules { rule layer fired effect observed { name value } } } }
+      }
+    }`;
+    const partner = await h.gql<{
+      _entities: Array<{
+        riskAssessment: {
+          enforcedDecision: string;
+          rules: Array<{ rule: string; layer: string; fired: boolean; effect: string; observed: unknown[] }>;
+        };
+      }>;
+    }>(partnerCaller(accountId), rulesQuery, { id: reply.verificationId });
+    expect(partner.errors).toBeUndefined();
+    const assessment = partner.data!._entities[0]!.riskAssessment;
+    expect(assessment.enforcedDecision).toBe('CHALLENGE');
+    expect(assessment.rules.find((r) => r.rule === 'SMS_PUMPING_RISK_ELEVATED')).toEqual({
+      rule: 'SMS_PUMPING_RISK_ELEVATED',
+      layer: 'lookup',
+      fired: true,
+      effect: 'CHALLENGE',
+      observed: expect.arrayContaining([{ name: 'smsPumpingRiskScore', value: '72' }]),
+    });
+    expect(assessment.rules.find((r) => r.rule === 'SMS_PUMPING_RISK_HIGH')).toMatchObject({
+      fired: false,
+      effect: 'BLOCK',
+      observed: expect.arrayContaining([{ name: 'blockAt', value: '90' }]),
+    });
+    expect(new Set(assessment.rules.map((r) => r.rule)).size).toBe(assessment.rules.length);
+
+    const session = await h.gql(sessionCaller(accountId, reply.inquiryId), rulesQuery, {
+      id: reply.verificationId,
+    });
+    expect(session.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('blocks a high SMS pumping risk score and publishes fraud.assessment.blocked', async () => {
     const accountId = newAccount();
     const reply = await assess(accountId, await seededNumber({ smsPumpingRiskScore: 95 }));

@@ -21,7 +21,12 @@ export type FraudPolicyInput = {
   mode?: FraudMode | null | undefined;
   countries?: Array<CountryPolicyInput> | null | undefined;
   blockLineTypes?: Array<string> | null | undefined;
+  callLineTypes?: Array<string> | null | undefined;
   maxSmsPerDay?: number | null | undefined;
+  /** null returns to the service's threshold. */
+  challengeAt?: number | null | undefined;
+  blockAt?: number | null | undefined;
+  challengeAcceptsCall?: boolean | null | undefined;
 };
 
 export type InquiryStatus =
@@ -41,7 +46,15 @@ export type NoNameDataDecision = 'APPROVE' | 'REVIEW' | 'DECLINE';
 export type PhoneChannel = 'SMS' | 'CALL' | 'WHATSAPP';
 
 export type PhoneVerificationStatus =
-  'PENDING' | 'APPROVED' | 'CANCELED' | 'MAX_ATTEMPTS_REACHED' | 'EXPIRED' | 'FAILED' | 'BLOCKED';
+  | 'PENDING'
+  /** No message sent until the client proves it is a person (a solved proof of work, or a voice call where the policy allows it). */
+  | 'CHALLENGED'
+  | 'APPROVED'
+  | 'CANCELED'
+  | 'MAX_ATTEMPTS_REACHED'
+  | 'EXPIRED'
+  | 'FAILED'
+  | 'BLOCKED';
 
 export type RiskDecision = 'ALLOW' | 'CHALLENGE' | 'BLOCK';
 
