@@ -17,6 +17,9 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 1024,
   },
+  // The proof-of-work solver's Web Worker is an ES module (`new Worker(url, { type: 'module' })`),
+  // a file of its own under /assets: the CSP's worker-src 'self' covers it, no blob: URL.
+  worker: { format: 'es' },
   server: {
     proxy: {
       '/graphql': { target: `http://127.0.0.1:${gatewayPort}`, ws: true },

@@ -12,9 +12,7 @@ describe("the web app's typed operations", () => {
     // PhoneVerification.carrierName is in no subgraph: codegen must refuse it, not type it as unknown.
     const ahead = {
       location: 'ahead.graphql',
-      document: parse(
-        'query Ahead($id: ID!) { inquiry(id: $id) { phoneVerifications { carrierName } } }',
-      ),
+      document: parse('query Ahead($id: ID!) { inquiry(id: $id) { phoneVerifications { carrierName } } }'),
     };
     await expect(generateOperations(undefined, [...operationFiles(), ahead])).rejects.toThrow(/carrierName/);
   });

@@ -40,7 +40,11 @@ describe('the policy form', () => {
   const policy = {
     mode: 'ENFORCE' as const,
     blockLineTypes: ['premium'],
+    callLineTypes: [],
     maxSmsPerDay: null,
+    challengeAt: 60,
+    blockAt: 90,
+    challengeAcceptsCall: false,
     countries: [{ countryCode: 'UZ', smsAllowed: false, maxPerHour: 0 }],
   };
 
@@ -51,6 +55,11 @@ describe('the policy form', () => {
   it('names the field the API would refuse, as the API names it', () => {
     const form = formOf(policy);
     expect(inputOf({ ...form, maxSmsPerDay: '-1' })).toMatchObject({ field: 'input.maxSmsPerDay' });
+    expect(inputOf({ ...form, blockAt: '101' })).toMatchObject({ field: 'input.blockAt' });
+    expect(inputOf({ ...form, challengeAt: '' })).toMatchObject({ field: 'input.challengeAt' });
+    // The API refuses a challenge score at or above the block score: so does the form, before sending.
+    expect(inputOf({ ...form, challengeAt: '90' })).toMatchObject({ field: 'input.challengeAt' });
+    expect(inputOf({ ...form, challengeAt: '89' })).toMatchObject({ challengeAt: 89, blockAt: 90 });
     const twice = { ...form, countries: [...form.countries, { ...form.countries[0]!, key: 9 }] };
     expect(inputOf(twice)).toMatchObject({ field: 'input.countries[1].countryCode' });
     const fractional = { ...form, countries: [{ ...form.countries[0]!, maxPerHour: '1.5' }] };

@@ -196,7 +196,17 @@ describe('the dashboard in a browser', () => {
 
     await page.getByLabel('Record only').check();
     await page.getByLabel('Most codes per rolling 24 hours (empty: no cap)').fill('500');
-    await page.getByLabel('premium').check();
+    // The default refuses landlines, premium and other costly line types (a call may reach a landline).
+    const refused = page.getByRole('group', { name: 'Never send a text message to these line types' });
+    const byCall = page.getByRole('group', { name: 'Of those, a voice call may reach' });
+    expect(await refused.getByLabel('premium').isChecked()).toBe(true);
+    expect(await byCall.getByLabel('landline').isChecked()).toBe(true);
+    await refused.getByLabel('pager').uncheck();
+    await refused.getByLabel('nonFixedVoip').check();
+    await byCall.getByLabel('tollFree').check();
+    await page.getByLabel('Challenge from risk score (0–100)').fill('50');
+    await page.getByLabel('Block from risk score (0–100)').fill('85');
+    await page.getByLabel('A voice call passes a challenge').check();
     await page.getByRole('button', { name: 'Add a country rule' }).click();
     await page.getByLabel('Country of rule 1').selectOption('UZ');
     await page.getByLabel('SMS allowed in rule 1').uncheck();
@@ -208,14 +218,24 @@ describe('the dashboard in a browser', () => {
 
     const saved = await web.platform.gql<{ fraudPolicy: unknown }>(
       web.apiKey,
-      '{ fraudPolicy { mode maxSmsPerDay blockLineTypes countries { countryCode smsAllowed maxPerHour } } }',
+      '{ fraudPolicy { mode maxSmsPerDay blockLineTypes callLineTypes challengeAt blockAt challengeAcceptsCall countries { countryCode smsAllowed maxPerHour } } }',
     );
     expect(saved.data?.fraudPolicy).toEqual({
       mode: 'RECORD_ONLY',
       maxSmsPerDay: 500,
-      blockLineTypes: ['premium'],
+      blockLineTypes: ['landline', 'premium', 'tollFree', 'sharedCost', 'uan', 'voicemail', 'nonFixedVoip'],
+      callLineTypes: ['landline', 'tollFree'],
+      challengeAt: 50,
+      blockAt: 85,
+      challengeAcceptsCall: true,
       countries: [{ countryCode: 'UZ', smsAllowed: false, maxPerHour: 0 }],
     });
+
+    // A challenge score not below the block score is refused before it reaches the API.
+    await page.getByLabel('Challenge from risk score (0–100)').fill('85');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByRole('alert').filter({ hasText: 'must be below the block score' }).waitFor();
+    await page.getByLabel('Challenge from risk score (0–100)').fill('50');
 
     // A cap that is not a number is refused before it reaches the API, naming nothing saved.
     await page.getByLabel('Most codes per rolling 24 hours (empty: no cap)').fill('lots');

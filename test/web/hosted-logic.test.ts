@@ -11,6 +11,8 @@ import {
 import { defaultCountry, formatAsTyped, toE164 } from '../../web/src/verify/phone.js';
 import { tokenFromFragment } from '../../web/src/verify/link.js';
 import { endsSession, errorMessage } from '../../web/src/verify/messages-for-errors.js';
+import { createChallenge, solveChallenge, verifySolution } from 'altcha-lib/v1';
+import { chunksOf, percentOf, solutionPayload } from '../../web/src/verify/challenge.js';
 
 const verification = (overrides: Partial<HostedVerificationFragment> = {}): HostedVerificationFragment => ({
   id: 'v1',
@@ -23,6 +25,7 @@ const verification = (overrides: Partial<HostedVerificationFragment> = {}): Host
   createdAt: '2026-11-01T10:00:00.000Z',
   expiresAt: '2026-11-01T10:10:00.000Z',
   approvedAt: null,
+  challenge: null,
   ...overrides,
 });
 
@@ -79,7 +82,58 @@ describe('the code boxes', () => {
   });
 });
 
+describe('the proof-of-work challenge', () => {
+  it('is a screen of its own while CHALLENGED, unless the inquiry failed', () => {
+    const challenged = verification({ status: 'CHALLENGED', sendAttempts: 0 });
+    expect(screenOf({ status: 'CREATED', phoneVerifications: [challenged] }).kind).toBe('challenge');
+    expect(screenOf({ status: 'FAILED', phoneVerifications: [challenged] }).kind).toBe('failed');
+  });
+
+  it('walks 0..maxNumber in chunks with no gap and no overlap', () => {
+    expect(chunksOf(12, 5)).toEqual([
+      { start: 0, end: 4 },
+      { start: 5, end: 9 },
+      { start: 10, end: 12 },
+    ]);
+    expect(chunksOf(4, 5)).toEqual([{ start: 0, end: 4 }]);
+    expect(percentOf(5, 10)).toBe(50);
+    expect(percentOf(11, 10)).toBe(100);
+  });
+
+  it('answers with the payload altcha-lib verifies on the server, and a wrong number fails it', async () => {
+    const hmacKey = 'test-key';
+    const issued = await createChallenge({ hmacKey, maxnumber: 2000, params: { v: 'v1' } });
+    const work = {
+      algorithm: issued.algorithm,
+      challenge: issued.challenge,
+      salt: issued.salt,
+      signature: issued.signature,
+      maxNumber: 2000,
+    };
+    const found = await solveChallenge(work.challenge, work.salt, work.algorithm, work.maxNumber).promise;
+    expect(found).not.toBeNull();
+    const payload = solutionPayload(work, found!.number);
+    expect(await verifySolution(payload, hmacKey, false)).toBe(true);
+    expect(await verifySolution(solutionPayload(work, found!.number + 1), hmacKey, false)).toBe(false);
+    expect(JSON.parse(Buffer.from(payload, 'base64').toString('utf8'))).toEqual({
+      algorithm: 'SHA-256',
+      challenge: work.challenge,
+      number: found!.number,
+      salt: work.salt,
+      signature: work.signature,
+    });
+  });
+});
+
 describe('mergeVerifications', () => {
+  it("takes a mutation's answer on a tie: a resend that was challenged, then one that went out", () => {
+    const pending = verification();
+    const challenged = verification({ status: 'CHALLENGED' });
+    expect(mergeVerifications([pending], [challenged])[0]?.status).toBe('CHALLENGED');
+    const sent = verification({ sendAttempts: 2 });
+    expect(mergeVerifications([challenged], [sent])[0]).toEqual(sent);
+  });
+
   it('keeps what a mutation returned when it knows more, and puts a new verification first', () => {
     const fromInquiry = [verification({ checkAttempts: 0 })];
     const checked = verification({ checkAttempts: 2 });

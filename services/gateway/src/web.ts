@@ -44,7 +44,8 @@ const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,
 /**
  * The headers of every page and file. The policy allows this origin's scripts, styles and images only
  * (no inline script, no eval: Vite's build has neither), GraphQL over HTTP and graphql-ws to this origin
- * (`ws:`/`wss:` named explicitly, for browsers where `'self'` does not cover them), and no framing.
+ * (`ws:`/`wss:` named explicitly, for browsers where `'self'` does not cover them), Web Workers from this
+ * origin's files, and no framing.
  */
 export function securityHeaders(host: string | undefined): Record<string, string> {
   const sockets = host !== undefined && HOST.test(host) ? ` ws://${host} wss://${host}` : '';
@@ -52,6 +53,8 @@ export function securityHeaders(host: string | undefined): Record<string, string
     'content-security-policy': [
       "default-src 'self'",
       "script-src 'self'",
+      // The hosted flow's proof-of-work solver: a module worker from /assets, never a blob: or data: URL.
+      "worker-src 'self'",
       "style-src 'self'",
       "img-src 'self'",
       "font-src 'self'",

@@ -54,6 +54,7 @@ describe('securityHeaders', () => {
     const headers = securityHeaders('127.0.0.1:4000');
     const csp = headers['content-security-policy'] ?? '';
     expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("worker-src 'self';");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
     expect(csp).toContain("connect-src 'self' ws://127.0.0.1:4000 wss://127.0.0.1:4000");

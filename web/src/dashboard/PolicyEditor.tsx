@@ -12,7 +12,10 @@ const modes: Array<{ mode: FraudMode; label: string; hint: string }> = [
   { mode: 'RECORD_ONLY', label: 'Record only', hint: 'Every code goes out; decisions are only recorded.' },
 ];
 
-/** fraudPolicy / updateFraudPolicy: mode, daily cap, blocked line types and per-country rules. */
+/**
+ * fraudPolicy / updateFraudPolicy: mode, daily cap, score thresholds, whether a call passes a challenge,
+ * refused line types (and which of them a call reaches) and per-country rules.
+ */
 export function PolicyEditor() {
   const id = useId();
   const [policy] = useQuery({ query: FraudPolicyDocument });
@@ -86,27 +89,51 @@ export function PolicyEditor() {
             onChange={(event) => change({ maxSmsPerDay: event.target.value })}
           />
         </div>
-        <fieldset>
-          <legend>Never send to these line types</legend>
-          <div className="checkbox-grid">
-            {lineTypes.map((type) => (
-              <label key={type} className="choice">
-                <input
-                  type="checkbox"
-                  checked={form.blockLineTypes.includes(type)}
-                  onChange={(event) =>
-                    change({
-                      blockLineTypes: event.target.checked
-                        ? [...form.blockLineTypes, type]
-                        : form.blockLineTypes.filter((blocked) => blocked !== type),
-                    })
-                  }
-                />
-                <span>{type}</span>
-              </label>
-            ))}
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={`${id}-challenge`}>Challenge from risk score (0–100)</label>
+            <input
+              id={`${id}-challenge`}
+              inputMode="numeric"
+              size={4}
+              value={form.challengeAt}
+              aria-invalid={invalid('input.challengeAt')}
+              onChange={(event) => change({ challengeAt: event.target.value })}
+            />
           </div>
-        </fieldset>
+          <div className="field">
+            <label htmlFor={`${id}-block`}>Block from risk score (0–100)</label>
+            <input
+              id={`${id}-block`}
+              inputMode="numeric"
+              size={4}
+              value={form.blockAt}
+              aria-invalid={invalid('input.blockAt')}
+              onChange={(event) => change({ blockAt: event.target.value })}
+            />
+          </div>
+        </div>
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={form.challengeAcceptsCall}
+            onChange={(event) => change({ challengeAcceptsCall: event.target.checked })}
+          />
+          <span>
+            A voice call passes a challenge{' '}
+            <span className="hint">— instead of the proof of work; voice can be pumped too</span>
+          </span>
+        </label>
+        <LineTypes
+          legend="Never send a text message to these line types"
+          chosen={form.blockLineTypes}
+          onChange={(blockLineTypes) => change({ blockLineTypes })}
+        />
+        <LineTypes
+          legend="Of those, a voice call may reach"
+          chosen={form.callLineTypes}
+          onChange={(callLineTypes) => change({ callLineTypes })}
+        />
         <fieldset>
           <legend>Country rules (countries not listed: allowed, no hourly cap)</legend>
           {form.countries.length > 0 && (
@@ -199,6 +226,37 @@ export function PolicyEditor() {
         </button>
       </form>
     </section>
+  );
+}
+
+/** A group of Lookup line types, each a checkbox (its label the line type, unique within the group). */
+function LineTypes({
+  legend,
+  chosen,
+  onChange,
+}: {
+  legend: string;
+  chosen: readonly string[];
+  onChange(next: string[]): void;
+}) {
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      <div className="checkbox-grid">
+        {lineTypes.map((type) => (
+          <label key={type} className="choice">
+            <input
+              type="checkbox"
+              checked={chosen.includes(type)}
+              onChange={(event) =>
+                onChange(event.target.checked ? [...chosen, type] : chosen.filter((other) => other !== type))
+              }
+            />
+            <span>{type}</span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
   );
 }
 

@@ -4,7 +4,13 @@ import type { FraudMode, FraudPolicyInput, PolicyDetailFragment } from '../graph
 export interface PolicyForm {
   mode: FraudMode;
   blockLineTypes: string[];
+  /** Of the refused line types, those a voice call may reach instead. */
+  callLineTypes: string[];
   maxSmsPerDay: string;
+  /** Score thresholds; empty: the service's (60 and 90 unless configured). */
+  challengeAt: string;
+  blockAt: string;
+  challengeAcceptsCall: boolean;
   countries: Array<{ key: number; countryCode: string; smsAllowed: boolean; maxPerHour: string }>;
 }
 
@@ -17,7 +23,11 @@ export function formOf(policy: PolicyDetailFragment): PolicyForm {
   return {
     mode: policy.mode,
     blockLineTypes: [...policy.blockLineTypes],
+    callLineTypes: [...policy.callLineTypes],
     maxSmsPerDay: policy.maxSmsPerDay === null ? '' : String(policy.maxSmsPerDay),
+    challengeAt: String(policy.challengeAt),
+    blockAt: String(policy.blockAt),
+    challengeAcceptsCall: policy.challengeAcceptsCall,
     countries: policy.countries.map((country, index) => ({
       key: index + 1,
       countryCode: country.countryCode,
@@ -36,6 +46,12 @@ const cap = (text: string, field: string): number | null | PolicyProblem => {
     ? value
     : { field, message: 'Enter a whole number, 0 or more, or leave it empty for no cap.' };
 };
+const score = (text: string, field: string): number | PolicyProblem => {
+  const value = Number(text);
+  return text.trim() !== '' && Number.isInteger(value) && value >= 0 && value <= 100
+    ? value
+    : { field, message: 'Enter a whole number from 0 to 100.' };
+};
 const isProblem = (value: unknown): value is PolicyProblem =>
   typeof value === 'object' && value !== null && 'field' in value;
 
@@ -46,6 +62,13 @@ const isProblem = (value: unknown): value is PolicyProblem =>
 export function inputOf(form: PolicyForm): FraudPolicyInput | PolicyProblem {
   const maxSmsPerDay = cap(form.maxSmsPerDay, 'input.maxSmsPerDay');
   if (isProblem(maxSmsPerDay)) return maxSmsPerDay;
+  const challengeAt = score(form.challengeAt, 'input.challengeAt');
+  if (isProblem(challengeAt)) return challengeAt;
+  const blockAt = score(form.blockAt, 'input.blockAt');
+  if (isProblem(blockAt)) return blockAt;
+  if (challengeAt >= blockAt) {
+    return { field: 'input.challengeAt', message: 'The challenge score must be below the block score.' };
+  }
   const countries: NonNullable<FraudPolicyInput['countries']> = [];
   const seen = new Set<string>();
   for (const [index, row] of form.countries.entries()) {
@@ -58,7 +81,16 @@ export function inputOf(form: PolicyForm): FraudPolicyInput | PolicyProblem {
     if (isProblem(maxPerHour)) return maxPerHour;
     countries.push({ countryCode, smsAllowed: row.smsAllowed, maxPerHour });
   }
-  return { mode: form.mode, blockLineTypes: form.blockLineTypes, maxSmsPerDay, countries };
+  return {
+    mode: form.mode,
+    blockLineTypes: form.blockLineTypes,
+    callLineTypes: form.callLineTypes,
+    maxSmsPerDay,
+    challengeAt,
+    blockAt,
+    challengeAcceptsCall: form.challengeAcceptsCall,
+    countries,
+  };
 }
 
 export const isPolicyProblem = isProblem;

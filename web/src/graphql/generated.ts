@@ -591,7 +591,11 @@ export type RedactInquiryMutation = {
 export type PolicyDetailFragment = {
   mode: FraudMode;
   blockLineTypes: Array<string>;
+  callLineTypes: Array<string>;
   maxSmsPerDay: number | null;
+  challengeAt: number;
+  blockAt: number;
+  challengeAcceptsCall: boolean;
   countries: Array<{ countryCode: string; smsAllowed: boolean; maxPerHour: number | null }>;
 };
 
@@ -601,7 +605,11 @@ export type FraudPolicyQuery = {
   fraudPolicy: {
     mode: FraudMode;
     blockLineTypes: Array<string>;
+    callLineTypes: Array<string>;
     maxSmsPerDay: number | null;
+    challengeAt: number;
+    blockAt: number;
+    challengeAcceptsCall: boolean;
     countries: Array<{ countryCode: string; smsAllowed: boolean; maxPerHour: number | null }>;
   };
 };
@@ -614,7 +622,11 @@ export type UpdateFraudPolicyMutation = {
   updateFraudPolicy: {
     mode: FraudMode;
     blockLineTypes: Array<string>;
+    callLineTypes: Array<string>;
     maxSmsPerDay: number | null;
+    challengeAt: number;
+    blockAt: number;
+    challengeAcceptsCall: boolean;
     countries: Array<{ countryCode: string; smsAllowed: boolean; maxPerHour: number | null }>;
   };
 };
@@ -644,6 +656,13 @@ export type HostedVerificationFragment = {
   createdAt: string;
   expiresAt: string;
   approvedAt: string | null;
+  challenge: {
+    algorithm: string;
+    challenge: string;
+    salt: string;
+    signature: string;
+    maxNumber: number;
+  } | null;
 };
 
 export type HostedInquiryFragment = {
@@ -663,6 +682,13 @@ export type HostedInquiryFragment = {
     createdAt: string;
     expiresAt: string;
     approvedAt: string | null;
+    challenge: {
+      algorithm: string;
+      challenge: string;
+      salt: string;
+      signature: string;
+      maxNumber: number;
+    } | null;
   }>;
 };
 
@@ -688,6 +714,13 @@ export type HostedInquiryQuery = {
       createdAt: string;
       expiresAt: string;
       approvedAt: string | null;
+      challenge: {
+        algorithm: string;
+        challenge: string;
+        salt: string;
+        signature: string;
+        maxNumber: number;
+      } | null;
     }>;
   } | null;
 };
@@ -714,6 +747,13 @@ export type HostedInquiryUpdatedSubscription = {
       createdAt: string;
       expiresAt: string;
       approvedAt: string | null;
+      challenge: {
+        algorithm: string;
+        challenge: string;
+        salt: string;
+        signature: string;
+        maxNumber: number;
+      } | null;
     }>;
   };
 };
@@ -723,6 +763,7 @@ export type StartPhoneVerificationMutationVariables = Exact<{
   phoneNumber: string;
   channel?: PhoneChannel | null | undefined;
   locale?: string | null | undefined;
+  challengeSolution?: string | null | undefined;
 }>;
 
 export type StartPhoneVerificationMutation = {
@@ -738,6 +779,13 @@ export type StartPhoneVerificationMutation = {
       createdAt: string;
       expiresAt: string;
       approvedAt: string | null;
+      challenge: {
+        algorithm: string;
+        challenge: string;
+        salt: string;
+        signature: string;
+        maxNumber: number;
+      } | null;
     };
   };
 };
@@ -759,12 +807,20 @@ export type CheckPhoneVerificationMutation = {
     createdAt: string;
     expiresAt: string;
     approvedAt: string | null;
+    challenge: {
+      algorithm: string;
+      challenge: string;
+      salt: string;
+      signature: string;
+      maxNumber: number;
+    } | null;
   };
 };
 
 export type ResendPhoneVerificationMutationVariables = Exact<{
   verificationId: string | number;
   channel?: PhoneChannel | null | undefined;
+  challengeSolution?: string | null | undefined;
 }>;
 
 export type ResendPhoneVerificationMutation = {
@@ -779,6 +835,13 @@ export type ResendPhoneVerificationMutation = {
     createdAt: string;
     expiresAt: string;
     approvedAt: string | null;
+    challenge: {
+      algorithm: string;
+      challenge: string;
+      salt: string;
+      signature: string;
+      maxNumber: number;
+    } | null;
   };
 };
 
@@ -798,6 +861,13 @@ export type CancelPhoneVerificationMutation = {
     createdAt: string;
     expiresAt: string;
     approvedAt: string | null;
+    challenge: {
+      algorithm: string;
+      challenge: string;
+      salt: string;
+      signature: string;
+      maxNumber: number;
+    } | null;
   };
 };
 
@@ -1061,7 +1131,11 @@ export const PolicyDetailFragmentDoc = {
         selections: [
           { kind: 'Field', name: { kind: 'Name', value: 'mode' } },
           { kind: 'Field', name: { kind: 'Name', value: 'blockLineTypes' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'callLineTypes' } },
           { kind: 'Field', name: { kind: 'Name', value: 'maxSmsPerDay' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'challengeAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'blockAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'challengeAcceptsCall' } },
           {
             kind: 'Field',
             name: { kind: 'Name', value: 'countries' },
@@ -1099,6 +1173,20 @@ export const HostedVerificationFragmentDoc = {
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'approvedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'challenge' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'algorithm' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'challenge' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'salt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'signature' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'maxNumber' } },
+              ],
+            },
+          },
         ],
       },
     },
@@ -1161,6 +1249,20 @@ export const HostedInquiryFragmentDoc = {
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'approvedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'challenge' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'algorithm' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'challenge' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'salt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'signature' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'maxNumber' } },
+              ],
+            },
+          },
         ],
       },
     },
@@ -2451,7 +2553,11 @@ export const FraudPolicyDocument = {
         selections: [
           { kind: 'Field', name: { kind: 'Name', value: 'mode' } },
           { kind: 'Field', name: { kind: 'Name', value: 'blockLineTypes' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'callLineTypes' } },
           { kind: 'Field', name: { kind: 'Name', value: 'maxSmsPerDay' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'challengeAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'blockAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'challengeAcceptsCall' } },
           {
             kind: 'Field',
             name: { kind: 'Name', value: 'countries' },
@@ -2516,7 +2622,11 @@ export const UpdateFraudPolicyDocument = {
         selections: [
           { kind: 'Field', name: { kind: 'Name', value: 'mode' } },
           { kind: 'Field', name: { kind: 'Name', value: 'blockLineTypes' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'callLineTypes' } },
           { kind: 'Field', name: { kind: 'Name', value: 'maxSmsPerDay' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'challengeAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'blockAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'challengeAcceptsCall' } },
           {
             kind: 'Field',
             name: { kind: 'Name', value: 'countries' },
@@ -2629,6 +2739,20 @@ export const HostedInquiryDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'approvedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'challenge' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'algorithm' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'challenge' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'salt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'signature' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'maxNumber' } },
+              ],
+            },
+          },
         ],
       },
     },
@@ -2723,6 +2847,20 @@ export const HostedInquiryUpdatedDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'approvedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'challenge' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'algorithm' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'challenge' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'salt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'signature' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'maxNumber' } },
+              ],
+            },
+          },
         ],
       },
     },
@@ -2793,6 +2931,11 @@ export const StartPhoneVerificationDocument = {
           variable: { kind: 'Variable', name: { kind: 'Name', value: 'locale' } },
           type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
         },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'challengeSolution' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
       ],
       selectionSet: {
         kind: 'SelectionSet',
@@ -2820,6 +2963,11 @@ export const StartPhoneVerificationDocument = {
                 kind: 'Argument',
                 name: { kind: 'Name', value: 'locale' },
                 value: { kind: 'Variable', name: { kind: 'Name', value: 'locale' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'challengeSolution' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'challengeSolution' } },
               },
             ],
             selectionSet: {
@@ -2858,6 +3006,20 @@ export const StartPhoneVerificationDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'approvedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'challenge' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'algorithm' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'challenge' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'salt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'signature' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'maxNumber' } },
+              ],
+            },
+          },
         ],
       },
     },
@@ -2925,6 +3087,20 @@ export const CheckPhoneVerificationDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'approvedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'challenge' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'algorithm' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'challenge' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'salt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'signature' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'maxNumber' } },
+              ],
+            },
+          },
         ],
       },
     },
@@ -2948,6 +3124,11 @@ export const ResendPhoneVerificationDocument = {
           variable: { kind: 'Variable', name: { kind: 'Name', value: 'channel' } },
           type: { kind: 'NamedType', name: { kind: 'Name', value: 'PhoneChannel' } },
         },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'challengeSolution' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
       ],
       selectionSet: {
         kind: 'SelectionSet',
@@ -2965,6 +3146,11 @@ export const ResendPhoneVerificationDocument = {
                 kind: 'Argument',
                 name: { kind: 'Name', value: 'channel' },
                 value: { kind: 'Variable', name: { kind: 'Name', value: 'channel' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'challengeSolution' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'challengeSolution' } },
               },
             ],
             selectionSet: {
@@ -2992,6 +3178,20 @@ export const ResendPhoneVerificationDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'approvedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'challenge' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'algorithm' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'challenge' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'salt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'signature' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'maxNumber' } },
+              ],
+            },
+          },
         ],
       },
     },
@@ -3049,6 +3249,20 @@ export const CancelPhoneVerificationDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
           { kind: 'Field', name: { kind: 'Name', value: 'approvedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'challenge' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'algorithm' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'challenge' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'salt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'signature' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'maxNumber' } },
+              ],
+            },
+          },
         ],
       },
     },

@@ -19,6 +19,19 @@ const en = {
   'phone.send': 'Send code',
   'phone.sending': 'Sending…',
   'phone.invalid': 'That does not look like a complete number for {country}. Check it and try again.',
+  'phone.callOffered': 'We cannot send a text message to this number, but we can call you with the code.',
+  'phone.callMe': 'Call me with the code',
+
+  'challenge.title': 'Checking you are a person',
+  'challenge.intro':
+    'Before we send a code to {number}, your browser solves a small puzzle. This takes a few seconds and needs nothing from you.',
+  'challenge.progress': 'Puzzle progress',
+  'challenge.checking': 'Checking you are a person…',
+  'challenge.sending': 'Done. Sending your code…',
+  'challenge.unsolvable': 'Your browser could not solve the puzzle.',
+  'challenge.refused': 'That puzzle is no longer valid.',
+  'challenge.missing': 'We need your browser to solve a new puzzle before we send a code.',
+  'challenge.again': 'Try again',
 
   'code.title': 'Enter your code',
   'code.sentSms': 'We sent a text message with a {length}-digit code to {number}.',
@@ -82,6 +95,19 @@ const es: Record<MessageKey, string> = {
   'phone.send': 'Enviar código',
   'phone.sending': 'Enviando…',
   'phone.invalid': 'No parece un número completo de {country}. Revísalo e inténtalo de nuevo.',
+  'phone.callOffered': 'No podemos enviar un SMS a este número, pero podemos llamarte para darte el código.',
+  'phone.callMe': 'Llámame con el código',
+
+  'challenge.title': 'Comprobando que eres una persona',
+  'challenge.intro':
+    'Antes de enviar un código al {number}, tu navegador resuelve un pequeño acertijo. Tarda unos segundos y no tienes que hacer nada.',
+  'challenge.progress': 'Progreso del acertijo',
+  'challenge.checking': 'Comprobando que eres una persona…',
+  'challenge.sending': 'Listo. Enviando tu código…',
+  'challenge.unsolvable': 'Tu navegador no ha podido resolver el acertijo.',
+  'challenge.refused': 'Ese acertijo ya no es válido.',
+  'challenge.missing': 'Tu navegador tiene que resolver un acertijo nuevo antes de que enviemos un código.',
+  'challenge.again': 'Intentar de nuevo',
 
   'code.title': 'Introduce tu código',
   'code.sentSms': 'Hemos enviado un SMS con un código de {length} dígitos al {number}.',

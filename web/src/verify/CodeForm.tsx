@@ -9,6 +9,7 @@ import {
   type PhoneChannel,
 } from '../graphql/generated.js';
 import { useI18n } from '../i18n/i18n.js';
+import type { MessageKey } from '../i18n/messages.js';
 import { Notice, PageTitle } from '../ui/ui.js';
 import { CodeInput } from './CodeInput.js';
 import { attemptsLeft, CODE_LENGTH, secondsUntilResend } from './flow.js';
@@ -19,10 +20,13 @@ const empty = () => Array.from({ length: CODE_LENGTH }, () => '');
 /** The second step: the code, checked as soon as every box is filled; resend or call after a wait. */
 export function CodeForm({
   verification,
+  initialNews = null,
   onUpdate,
   onStale,
 }: {
   verification: HostedVerificationFragment;
+  /** What to say first (a resend that went out after a challenge: "We sent you a new code."). */
+  initialNews?: MessageKey | null;
   onUpdate(verification: HostedVerificationFragment): void;
   onStale(): void;
 }) {
@@ -31,7 +35,8 @@ export function CodeForm({
   const [digits, setDigits] = useState<string[]>(empty);
   const [focusKey, setFocusKey] = useState(0);
   const [problem, setProblem] = useState<string | null>(null);
-  const [news, setNews] = useState<string | null>(null);
+  const [news, setNews] = useState<string | null>(() => (initialNews ? t(initialNews) : null));
+  const [callOffered, setCallOffered] = useState(false);
   const [lastSentAt, setLastSentAt] = useState(() =>
     Math.min(Date.now(), Date.parse(verification.createdAt)),
   );
@@ -98,6 +103,12 @@ export function CodeForm({
     setProblem(null);
     setNews(null);
     const result = await runResend({ verificationId: verification.id, channel });
+    if (result.error && channel !== 'CALL' && apiErrorOf(result.error).field === 'channel') {
+      // This number takes no text message, but a voice call works (the fraud policy says which).
+      setCallOffered(true);
+      setProblem(t('phone.callOffered'));
+      return;
+    }
     if (result.data) {
       setLastSentAt(Date.now());
       setNow(Date.now());
@@ -161,7 +172,11 @@ export function CodeForm({
           <button type="button" disabled={busy || wait > 0} onClick={() => void sendAgain('SMS')}>
             {t('code.resend')}
           </button>
-          <button type="button" disabled={busy || wait > 0} onClick={() => void sendAgain('CALL')}>
+          <button
+            type="button"
+            disabled={busy || (wait > 0 && !callOffered)}
+            onClick={() => void sendAgain('CALL')}
+          >
             {t('code.call')}
           </button>
         </div>

@@ -6,6 +6,8 @@ import {
   StartPhoneVerificationDocument,
   type HostedInquiryFragment,
   type HostedVerificationFragment,
+  type PhoneChannel,
+  type StartPhoneVerificationMutationVariables,
 } from '../graphql/generated.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Notice, PageTitle } from '../ui/ui.js';
@@ -19,7 +21,7 @@ export function PhoneForm({
   onStale,
 }: {
   inquiry: HostedInquiryFragment;
-  onStarted(verification: HostedVerificationFragment): void;
+  onStarted(verification: HostedVerificationFragment, request: StartPhoneVerificationMutationVariables): void;
   onStale(): void;
 }) {
   const { t, language } = useI18n();
@@ -34,12 +36,14 @@ export function PhoneForm({
   );
   const [number, setNumber] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
+  // The number takes no text message but a voice call works: the end user may ask for the call.
+  const [callOffered, setCallOffered] = useState(false);
   const [{ fetching }, start] = useMutation(StartPhoneVerificationDocument);
   const input = useRef<HTMLInputElement>(null);
   const countryName = options.find((option) => option.code === country)?.name ?? country;
   const example = exampleNumber(country);
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: FormEvent, channel: PhoneChannel = 'SMS') => {
     event.preventDefault();
     const e164 = toE164(number, country);
     if (e164 === null) {
@@ -48,19 +52,18 @@ export function PhoneForm({
       return;
     }
     setProblem(null);
-    const result = await start({
-      inquiryId: inquiry.id,
-      phoneNumber: e164,
-      channel: 'SMS',
-      locale: language,
-    });
+    const request = { inquiryId: inquiry.id, phoneNumber: e164, channel, locale: language };
+    const result = await start(request);
     if (result.data) {
-      onStarted(result.data.startPhoneVerification.verification);
+      onStarted(result.data.startPhoneVerification.verification, request);
       return;
     }
     if (!result.error) return;
     const error = apiErrorOf(result.error);
-    if (error.code === 'BAD_USER_INPUT' && error.field === 'phoneNumber') {
+    if (error.code === 'BAD_USER_INPUT' && error.field === 'channel' && channel !== 'CALL') {
+      setCallOffered(true);
+      setProblem(t('phone.callOffered'));
+    } else if (error.code === 'BAD_USER_INPUT' && error.field === 'phoneNumber') {
       setProblem(t('phone.invalid', { country: countryName }));
       input.current?.focus();
     } else if (endsSession(error) || (error.code === 'BAD_USER_INPUT' && error.field === 'inquiryId')) {
@@ -85,6 +88,7 @@ export function PhoneForm({
             autoComplete="tel-country-code"
             onChange={(event) => {
               const next = event.target.value as CountryCode;
+              setCallOffered(false);
               setCountry(next);
               setNumber((current) => formatAsTyped(current, next).text);
             }}
@@ -129,9 +133,16 @@ export function PhoneForm({
             {problem}
           </Notice>
         )}
-        <button type="submit" className="primary" disabled={fetching}>
-          {fetching ? t('phone.sending') : t('phone.send')}
-        </button>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={fetching}>
+            {fetching ? t('phone.sending') : t('phone.send')}
+          </button>
+          {callOffered && (
+            <button type="button" disabled={fetching} onClick={(event) => void submit(event, 'CALL')}>
+              {t('phone.callMe')}
+            </button>
+          )}
+        </div>
       </form>
     </section>
   );

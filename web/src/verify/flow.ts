@@ -7,6 +7,7 @@ import type { HostedInquiryFragment, HostedVerificationFragment } from '../graph
 export type HostedScreen =
   | { kind: 'phone' }
   | { kind: 'code'; verification: HostedVerificationFragment }
+  | { kind: 'challenge'; verification: HostedVerificationFragment }
   | { kind: 'blocked' }
   | { kind: 'too-many-attempts' }
   | { kind: 'code-expired' }
@@ -34,6 +35,9 @@ export function screenOf(
   switch (latest.status) {
     case 'PENDING':
       return inquiry.status === 'FAILED' ? { kind: 'failed' } : { kind: 'code', verification: latest };
+    case 'CHALLENGED':
+      // Nothing (new) is sent until the browser proves it is a person: the proof-of-work screen.
+      return inquiry.status === 'FAILED' ? { kind: 'failed' } : { kind: 'challenge', verification: latest };
     case 'CANCELED':
       return inquiry.status === 'FAILED' ? { kind: 'failed' } : { kind: 'phone' };
     case 'APPROVED':
@@ -84,19 +88,24 @@ export function spreadDigits(current: readonly string[], at: number, input: stri
   return { digits: next, focus: Math.min(start + digits.length, length - 1) };
 }
 
+/** Still in progress: a code may be checked (CHALLENGED keeps a code already sent valid). */
+const active = new Set(['PENDING', 'CHALLENGED']);
+
 /**
  * The inquiry's verifications (newest first) with what our own mutations returned folded in: a
- * verification we know better (more attempts, or ended) replaces its older copy, a new one goes first.
+ * verification we know as well or better (as many attempts or more, or ended) replaces its older copy
+ * — a tie goes to the mutation, as PENDING ⇄ CHALLENGED moves no inquiry message reports — and a new
+ * one goes first.
  */
 export function mergeVerifications(
   fromInquiry: readonly HostedVerificationFragment[],
   fromMutations: readonly HostedVerificationFragment[],
 ): HostedVerificationFragment[] {
   const progress = (v: HostedVerificationFragment) =>
-    (v.status === 'PENDING' ? 0 : 1_000_000) + v.checkAttempts + v.sendAttempts;
+    (active.has(v.status) ? 0 : 1_000_000) + v.checkAttempts + v.sendAttempts;
   const merged = fromInquiry.map((known) => {
     const mine = fromMutations.find((v) => v.id === known.id);
-    return mine && progress(mine) > progress(known) ? mine : known;
+    return mine && progress(mine) >= progress(known) ? mine : known;
   });
   const unseen = fromMutations.filter((v) => !fromInquiry.some((known) => known.id === v.id));
   return [...unseen, ...merged].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
