@@ -42,11 +42,16 @@ export async function startWebPlatform(accountName: string): Promise<WebPlatform
 
 export type Step = 'PHONE_OTP' | 'DATABASE_NAME_MATCH';
 
-export async function createTemplate(web: WebPlatform, name: string, steps: Step[]): Promise<string> {
+export async function createTemplate(
+  web: WebPlatform,
+  name: string,
+  steps: Step[],
+  options: { redirectUrl?: string } = {},
+): Promise<string> {
   const result = await web.platform.gql<{ createInquiryTemplate: { id: string } }>(
     web.apiKey,
     'mutation($input: CreateInquiryTemplateInput!) { createInquiryTemplate(input: $input) { id } }',
-    { input: { name, steps } },
+    { input: { name, steps, ...options } },
   );
   const id = result.data?.createInquiryTemplate.id;
   if (!id) throw new Error(`createInquiryTemplate: ${JSON.stringify(result.errors)}`);

@@ -27,7 +27,9 @@ beforeAll(async () => {
   web = await startWebPlatform('Hosted Flow Bank');
   browser = await launchBrowser();
   phoneOnly = await createTemplate(web, 'Phone only', ['PHONE_OTP']);
-  withNameMatch = await createTemplate(web, 'Phone and name', ['PHONE_OTP', 'DATABASE_NAME_MATCH']);
+  withNameMatch = await createTemplate(web, 'Phone and name', ['PHONE_OTP', 'DATABASE_NAME_MATCH'], {
+    redirectUrl: 'https://bank.example/kyc/done?step=phone',
+  });
 }, 240_000);
 // Every page ran under the Content-Security-Policy without a single violation (no inline script, no eval).
 afterEach(() => {
@@ -120,6 +122,13 @@ describe('the hosted flow in a browser', () => {
     // The inquiry's own messages (inquiryUpdated) bring the done page: no reload, no polling.
     await expectHeading(page, 'All done');
     await statusBecomes(web, inquiry.id, 'APPROVED');
+    // The template's redirect URL: a Continue link back to the partner, with the inquiry's id.
+    const next = page.getByRole('link', { name: 'Continue' });
+    expect(await next.getAttribute('href')).toBe(
+      `https://bank.example/kyc/done?step=phone&inquiry-id=${inquiry.id}`,
+    );
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Continue');
     await expectAccessible(page);
     await screenshot(page, 'hosted-done-360');
     await page.close();
@@ -156,6 +165,9 @@ describe('the hosted flow in a browser', () => {
     await page.keyboard.insertText(code);
     await expectHeading(page, 'All done');
     await statusBecomes(web, inquiry.id, 'APPROVED');
+    // A template without a redirect URL: nowhere to continue to, the page says it can be closed.
+    expect(await page.getByRole('link', { name: 'Continue' }).count()).toBe(0);
+    await page.getByText('You can close this page now.').waitFor();
     await screenshot(page, 'hosted-done');
     await page.close();
   }, 90_000);

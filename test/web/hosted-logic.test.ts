@@ -3,6 +3,7 @@ import type { HostedVerificationFragment } from '../../web/src/graphql/generated
 import { messages, pickLanguage, translate, translatePlural } from '../../web/src/i18n/messages.js';
 import {
   attemptsLeft,
+  continueUrl,
   mergeVerifications,
   screenOf,
   secondsUntilResend,
@@ -122,6 +123,19 @@ describe('the proof-of-work challenge', () => {
       salt: work.salt,
       signature: work.signature,
     });
+  });
+});
+
+describe('continueUrl', () => {
+  it("adds the inquiry's id to the template's redirect URL, and gives none without one", () => {
+    expect(continueUrl('https://bank.example/done?step=2', 'inq-1')).toBe(
+      'https://bank.example/done?step=2&inquiry-id=inq-1',
+    );
+    expect(continueUrl('https://bank.example/done?inquiry-id=forged', 'inq-1')).toBe(
+      'https://bank.example/done?inquiry-id=inq-1',
+    );
+    expect(continueUrl(null, 'inq-1')).toBeNull();
+    expect(continueUrl('javascript:alert(1)', 'inq-1')).toBeNull();
   });
 });
 

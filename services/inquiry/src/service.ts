@@ -17,6 +17,7 @@ import { entities } from './store/entities.js';
 import { inquiryStores } from './store/index.js';
 import { CreateInquiryTables1764201600000 } from './store/migrations/CreateInquiryTables1764201600000.js';
 import { InquirySendHold1765300000000 } from './store/migrations/InquirySendHold1765300000000.js';
+import { TemplateRedirectUrl1765400000000 } from './store/migrations/TemplateRedirectUrl1765400000000.js';
 import { TemplateNoNameData1764950000000 } from './store/migrations/TemplateNoNameData1764950000000.js';
 
 const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
@@ -37,6 +38,7 @@ export function createInquiryService(
       CreateInquiryTables1764201600000,
       TemplateNoNameData1764950000000,
       InquirySendHold1765300000000,
+      TemplateRedirectUrl1765400000000,
     ],
     build: ({ config, dataSource, outbox, pii, bus, logger, schema, clock, metrics }) => {
       const stores = inquiryStores(dataSource, schema);

@@ -171,6 +171,7 @@ describe('templates', () => {
       autoApproveAt: 'HIGH_PARTIAL_MATCH',
       whenNoNameData: 'REVIEW',
       identityMatch: false,
+      redirectUrl: null,
     });
   });
 
@@ -187,8 +188,32 @@ describe('templates', () => {
     [{ name: 'a', steps: ['PHONE_OTP'], autoApproveAt: 'NO_MATCH' }, 'autoApproveAt'],
     [{ name: 'a', steps: ['PHONE_OTP'], autoApproveAt: 'NO_DATA_AVAILABLE' }, 'autoApproveAt'],
     [{ name: 'a', steps: ['PHONE_OTP'], whenNoNameData: 'MAYBE' }, 'whenNoNameData'],
+    [{ name: 'a', steps: ['PHONE_OTP'], redirectUrl: 'http://bank.example/done' }, 'redirectUrl'],
+    [{ name: 'a', steps: ['PHONE_OTP'], redirectUrl: 'http://10.0.0.1/done' }, 'redirectUrl'],
+    [{ name: 'a', steps: ['PHONE_OTP'], redirectUrl: 'javascript:alert(1)' }, 'redirectUrl'],
+    [{ name: 'a', steps: ['PHONE_OTP'], redirectUrl: 'data:text/html,hi' }, 'redirectUrl'],
+    [{ name: 'a', steps: ['PHONE_OTP'], redirectUrl: '/done' }, 'redirectUrl'],
+    [{ name: 'a', steps: ['PHONE_OTP'], redirectUrl: '//bank.example/done' }, 'redirectUrl'],
+    [{ name: 'a', steps: ['PHONE_OTP'], redirectUrl: 'https://user:pw@bank.example/' }, 'redirectUrl'],
+    [
+      { name: 'a', steps: ['PHONE_OTP'], redirectUrl: `https://bank.example/${'x'.repeat(2030)}` },
+      'redirectUrl',
+    ],
   ])('refuses %j (field %s)', (input, field) => {
     expect(failure(() => checkTemplate(input))).toEqual({ code: 'BAD_USER_INPUT', field });
+  });
+
+  it('takes an https redirect URL (http only to a loopback host), or none', () => {
+    const redirect = (redirectUrl: string | null) =>
+      checkTemplate({ name: 'a', steps: ['PHONE_OTP'], redirectUrl }).redirectUrl;
+    expect(redirect(' https://bank.example/kyc/done?step=2 ')).toBe('https://bank.example/kyc/done?step=2');
+    expect(redirect('https://BANK.example')).toBe('https://bank.example/');
+    expect(redirect('http://localhost:3000/done')).toBe('http://localhost:3000/done');
+    expect(redirect('http://127.0.0.1:3000/done')).toBe('http://127.0.0.1:3000/done');
+    expect(redirect('http://[::1]/done')).toBe('http://[::1]/done');
+    expect(redirect(`https://bank.example/${'x'.repeat(2000)}`)).toHaveLength(2000 + 21);
+    expect(redirect('')).toBeNull();
+    expect(redirect(null)).toBeNull();
   });
 
   it('accepts the bounds of expiresInSeconds', () => {

@@ -342,3 +342,60 @@ describe('redactInquiry', () => {
     ]);
   });
 });
+
+describe('a template redirect URL', () => {
+  const TEMPLATE_REDIRECT = `mutation ($input: CreateInquiryTemplateInput!) {
+    createInquiryTemplate(input: $input) { id redirectUrl } }`;
+
+  it('is stored as given and read by the session of its inquiry (the done page links to it)', async () => {
+    const created = await h.ok<{ createInquiryTemplate: { id: string; redirectUrl: string | null } }>(
+      acme.partner,
+      TEMPLATE_REDIRECT,
+      {
+        input: {
+          name: 'Back to the bank',
+          steps: ['PHONE_OTP'],
+          redirectUrl: 'https://bank.example/kyc/done',
+        },
+      },
+    );
+    expect(created.createInquiryTemplate.redirectUrl).toBe('https://bank.example/kyc/done');
+    const [row] = await h.sql<{ redirect_url: string | null }>(
+      'SELECT redirect_url FROM $schema.templates WHERE id = $1',
+      [created.createInquiryTemplate.id],
+    );
+    expect(row?.redirect_url).toBe('https://bank.example/kyc/done');
+    const inquiry = await h.createInquiry(acme.partner, { templateId: created.createInquiryTemplate.id });
+    const session = { kind: 'session' as const, accountId: acme.accountId, inquiryId: inquiry.id };
+    const seen = await h.ok<{ inquiry: { template: { redirectUrl: string | null } } }>(
+      session,
+      'query ($id: ID!) { inquiry(id: $id) { template { redirectUrl } } }',
+      { id: inquiry.id },
+    );
+    expect(seen.inquiry.template.redirectUrl).toBe('https://bank.example/kyc/done');
+    // Without one, there is no link.
+    const plain = await h.ok<{ inquiry: { template: { redirectUrl: string | null } } }>(
+      acme.partner,
+      'query ($id: ID!) { inquiry(id: $id) { template { redirectUrl } } }',
+      { id: (await h.createInquiry(acme.partner, { templateId })).id },
+    );
+    expect(plain.inquiry.template.redirectUrl).toBeNull();
+  });
+
+  it.each([
+    ['plain http to a host on the internet', 'http://bank.example/done'],
+    ['a javascript: URL', 'javascript:alert(document.domain)'],
+    ['a relative path', '/done'],
+    ['credentials in the URL', 'https://user:secret@bank.example/done'],
+  ])('refuses %s with BAD_USER_INPUT on redirectUrl, storing nothing', async (_, redirectUrl) => {
+    const before = await h.sql<{ n: string }>('SELECT count(*) AS n FROM $schema.templates');
+    const result = await h.gql(acme.partner, TEMPLATE_REDIRECT, {
+      input: { name: 'Bad redirect', steps: ['PHONE_OTP'], redirectUrl },
+    });
+    expect(codes(result)).toEqual(['BAD_USER_INPUT']);
+    expect(result.errors?.[0]?.extensions?.['field']).toBe('redirectUrl');
+    expect(JSON.stringify(result.errors)).not.toMatch(/stack|at .*\.ts/);
+    const after = await h.sql<{ n: string }>('SELECT count(*) AS n FROM $schema.templates');
+    expect(after[0]?.n).toBe(before[0]?.n);
+  });
+});

@@ -670,7 +670,7 @@ export type HostedInquiryFragment = {
   status: InquiryStatus;
   expiresAt: string;
   fields: { phoneNumber: string | null };
-  template: { steps: Array<VerificationStep> };
+  template: { steps: Array<VerificationStep>; redirectUrl: string | null };
   phoneVerifications: Array<{
     id: string;
     status: PhoneVerificationStatus;
@@ -702,7 +702,7 @@ export type HostedInquiryQuery = {
     status: InquiryStatus;
     expiresAt: string;
     fields: { phoneNumber: string | null };
-    template: { steps: Array<VerificationStep> };
+    template: { steps: Array<VerificationStep>; redirectUrl: string | null };
     phoneVerifications: Array<{
       id: string;
       status: PhoneVerificationStatus;
@@ -735,7 +735,7 @@ export type HostedInquiryUpdatedSubscription = {
     status: InquiryStatus;
     expiresAt: string;
     fields: { phoneNumber: string | null };
-    template: { steps: Array<VerificationStep> };
+    template: { steps: Array<VerificationStep>; redirectUrl: string | null };
     phoneVerifications: Array<{
       id: string;
       status: PhoneVerificationStatus;
@@ -1218,7 +1218,10 @@ export const HostedInquiryFragmentDoc = {
             name: { kind: 'Name', value: 'template' },
             selectionSet: {
               kind: 'SelectionSet',
-              selections: [{ kind: 'Field', name: { kind: 'Name', value: 'steps' } }],
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'steps' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'redirectUrl' } },
+              ],
             },
           },
           {
@@ -2779,7 +2782,10 @@ export const HostedInquiryDocument = {
             name: { kind: 'Name', value: 'template' },
             selectionSet: {
               kind: 'SelectionSet',
-              selections: [{ kind: 'Field', name: { kind: 'Name', value: 'steps' } }],
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'steps' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'redirectUrl' } },
+              ],
             },
           },
           {
@@ -2887,7 +2893,10 @@ export const HostedInquiryUpdatedDocument = {
             name: { kind: 'Name', value: 'template' },
             selectionSet: {
               kind: 'SelectionSet',
-              selections: [{ kind: 'Field', name: { kind: 'Name', value: 'steps' } }],
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'steps' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'redirectUrl' } },
+              ],
             },
           },
           {

@@ -73,6 +73,8 @@ const en = {
   'outcome.finishing.body': 'We are finishing your verification. This takes a few seconds.',
   'outcome.done.title': 'All done',
   'outcome.done.body': 'Thank you, your verification is complete. You can close this page now.',
+  'outcome.done.continueBody': 'Thank you, your verification is complete.',
+  'outcome.done.continue': 'Continue',
 
   'error.provider': 'We could not reach our messaging service just now. Please try again in a moment.',
   'error.rateLimited': 'Too many requests. Please wait {seconds} s and try again.',
@@ -149,6 +151,8 @@ const es: Record<MessageKey, string> = {
   'outcome.finishing.body': 'Estamos terminando tu verificación. Tardará unos segundos.',
   'outcome.done.title': 'Listo',
   'outcome.done.body': 'Gracias, tu verificación ha terminado. Ya puedes cerrar esta página.',
+  'outcome.done.continueBody': 'Gracias, tu verificación ha terminado.',
+  'outcome.done.continue': 'Continuar',
 
   'error.provider':
     'Ahora mismo no podemos contactar con nuestro servicio de mensajes. Inténtalo de nuevo en un momento.',

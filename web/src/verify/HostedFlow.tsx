@@ -18,7 +18,7 @@ import { Spinner } from '../ui/ui.js';
 import { ChallengeForm } from './ChallengeForm.js';
 import { CodeForm } from './CodeForm.js';
 import { endsSession, errorMessage } from './messages-for-errors.js';
-import { mergeVerifications, screenOf, type HostedScreen } from './flow.js';
+import { continueUrl, mergeVerifications, screenOf, type HostedScreen } from './flow.js';
 import { Outcome } from './Outcome.js';
 import { PhoneForm } from './PhoneForm.js';
 import { takeSessionToken } from './session.js';
@@ -172,7 +172,11 @@ function HostedInquiry({ inquiryId }: { inquiryId: string }) {
       );
     default: {
       const outcome = outcomes[screen.kind];
-      return outcome ? <Outcome key={screen.kind} title={outcome.title} body={outcome.body} /> : null;
+      const continueTo =
+        screen.kind === 'done' ? continueUrl(inquiry.template.redirectUrl, inquiry.id) : null;
+      return outcome ? (
+        <Outcome key={screen.kind} title={outcome.title} body={outcome.body} continueTo={continueTo} />
+      ) : null;
     }
   }
 }

@@ -16,6 +16,24 @@ export type HostedScreen =
   | { kind: 'finishing' }
   | { kind: 'done' };
 
+/**
+ * The done page's "Continue" link: the template's redirect URL (the partner's, checked https by the
+ * inquiry service) with the inquiry's id added as `inquiry-id`, so the partner knows who came back.
+ * Never a URL from the link itself, which would be an open redirect. Null: no link.
+ */
+export function continueUrl(redirectUrl: string | null | undefined, inquiryId: string): string | null {
+  if (!redirectUrl) return null;
+  let url: URL;
+  try {
+    url = new URL(redirectUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  url.searchParams.set('inquiry-id', inquiryId);
+  return url.href;
+}
+
 /** Twilio Verify's defaults, which the API does not expose: code length and wrong codes allowed. */
 export const CODE_LENGTH = 6;
 export const MAX_CHECK_ATTEMPTS = 5;

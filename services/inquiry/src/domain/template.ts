@@ -15,6 +15,7 @@ export interface TemplateInput {
   autoApproveAt?: string | null;
   whenNoNameData?: string | null;
   identityMatch?: boolean | null;
+  redirectUrl?: string | null;
 }
 
 export interface TemplateSpec {
@@ -26,6 +27,8 @@ export interface TemplateSpec {
   whenNoNameData: NoNameDataDecision;
   /** Also ask Lookup identity_match with the inquiry's names (a paid Lookup package). */
   identityMatch: boolean;
+  /** The partner's page the hosted flow's done page links to ("Continue"); null: none. */
+  redirectUrl: string | null;
 }
 
 export const TEMPLATE_NAME_MAX_LENGTH = 100;
@@ -36,6 +39,37 @@ export const MAX_EXPIRY_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_EXPIRY_SECONDS = 86_400;
 export const DEFAULT_AUTO_APPROVE_AT: NameMatchResult = 'HIGH_PARTIAL_MATCH';
 export const DEFAULT_WHEN_NO_NAME_DATA: NoNameDataDecision = 'REVIEW';
+
+export const REDIRECT_URL_MAX_LENGTH = 2048;
+/** Hosts a plain-http redirect may name: the end user's own machine (a partner app in development). */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The redirect URL as stored, or BAD_USER_INPUT on `redirectUrl`: absolute https (plain http only to a
+ * loopback host — the browser follows it, not a server, so there is nothing to reach inside our network
+ * and no flag is needed), no user:password, at most 2048 characters. Empty or null: no redirect.
+ */
+export function checkRedirectUrl(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const text = value.trim();
+  if (text.length > REDIRECT_URL_MAX_LENGTH) {
+    throw badInput(`redirectUrl may have at most ${REDIRECT_URL_MAX_LENGTH} characters`, 'redirectUrl');
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw badInput('redirectUrl must be an absolute URL (https://…)', 'redirectUrl');
+  }
+  const loopback = LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw badInput('redirectUrl must use https (http only for localhost)', 'redirectUrl');
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw badInput('redirectUrl may not carry a user name or password', 'redirectUrl');
+  }
+  return url.href;
+}
 
 function isStep(value: string): value is VerificationStep {
   return (verificationSteps as readonly string[]).includes(value);
@@ -91,5 +125,6 @@ export function checkTemplate(input: TemplateInput): TemplateSpec {
     autoApproveAt,
     whenNoNameData: whenNoNameData as NoNameDataDecision,
     identityMatch: input.identityMatch ?? false,
+    redirectUrl: checkRedirectUrl(input.redirectUrl),
   };
 }

@@ -33,6 +33,8 @@ export interface Template {
   autoApproveAt: NameMatchResult;
   whenNoNameData: NoNameDataDecision;
   identityMatch: boolean;
+  /** Where the hosted flow's done page sends the end user back to the partner; null: no link. */
+  redirectUrl: string | null;
   createdAt: Date;
 }
 
@@ -171,6 +173,7 @@ export const TemplateEntity = new EntitySchema<Template>({
     autoApproveAt: { ...text, name: 'auto_approve_at' },
     whenNoNameData: { ...text, name: 'when_no_name_data' },
     identityMatch: { type: 'boolean', name: 'identity_match' },
+    redirectUrl: { ...nullableText, name: 'redirect_url' },
     createdAt: { ...timestamp, name: 'created_at' },
   },
 });
