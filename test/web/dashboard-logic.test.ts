@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { InquiryRowFragment } from '../../web/src/graphql/generated.js';
 import { liveRows } from '../../web/src/dashboard/live.js';
 import { formOf, inputOf } from '../../web/src/dashboard/policy-form.js';
+import { rulesFiredFirst } from '../../web/src/dashboard/format.js';
+import { bucketFor, costAvoided, seriesOf } from '../../web/src/dashboard/stats-series.js';
 
 const row = (id: string, status: InquiryRowFragment['status'], createdAt: string): InquiryRowFragment => ({
   id,
@@ -64,5 +66,48 @@ describe('the policy form', () => {
     expect(inputOf(twice)).toMatchObject({ field: 'input.countries[1].countryCode' });
     const fractional = { ...form, countries: [{ ...form.countries[0]!, maxPerHour: '1.5' }] };
     expect(inputOf(fractional)).toMatchObject({ field: 'input.countries[0].maxPerHour' });
+  });
+});
+
+describe('the fraud charts and the rules table', () => {
+  const stats = (countryCode: string, bucketStart: string, sent: number, verified: number) => ({
+    countryCode,
+    bucketStart,
+    started: sent,
+    sent,
+    verified,
+    blocked: 0,
+    challenged: 0,
+    conversionRate: sent === 0 ? null : verified / sent,
+    costAvoidedUsd: 0.05,
+  });
+
+  it('draws a line per country over every bucket, 0 where a country had nothing and no rate without sends', () => {
+    const rows = [
+      stats('US', '2026-11-01T11:00:00.000Z', 4, 3),
+      stats('GB', '2026-11-01T10:00:00.000Z', 2, 2),
+      stats('US', '2026-11-01T10:00:00.000Z', 1, 1),
+    ];
+    expect(seriesOf(rows, 'sent')).toEqual({
+      buckets: ['2026-11-01T10:00:00.000Z', '2026-11-01T11:00:00.000Z'],
+      countries: [
+        { countryCode: 'GB', values: [2, 0] },
+        { countryCode: 'US', values: [1, 4] },
+      ],
+    });
+    expect(seriesOf(rows, 'conversionRate').countries[0]).toEqual({ countryCode: 'GB', values: [1, null] });
+    expect(costAvoided(rows)).toBeCloseTo(0.15);
+    expect(bucketFor(24)).toBe('HOUR');
+    expect(bucketFor(24 * 7)).toBe('DAY');
+  });
+
+  it('puts the rules that fired first, each group in the order the engine evaluated them', () => {
+    const rules = [
+      { rule: 'A', fired: false },
+      { rule: 'B', fired: true },
+      { rule: 'C', fired: false },
+      { rule: 'D', fired: true },
+    ];
+    expect(rulesFiredFirst(rules).map((r) => r.rule)).toEqual(['B', 'D', 'A', 'C']);
   });
 });

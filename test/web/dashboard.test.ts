@@ -168,30 +168,173 @@ describe('the dashboard in a browser', () => {
     await page.setViewportSize(DESKTOP);
   }, 90_000);
 
-  it('edits the fraud policy and charts the messages per country', async () => {
-    // A number the engine blocks (SMS pumping score 95): a GB row with one blocked send, no message.
+  it('shows every rule an assessment evaluated, the fired ones first, with the numbers each saw', async () => {
+    // A number the engine blocks (SMS pumping score 95): nothing sent, the inquiry fails.
     const risky = '+447400123456';
     await seedNumber(web.platform.emulator, { phoneNumber: risky, smsPumpingRiskScore: 95 });
-    await verifyPhoneByApi(web, await createInquiry(web, phoneOnly, { referenceId: 'blocked-1' }), risky);
+    const inquiry = await createInquiry(web, phoneOnly, { referenceId: 'blocked-1' });
+    await verifyPhoneByApi(web, inquiry, risky);
+    await statusBecomes(web, inquiry.id, 'FAILED');
+    await page.getByRole('link', { name: 'Inquiries', exact: true }).click();
+    await row(inquiry.id).getByRole('link', { name: 'blocked-1' }).click();
+    await page.locator('h1', { hasText: 'Inquiry blocked-1' }).waitFor();
+    const main = page.locator('main');
+    await main.getByRole('heading', { name: 'Risk assessment: Block' }).waitFor();
+
+    const api = await web.platform.gql<{
+      inquiry: {
+        phoneVerifications: Array<{ riskAssessment: { rules: Array<{ rule: string; fired: boolean }> } }>;
+      };
+    }>(
+      web.apiKey,
+      'query($id: ID!) { inquiry(id: $id) { phoneVerifications { riskAssessment { rules { rule fired } } } } }',
+      {
+        id: inquiry.id,
+      },
+    );
+    const rules = api.data!.inquiry.phoneVerifications[0]!.riskAssessment.rules;
+    const fired = rules.filter((rule) => rule.fired).map((rule) => rule.rule);
+    expect(fired).toContain('SMS_PUMPING_RISK_HIGH');
+    const rows = main.locator('table.rules tbody tr');
+    // Every rule, the fired ones first (in the engine's order), then the others.
+    expect(await Promise.all((await rows.all()).map((tr) => tr.getAttribute('data-rule')))).toEqual([
+      ...fired,
+      ...rules.filter((rule) => !rule.fired).map((rule) => rule.rule),
+    ]);
+    const high = main.locator('tr[data-rule="SMS_PUMPING_RISK_HIGH"]');
+    expect(await high.getAttribute('class')).toBe('fired');
+    await high.getByText('Fired').waitFor();
+    await high.getByText('smsPumpingRiskScore = 95').waitFor();
+    await high.getByText('blockAt = 90').waitFor();
+    await main.getByText(`Every rule evaluated: ${fired.length} of ${rules.length} fired`).waitFor();
+    await main.getByText('Enforced decision').waitFor();
+    await expectAccessible();
+    await screenshot(page, 'dashboard-inquiry-rules');
+  }, 60_000);
+
+  it("lists the open breakers and closes one, through the engine's own path", async () => {
+    // Canada never verified for this account: its second unverified send trips a COUNTRY breaker
+    // (docs/fraud.md, Breakers: floor 1 where a key never verified). Each number in a range of its own.
+    const canadians = ['+12045550181', '+14165550182', '+16135550183', '+15145550184', '+17805550185'];
+    let breakerId: string | undefined;
+    for (const phone of canadians) {
+      await seedSafeNumber(web, phone);
+      await verifyPhoneByApi(web, await createInquiry(web, phoneOnly, { referenceId: `ca-${phone}` }), phone);
+      const open = await web.platform.gql<{
+        fraudBreakers: Array<{ id: string; scope: string; key: string }>;
+      }>(web.apiKey, '{ fraudBreakers(open: true) { id scope key } }');
+      breakerId = open.data?.fraudBreakers.find((b) => b.scope === 'COUNTRY' && b.key === 'CA')?.id;
+      if (breakerId) break;
+      // The conversion counts come from the phone events: give them a moment before the next send.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(breakerId, 'a COUNTRY breaker on CA opened').toBeDefined();
+
+    await markPage();
+    await page.getByRole('link', { name: 'Fraud' }).click();
+    await page.locator('h1', { hasText: 'Fraud' }).waitFor();
+    const breaker = page.locator(`tr[data-breaker-id="${breakerId}"]`);
+    await breaker.waitFor();
+    expect(await breaker.locator('td').first().innerText()).toBe('Country');
+    await breaker.getByText(/unverified sends in/).waitFor();
+    await expectAccessible();
+    await screenshot(page, 'dashboard-fraud-breakers');
+    await breaker.getByRole('button', { name: 'Close the breaker on country CA' }).click();
+    await page.getByRole('status').filter({ hasText: 'Closed the breaker on country CA.' }).waitFor();
+    await breaker.waitFor({ state: 'detached' });
+    const closed = await web.platform.gql<{ fraudBreakers: Array<{ id: string; closedAt: string | null }> }>(
+      web.apiKey,
+      '{ fraudBreakers(open: false) { id closedAt } }',
+    );
+    expect(closed.data?.fraudBreakers.find((b) => b.id === breakerId)?.closedAt).not.toBeNull();
+    await stillSamePage();
+  }, 90_000);
+
+  it('adds entries to the allow and block lists and removes one', async () => {
+    const panel = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Allow and block lists' }),
+    });
+    await panel.getByLabel('List', { exact: true }).selectOption('BLOCK');
+    await panel.getByLabel('Matches', { exact: true }).selectOption('PHONE_NUMBER');
+    await panel.getByLabel('Value').fill('+14155550199');
+    await panel.getByLabel('Note (optional)').fill('pumping seen');
+    await panel.getByRole('button', { name: 'Add to the list' }).click();
+    // Phone numbers come back masked.
+    await panel.getByRole('status').filter({ hasText: 'Added +1******0199 to the block list.' }).waitFor();
+    const blocked = panel.locator('table.list-entries tbody tr', { hasText: '+1******0199' });
+    expect((await blocked.locator('td').allInnerTexts()).slice(0, 3)).toEqual([
+      'Block',
+      'Phone number',
+      'pumping seen',
+    ]);
+
+    await panel.getByLabel('List', { exact: true }).selectOption('ALLOW');
+    await panel.getByLabel('Matches', { exact: true }).selectOption('COUNTRY');
+    await panel.getByLabel('Value').fill('NZ');
+    await panel.getByRole('button', { name: 'Add to the list' }).click();
+    await panel.locator('table.list-entries tbody tr', { hasText: 'NZ' }).waitFor();
+
+    // What the API refuses is said, with its own words, and nothing is added.
+    await panel.getByLabel('Matches', { exact: true }).selectOption('IP');
+    await panel.getByLabel('Value').fill('not-an-address');
+    await panel.getByRole('button', { name: 'Add to the list' }).click();
+    await panel.getByRole('alert').waitFor();
+    expect(await panel.locator('table.list-entries tbody tr').count()).toBe(2);
+    await expectAccessible();
+
+    await blocked.getByRole('button', { name: 'Remove +1******0199' }).click();
+    await panel.getByRole('status').filter({ hasText: 'Removed +1******0199.' }).waitFor();
+    await blocked.waitFor({ state: 'detached' });
+    const entries = await web.platform.gql<{
+      fraudListEntries: Array<{ kind: string; match: string; value: string }>;
+    }>(web.apiKey, '{ fraudListEntries { kind match value } }');
+    expect(entries.data?.fraudListEntries).toEqual([{ kind: 'ALLOW', match: 'COUNTRY', value: 'NZ' }]);
+  }, 60_000);
+
+  it('edits the fraud policy and charts the messages per country', async () => {
     await page.getByRole('link', { name: 'Fraud' }).click();
     await page.locator('h1', { hasText: 'Fraud' }).waitFor();
     await page.getByRole('heading', { name: 'Policy' }).waitFor();
-    // Two numbers verified above (one then sent to review), one blocked: a US row and a GB row.
+    // Two US numbers verified above (one then sent to review), one GB number blocked, Canadian codes
+    // sent and never entered (the last one challenged by the breaker it opened).
     const stats = page.locator('table.stats');
     await stats.getByRole('rowheader', { name: 'US' }).waitFor();
-    expect(await stats.locator('tr', { hasText: 'GB' }).locator('td').allInnerTexts()).toEqual([
-      '0',
-      '0',
-      '1',
-      '—',
-    ]);
+    const gb = await stats.locator('tr', { hasText: 'GB' }).locator('td').allInnerTexts();
+    expect(gb.slice(0, 5)).toEqual(['0', '0', '1', '0', '—']);
+    // The blocked send is a message not paid for.
+    expect(gb[5]).toMatch(/^\$0\.\d*[1-9]\d*$/);
     expect(await stats.locator('tr', { hasText: 'US' }).locator('td').allInnerTexts()).toEqual([
       '2',
       '2',
       '0',
+      '0',
       '100 %',
+      '$0.00',
     ]);
-    expect(await page.locator('canvas[role="img"]').count()).toBe(1);
+    const ca = await stats.locator('tr', { hasText: 'CA' }).locator('td').allInnerTexts();
+    expect(Number(ca[0])).toBeGreaterThanOrEqual(2);
+    expect(ca[1]).toBe('0');
+    expect(ca[4]).toBe('0 %');
+    await page.getByText(/^SMS cost avoided: \$0\.\d+/).waitFor();
+    // One chart over time (by hour for the last 24 hours), a line per country, for each series.
+    await page.getByLabel('Period').selectOption('day');
+    const chart = page.locator('canvas[role="img"]');
+    await expect
+      .poll(() => chart.getAttribute('aria-label'))
+      .toMatch(
+        /^Line chart of messages sent per country by hour\. CA: \d+ in total; GB: 0 in total; US: 2 in total$/,
+      );
+    await page.getByLabel('Chart', { exact: true }).selectOption('conversionRate');
+    await expect
+      .poll(() => chart.getAttribute('aria-label'))
+      .toMatch(
+        /^Line chart of conversion \(verified \/ sent\) per country by hour\. CA: 0 % in the latest hour; GB: no sends; US: 100 % in the latest hour$/,
+      );
+    await page.getByLabel('Chart', { exact: true }).selectOption('costAvoidedUsd');
+    await expect
+      .poll(() => chart.getAttribute('aria-label'))
+      .toContain('sms cost avoided (usd) per country by hour');
+    expect(await chart.count()).toBe(1);
     await expectAccessible();
 
     await page.getByLabel('Record only').check();

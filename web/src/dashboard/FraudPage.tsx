@@ -1,9 +1,11 @@
 import { useId } from 'react';
 import { PageTitle } from '../ui/ui.js';
-import { PolicyEditor } from './PolicyEditor.js';
+import { BreakersPanel } from './BreakersPanel.js';
 import { FraudStatsPanel } from './FraudStatsPanel.js';
+import { ListsPanel } from './ListsPanel.js';
+import { PolicyEditor } from './PolicyEditor.js';
 
-/** The account's fraud controls: its policy, and what the engine let through or stopped. */
+/** The account's fraud controls: its policy, lists and open breakers, and what the engine let through or stopped. */
 export function FraudPage() {
   const id = useId();
   return (
@@ -12,6 +14,10 @@ export function FraudPage() {
       <div className="columns">
         <PolicyEditor />
         <FraudStatsPanel />
+      </div>
+      <div className="columns">
+        <BreakersPanel />
+        <ListsPanel />
       </div>
     </section>
   );

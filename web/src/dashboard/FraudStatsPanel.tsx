@@ -1,12 +1,13 @@
 import { useId, useState } from 'react';
-import { BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
-import { Bar } from 'react-chartjs-2';
+import { CategoryScale, Chart, Legend, LinearScale, LineElement, PointElement, Tooltip } from 'chart.js';
+import { Line } from 'react-chartjs-2';
 import { useQuery } from 'urql';
-import { FraudStatsDocument, type FraudStatsQuery } from '../graphql/generated.js';
+import { FraudStatsDocument, type CountryStatsDetailFragment } from '../graphql/generated.js';
 import { Notice, Spinner, TableRegion } from '../ui/ui.js';
-import { formatPercent } from './format.js';
+import { formatPercent, formatUsd } from './format.js';
+import { bucketFor, costAvoided, metrics, seriesOf, type Metric } from './stats-series.js';
 
-Chart.register(BarElement, CategoryScale, LinearScale, Tooltip, Legend);
+Chart.register(LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
 
 const ranges = [
   { key: 'day', label: 'Last 24 hours', hours: 24 },
@@ -15,101 +16,159 @@ const ranges = [
 ] as const;
 type Range = (typeof ranges)[number]['key'];
 
-type Row = FraudStatsQuery['fraudStats'][number];
-
 function periodOf(range: Range) {
   const hours = ranges.find((r) => r.key === range)?.hours ?? 24;
-  return { range, variables: { since: new Date(Date.now() - hours * 3_600_000).toISOString() } };
+  return {
+    range,
+    variables: { since: new Date(Date.now() - hours * 3_600_000).toISOString(), bucket: bucketFor(hours) },
+  };
 }
 
-/** The series the chart draws, each with a colour that keeps 3:1 contrast on white. */
-const series: Array<{ key: 'sent' | 'verified' | 'blocked'; label: string; colour: string }> = [
-  { key: 'sent', label: 'Sent', colour: '#1f5fbf' },
-  { key: 'verified', label: 'Verified', colour: '#1b7f3b' },
-  { key: 'blocked', label: 'Blocked', colour: '#b3261e' },
-];
+/** A line per country, each a colour that keeps 3:1 contrast on white (the legend names them too). */
+const colours = ['#1f5fbf', '#b3261e', '#1b7f3b', '#8a4b00', '#6b3fa0', '#00707a', '#a3195b', '#4a5260'];
 
-/** fraudStats(since): messages sent, verified and blocked per country, as a chart and as a table. */
+const hourLabel = new Intl.DateTimeFormat('en', {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const dayLabel = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric' });
+
+/**
+ * fraudStats(since, bucket): per country and hour (or day), the chosen series over time as a line
+ * chart, the period's totals as a table, and the SMS cost the engine avoided.
+ */
 export function FraudStatsPanel() {
   const id = useId();
   // The period's start is fixed when it is chosen, so the query's variables stay the same between renders.
   const [period, setPeriod] = useState(() => periodOf('week'));
+  const [metric, setMetric] = useState<Metric>('sent');
   const [stats] = useQuery({ query: FraudStatsDocument, variables: period.variables });
-  const rows = stats.data?.fraudStats ?? [];
+  const totals = stats.data?.totals ?? [];
+  const buckets = stats.data?.buckets ?? [];
 
   return (
     <section className="panel" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Messages by country</h2>
-      <div className="field">
-        <label htmlFor={`${id}-range`}>Period</label>
-        <select
-          id={`${id}-range`}
-          value={period.range}
-          onChange={(event) => setPeriod(periodOf(event.target.value as Range))}
-        >
-          {ranges.map((option) => (
-            <option key={option.key} value={option.key}>
-              {option.label}
-            </option>
-          ))}
-        </select>
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor={`${id}-range`}>Period</label>
+          <select
+            id={`${id}-range`}
+            value={period.range}
+            onChange={(event) => setPeriod(periodOf(event.target.value as Range))}
+          >
+            {ranges.map((option) => (
+              <option key={option.key} value={option.key}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-metric`}>Chart</label>
+          <select
+            id={`${id}-metric`}
+            value={metric}
+            onChange={(event) => setMetric(event.target.value as Metric)}
+          >
+            {metrics.map((option) => (
+              <option key={option.key} value={option.key}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </div>
       </div>
       {stats.error && <Notice tone="error">{stats.error.message}</Notice>}
       {stats.fetching && !stats.data ? (
         <Spinner label="Loading…" />
-      ) : rows.length === 0 ? (
+      ) : totals.length === 0 ? (
         <p>No codes were asked for in this period.</p>
       ) : (
         <>
-          <StatsChart rows={rows} />
-          <StatsTable rows={rows} />
+          <p className="cost-avoided">
+            SMS cost avoided: <strong>{formatUsd(costAvoided(totals))}</strong>{' '}
+            <span className="hint">(estimated: refused sends at the configured prices)</span>
+          </p>
+          <StatsChart rows={buckets} metric={metric} bucket={period.variables.bucket} />
+          <StatsTable rows={totals} />
         </>
       )}
     </section>
   );
 }
 
-function StatsChart({ rows }: { rows: readonly Row[] }) {
+function StatsChart({
+  rows,
+  metric,
+  bucket,
+}: {
+  rows: readonly CountryStatsDetailFragment[];
+  metric: Metric;
+  bucket: 'HOUR' | 'DAY';
+}) {
+  const series = seriesOf(rows, metric);
+  const label = metrics.find((m) => m.key === metric)?.label ?? metric;
+  const format = bucket === 'HOUR' ? hourLabel : dayLabel;
+  const asRate = metric === 'conversionRate';
   const data = {
-    labels: rows.map((row) => row.countryCode),
-    datasets: series.map(({ key, label, colour }) => ({
-      label,
-      data: rows.map((row) => row[key]),
-      backgroundColor: colour,
+    labels: series.buckets.map((start) => format.format(new Date(start))),
+    datasets: series.countries.map((country, index) => ({
+      label: country.countryCode,
+      data: country.values.map((value) => (value !== null && asRate ? Math.round(value * 100) : value)),
+      borderColor: colours[index % colours.length],
+      backgroundColor: colours[index % colours.length],
+      spanGaps: true,
     })),
   };
-  const summary = rows
-    .map((row) => `${row.countryCode}: ${row.sent} sent, ${row.verified} verified, ${row.blocked} blocked`)
+  const summary = series.countries
+    .map((country) => {
+      const values = country.values.filter((value): value is number => value !== null);
+      const shown = asRate
+        ? `${values.length === 0 ? 'no sends' : `${formatPercent(values.at(-1))} in the latest ${bucket.toLowerCase()}`}`
+        : `${values.reduce((sum, value) => sum + value, 0).toFixed(metric === 'costAvoidedUsd' ? 2 : 0)} in total`;
+      return `${country.countryCode}: ${shown}`;
+    })
     .join('; ');
   return (
     <div className="chart">
-      <Bar
+      <Line
         data={data}
         options={{
           animation: false,
           maintainAspectRatio: false,
           responsive: true,
-          scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+          scales: {
+            y: {
+              beginAtZero: true,
+              ...(asRate ? { max: 100, title: { display: true, text: '%' } } : {}),
+              ticks: { precision: metric === 'costAvoidedUsd' ? 2 : 0 },
+            },
+          },
         }}
         role="img"
-        aria-label={`Bar chart of messages per country. ${summary}`}
+        aria-label={`Line chart of ${label.toLowerCase()} per country by ${bucket.toLowerCase()}. ${summary}`}
       />
     </div>
   );
 }
 
-function StatsTable({ rows }: { rows: readonly Row[] }) {
+function StatsTable({ rows }: { rows: readonly CountryStatsDetailFragment[] }) {
   return (
     <TableRegion label="Messages per country">
       <table className="stats">
-        <caption>Per country (the chart&apos;s numbers)</caption>
+        <caption>Per country, the whole period</caption>
         <thead>
           <tr>
             <th scope="col">Country</th>
             <th scope="col">Sent</th>
             <th scope="col">Verified</th>
             <th scope="col">Blocked</th>
+            <th scope="col">Challenged</th>
             <th scope="col">Conversion</th>
+            <th scope="col">Cost avoided</th>
           </tr>
         </thead>
         <tbody>
@@ -119,7 +178,9 @@ function StatsTable({ rows }: { rows: readonly Row[] }) {
               <td>{row.sent}</td>
               <td>{row.verified}</td>
               <td>{row.blocked}</td>
+              <td>{row.challenged}</td>
               <td>{formatPercent(row.conversionRate)}</td>
+              <td>{formatUsd(row.costAvoidedUsd)}</td>
             </tr>
           ))}
         </tbody>

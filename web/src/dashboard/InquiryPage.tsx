@@ -13,7 +13,7 @@ import {
   type RiskAssessmentDetailFragment,
 } from '../graphql/generated.js';
 import { Notice, PageTitle, Spinner, TableRegion } from '../ui/ui.js';
-import { formatScore, formatTime, humanize } from './format.js';
+import { formatScore, formatTime, humanize, rulesFiredFirst } from './format.js';
 import { StatusBadge } from './StatusBadge.js';
 
 /** The statuses an operator may decide from (docs/api-guide.md, Lifecycle). */
@@ -250,6 +250,7 @@ function PhoneSteps({ inquiry }: { inquiry: InquiryDetailFragment }) {
 function Risk({ assessment }: { assessment: RiskAssessmentDetailFragment | null }) {
   if (assessment === null)
     return <p>No risk assessment (the fraud service was not asked or did not answer).</p>;
+  const recordedOnly = assessment.enforcedDecision !== assessment.decision;
   return (
     <div className="risk">
       <h4>
@@ -260,6 +261,10 @@ function Risk({ assessment }: { assessment: RiskAssessmentDetailFragment | null 
           ['Score', `${assessment.score} / 100`],
           ['Rules that fired', <List key="reasons" items={assessment.reasons} />],
           ['Mode', humanize(assessment.mode)],
+          [
+            'Enforced decision',
+            `${humanize(assessment.enforcedDecision)}${recordedOnly ? ' (record only: the engine would have decided otherwise)' : ''}`,
+          ],
           ['Country', assessment.countryCode],
           ['Line type', assessment.lineType],
           ['SMS pumping risk score', assessment.smsPumpingRiskScore],
@@ -267,7 +272,57 @@ function Risk({ assessment }: { assessment: RiskAssessmentDetailFragment | null 
           ['Assessment id', <code key="id">{assessment.id}</code>],
         ]}
       />
+      <RiskRules assessment={assessment} />
     </div>
+  );
+}
+
+/** Every rule the engine evaluated (docs/fraud.md), the ones that fired first, with the numbers each saw. */
+function RiskRules({ assessment }: { assessment: RiskAssessmentDetailFragment }) {
+  const rules = rulesFiredFirst(assessment.rules);
+  const fired = rules.filter((rule) => rule.fired).length;
+  return (
+    <TableRegion label={`Rules of assessment ${assessment.id}`}>
+      <table className="rules">
+        <caption>
+          Every rule evaluated: {fired} of {rules.length} fired
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Rule</th>
+            <th scope="col">Fired</th>
+            <th scope="col">Effect</th>
+            <th scope="col">Layer</th>
+            <th scope="col">What it saw</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rules.map((rule) => (
+            <tr key={rule.rule} className={rule.fired ? 'fired' : undefined} data-rule={rule.rule}>
+              <th scope="row">
+                <code>{rule.rule}</code>
+              </th>
+              <td>{rule.fired ? <strong>Fired</strong> : 'No'}</td>
+              <td>{humanize(rule.effect)}</td>
+              <td>{humanize(rule.layer)}</td>
+              <td>
+                {rule.observed.length === 0 ? (
+                  '—'
+                ) : (
+                  <ul className="observed">
+                    {rule.observed.map((seen) => (
+                      <li key={seen.name}>
+                        <code>{seen.name}</code> = {seen.value}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableRegion>
   );
 }
 

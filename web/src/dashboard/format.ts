@@ -27,3 +27,14 @@ export function formatScore(score: number | null | undefined, digits = 2): strin
 export function formatPercent(rate: number | null | undefined): string {
   return rate === null || rate === undefined ? '—' : `${Math.round(rate * 100)} %`;
 }
+
+/** An assessment's rules with the ones that fired first, each group in the engine's evaluation order. */
+export function rulesFiredFirst<T extends { fired: boolean }>(rules: readonly T[]): T[] {
+  return [...rules.filter((rule) => rule.fired), ...rules.filter((rule) => !rule.fired)];
+}
+
+const usd = new Intl.NumberFormat('en', { style: 'currency', currency: 'USD', minimumFractionDigits: 2 });
+
+export function formatUsd(amount: number): string {
+  return usd.format(amount);
+}

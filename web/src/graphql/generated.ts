@@ -7,6 +7,8 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> =
   T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type BreakerScope = 'COUNTRY' | 'PREFIX' | 'IP' | 'ACCOUNT';
+
 export type CountryPolicyInput = {
   countryCode: string;
   smsAllowed: boolean;
@@ -14,6 +16,17 @@ export type CountryPolicyInput = {
 };
 
 export type DatabaseVerificationStatus = 'PENDING' | 'COMPLETED' | 'FAILED';
+
+export type FraudListEntryInput = {
+  kind: FraudListKind;
+  match: FraudListMatch;
+  value: string;
+  note?: string | null | undefined;
+};
+
+export type FraudListKind = 'ALLOW' | 'BLOCK';
+
+export type FraudListMatch = 'PHONE_NUMBER' | 'PREFIX' | 'IP' | 'COUNTRY';
 
 export type FraudMode = 'ENFORCE' | 'RECORD_ONLY';
 
@@ -57,6 +70,8 @@ export type PhoneVerificationStatus =
   | 'BLOCKED';
 
 export type RiskDecision = 'ALLOW' | 'CHALLENGE' | 'BLOCK';
+
+export type StatsBucket = 'HOUR' | 'DAY';
 
 export type VerificationStep = 'PHONE_OTP' | 'DATABASE_NAME_MATCH';
 
@@ -120,6 +135,14 @@ export type RiskAssessmentDetailFragment = {
   smsPumpingRiskScore: number | null;
   mode: FraudMode;
   createdAt: string;
+  enforcedDecision: RiskDecision;
+  rules: Array<{
+    rule: string;
+    layer: string;
+    fired: boolean;
+    effect: string;
+    observed: Array<{ name: string; value: string }>;
+  }>;
 };
 
 export type NameComponentDetailFragment = { result: NameMatchResult; score: number; reasons: Array<string> };
@@ -178,6 +201,14 @@ export type InquiryDetailFragment = {
       smsPumpingRiskScore: number | null;
       mode: FraudMode;
       createdAt: string;
+      enforcedDecision: RiskDecision;
+      rules: Array<{
+        rule: string;
+        layer: string;
+        fired: boolean;
+        effect: string;
+        observed: Array<{ name: string; value: string }>;
+      }>;
     } | null;
   }>;
   databaseVerification: {
@@ -255,6 +286,14 @@ export type InquiryDetailQuery = {
         smsPumpingRiskScore: number | null;
         mode: FraudMode;
         createdAt: string;
+        enforcedDecision: RiskDecision;
+        rules: Array<{
+          rule: string;
+          layer: string;
+          fired: boolean;
+          effect: string;
+          observed: Array<{ name: string; value: string }>;
+        }>;
       } | null;
     }>;
     databaseVerification: {
@@ -333,6 +372,14 @@ export type InquiryDetailUpdatedSubscription = {
         smsPumpingRiskScore: number | null;
         mode: FraudMode;
         createdAt: string;
+        enforcedDecision: RiskDecision;
+        rules: Array<{
+          rule: string;
+          layer: string;
+          fired: boolean;
+          effect: string;
+          observed: Array<{ name: string; value: string }>;
+        }>;
       } | null;
     }>;
     databaseVerification: {
@@ -412,6 +459,14 @@ export type ApproveInquiryMutation = {
         smsPumpingRiskScore: number | null;
         mode: FraudMode;
         createdAt: string;
+        enforcedDecision: RiskDecision;
+        rules: Array<{
+          rule: string;
+          layer: string;
+          fired: boolean;
+          effect: string;
+          observed: Array<{ name: string; value: string }>;
+        }>;
       } | null;
     }>;
     databaseVerification: {
@@ -491,6 +546,14 @@ export type DeclineInquiryMutation = {
         smsPumpingRiskScore: number | null;
         mode: FraudMode;
         createdAt: string;
+        enforcedDecision: RiskDecision;
+        rules: Array<{
+          rule: string;
+          layer: string;
+          fired: boolean;
+          effect: string;
+          observed: Array<{ name: string; value: string }>;
+        }>;
       } | null;
     }>;
     databaseVerification: {
@@ -569,6 +632,14 @@ export type RedactInquiryMutation = {
         smsPumpingRiskScore: number | null;
         mode: FraudMode;
         createdAt: string;
+        enforcedDecision: RiskDecision;
+        rules: Array<{
+          rule: string;
+          layer: string;
+          fired: boolean;
+          effect: string;
+          observed: Array<{ name: string; value: string }>;
+        }>;
       } | null;
     }>;
     databaseVerification: {
@@ -631,18 +702,144 @@ export type UpdateFraudPolicyMutation = {
   };
 };
 
+export type CountryStatsDetailFragment = {
+  countryCode: string;
+  bucketStart: string | null;
+  started: number;
+  sent: number;
+  verified: number;
+  blocked: number;
+  challenged: number;
+  conversionRate: number | null;
+  costAvoidedUsd: number;
+};
+
 export type FraudStatsQueryVariables = Exact<{
   since?: string | null | undefined;
+  bucket?: StatsBucket | null | undefined;
 }>;
 
 export type FraudStatsQuery = {
-  fraudStats: Array<{
+  totals: Array<{
     countryCode: string;
+    bucketStart: string | null;
+    started: number;
     sent: number;
     verified: number;
     blocked: number;
+    challenged: number;
     conversionRate: number | null;
+    costAvoidedUsd: number;
   }>;
+  buckets: Array<{
+    countryCode: string;
+    bucketStart: string | null;
+    started: number;
+    sent: number;
+    verified: number;
+    blocked: number;
+    challenged: number;
+    conversionRate: number | null;
+    costAvoidedUsd: number;
+  }>;
+};
+
+export type BreakerDetailFragment = {
+  id: string;
+  scope: BreakerScope;
+  key: string;
+  reason: string;
+  unverifiedSends: number;
+  threshold: number;
+  openedAt: string;
+  closesAt: string;
+  closedAt: string | null;
+};
+
+export type FraudBreakersQueryVariables = Exact<{ [key: string]: never }>;
+
+export type FraudBreakersQuery = {
+  fraudBreakers: Array<{
+    id: string;
+    scope: BreakerScope;
+    key: string;
+    reason: string;
+    unverifiedSends: number;
+    threshold: number;
+    openedAt: string;
+    closesAt: string;
+    closedAt: string | null;
+  }>;
+};
+
+export type CloseFraudBreakerMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type CloseFraudBreakerMutation = {
+  closeFraudBreaker: {
+    id: string;
+    scope: BreakerScope;
+    key: string;
+    reason: string;
+    unverifiedSends: number;
+    threshold: number;
+    openedAt: string;
+    closesAt: string;
+    closedAt: string | null;
+  };
+};
+
+export type ListEntryDetailFragment = {
+  id: string;
+  kind: FraudListKind;
+  match: FraudListMatch;
+  value: string;
+  note: string | null;
+  createdAt: string;
+};
+
+export type FraudListEntriesQueryVariables = Exact<{ [key: string]: never }>;
+
+export type FraudListEntriesQuery = {
+  fraudListEntries: Array<{
+    id: string;
+    kind: FraudListKind;
+    match: FraudListMatch;
+    value: string;
+    note: string | null;
+    createdAt: string;
+  }>;
+};
+
+export type AddFraudListEntryMutationVariables = Exact<{
+  input: FraudListEntryInput;
+}>;
+
+export type AddFraudListEntryMutation = {
+  addFraudListEntry: {
+    id: string;
+    kind: FraudListKind;
+    match: FraudListMatch;
+    value: string;
+    note: string | null;
+    createdAt: string;
+  };
+};
+
+export type RemoveFraudListEntryMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+export type RemoveFraudListEntryMutation = {
+  removeFraudListEntry: {
+    id: string;
+    kind: FraudListKind;
+    match: FraudListMatch;
+    value: string;
+    note: string | null;
+    createdAt: string;
+  };
 };
 
 export type HostedVerificationFragment = {
@@ -921,6 +1118,31 @@ export const RiskAssessmentDetailFragmentDoc = {
           { kind: 'Field', name: { kind: 'Name', value: 'smsPumpingRiskScore' } },
           { kind: 'Field', name: { kind: 'Name', value: 'mode' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'enforcedDecision' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'rules' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'rule' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'layer' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'fired' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'effect' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'observed' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
         ],
       },
     },
@@ -1101,6 +1323,31 @@ export const InquiryDetailFragmentDoc = {
           { kind: 'Field', name: { kind: 'Name', value: 'smsPumpingRiskScore' } },
           { kind: 'Field', name: { kind: 'Name', value: 'mode' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'enforcedDecision' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'rules' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'rule' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'layer' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'fired' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'effect' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'observed' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
         ],
       },
     },
@@ -1153,6 +1400,75 @@ export const PolicyDetailFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<PolicyDetailFragment, unknown>;
+export const CountryStatsDetailFragmentDoc = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'CountryStatsDetail' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'CountryStats' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'countryCode' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'bucketStart' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'started' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'sent' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'verified' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'blocked' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'challenged' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'conversionRate' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'costAvoidedUsd' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CountryStatsDetailFragment, unknown>;
+export const BreakerDetailFragmentDoc = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'BreakerDetail' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'FraudBreaker' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'scope' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'key' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'reason' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'unverifiedSends' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'threshold' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'openedAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'closesAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'closedAt' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<BreakerDetailFragment, unknown>;
+export const ListEntryDetailFragmentDoc = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'ListEntryDetail' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'FraudListEntry' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'kind' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'match' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'note' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ListEntryDetailFragment, unknown>;
 export const HostedVerificationFragmentDoc = {
   kind: 'Document',
   definitions: [
@@ -1522,6 +1838,31 @@ export const InquiryDetailDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'smsPumpingRiskScore' } },
           { kind: 'Field', name: { kind: 'Name', value: 'mode' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'enforcedDecision' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'rules' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'rule' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'layer' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'fired' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'effect' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'observed' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
         ],
       },
     },
@@ -1729,6 +2070,31 @@ export const InquiryDetailUpdatedDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'smsPumpingRiskScore' } },
           { kind: 'Field', name: { kind: 'Name', value: 'mode' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'enforcedDecision' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'rules' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'rule' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'layer' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'fired' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'effect' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'observed' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
         ],
       },
     },
@@ -1946,6 +2312,31 @@ export const ApproveInquiryDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'smsPumpingRiskScore' } },
           { kind: 'Field', name: { kind: 'Name', value: 'mode' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'enforcedDecision' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'rules' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'rule' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'layer' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'fired' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'effect' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'observed' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
         ],
       },
     },
@@ -2163,6 +2554,31 @@ export const DeclineInquiryDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'smsPumpingRiskScore' } },
           { kind: 'Field', name: { kind: 'Name', value: 'mode' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'enforcedDecision' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'rules' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'rule' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'layer' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'fired' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'effect' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'observed' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
         ],
       },
     },
@@ -2370,6 +2786,31 @@ export const RedactInquiryDocument = {
           { kind: 'Field', name: { kind: 'Name', value: 'smsPumpingRiskScore' } },
           { kind: 'Field', name: { kind: 'Name', value: 'mode' } },
           { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'enforcedDecision' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'rules' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'rule' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'layer' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'fired' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'effect' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'observed' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
         ],
       },
     },
@@ -2660,12 +3101,18 @@ export const FraudStatsDocument = {
           variable: { kind: 'Variable', name: { kind: 'Name', value: 'since' } },
           type: { kind: 'NamedType', name: { kind: 'Name', value: 'DateTime' } },
         },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'bucket' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'StatsBucket' } },
+        },
       ],
       selectionSet: {
         kind: 'SelectionSet',
         selections: [
           {
             kind: 'Field',
+            alias: { kind: 'Name', value: 'totals' },
             name: { kind: 'Name', value: 'fraudStats' },
             arguments: [
               {
@@ -2676,20 +3123,307 @@ export const FraudStatsDocument = {
             ],
             selectionSet: {
               kind: 'SelectionSet',
-              selections: [
-                { kind: 'Field', name: { kind: 'Name', value: 'countryCode' } },
-                { kind: 'Field', name: { kind: 'Name', value: 'sent' } },
-                { kind: 'Field', name: { kind: 'Name', value: 'verified' } },
-                { kind: 'Field', name: { kind: 'Name', value: 'blocked' } },
-                { kind: 'Field', name: { kind: 'Name', value: 'conversionRate' } },
-              ],
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'CountryStatsDetail' } }],
+            },
+          },
+          {
+            kind: 'Field',
+            alias: { kind: 'Name', value: 'buckets' },
+            name: { kind: 'Name', value: 'fraudStats' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'since' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'since' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'bucket' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'bucket' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'CountryStatsDetail' } }],
             },
           },
         ],
       },
     },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'CountryStatsDetail' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'CountryStats' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'countryCode' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'bucketStart' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'started' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'sent' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'verified' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'blocked' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'challenged' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'conversionRate' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'costAvoidedUsd' } },
+        ],
+      },
+    },
   ],
 } as unknown as DocumentNode<FraudStatsQuery, FraudStatsQueryVariables>;
+export const FraudBreakersDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'FraudBreakers' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'fraudBreakers' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'open' },
+                value: { kind: 'BooleanValue', value: true },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'BreakerDetail' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'BreakerDetail' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'FraudBreaker' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'scope' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'key' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'reason' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'unverifiedSends' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'threshold' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'openedAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'closesAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'closedAt' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<FraudBreakersQuery, FraudBreakersQueryVariables>;
+export const CloseFraudBreakerDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'CloseFraudBreaker' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'closeFraudBreaker' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'BreakerDetail' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'BreakerDetail' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'FraudBreaker' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'scope' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'key' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'reason' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'unverifiedSends' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'threshold' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'openedAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'closesAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'closedAt' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CloseFraudBreakerMutation, CloseFraudBreakerMutationVariables>;
+export const FraudListEntriesDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'FraudListEntries' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'fraudListEntries' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'ListEntryDetail' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'ListEntryDetail' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'FraudListEntry' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'kind' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'match' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'note' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<FraudListEntriesQuery, FraudListEntriesQueryVariables>;
+export const AddFraudListEntryDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'AddFraudListEntry' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'FraudListEntryInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'addFraudListEntry' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'ListEntryDetail' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'ListEntryDetail' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'FraudListEntry' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'kind' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'match' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'note' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<AddFraudListEntryMutation, AddFraudListEntryMutationVariables>;
+export const RemoveFraudListEntryDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'RemoveFraudListEntry' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'removeFraudListEntry' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'ListEntryDetail' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'ListEntryDetail' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'FraudListEntry' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'kind' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'match' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'note' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<RemoveFraudListEntryMutation, RemoveFraudListEntryMutationVariables>;
 export const HostedInquiryDocument = {
   kind: 'Document',
   definitions: [
