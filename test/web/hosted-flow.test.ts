@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
+  DESKTOP,
   launchBrowser,
   overflowing,
   PHONE,
@@ -247,6 +248,8 @@ describe('the hosted flow in a browser', () => {
     await expectAccessible(page);
     await expect.poll(() => overflowing(page)).toEqual([]);
     await screenshot(page, 'hosted-challenge-360');
+    await page.setViewportSize(DESKTOP);
+    await screenshot(page, 'hosted-challenge');
     release();
 
     await expectHeading(page, 'Enter your code');
@@ -322,5 +325,42 @@ describe('the hosted flow in a browser', () => {
     await expectHeading(refused, 'This link has expired');
     await expectAccessible(refused);
     await Promise.all([page.close(), other.close(), refused.close()]);
+  }, 60_000);
+
+  // Last: it changes the account's fraud policy.
+  it('offers a voice call where the policy lets a call pass a challenge, and the call brings the code', async () => {
+    const policy = await web.platform.gql(
+      web.apiKey,
+      'mutation { updateFraudPolicy(input: { challengeAcceptsCall: true }) { challengeAcceptsCall } }',
+    );
+    expect(policy.errors).toBeUndefined();
+    const phone = '+14155550546';
+    await seedNumber(web.platform.emulator, {
+      phoneNumber: phone,
+      smsPumpingRiskScore: 70,
+      lineType: 'mobile',
+    });
+    const inquiry = await createInquiry(web, phoneOnly, { phoneNumber: phone });
+    const page = await browser.page(PHONE);
+    await openLink(page, inquiry);
+    await expectHeading(page, 'Verify your phone number');
+    await page.getByLabel('Phone number', { exact: true }).fill('4155550546');
+    await page.getByRole('button', { name: 'Send code' }).click();
+    // No SMS for this number, but a call works: the page says so and offers it.
+    await page.getByRole('alert').filter({ hasText: 'we can call you with the code' }).waitFor();
+    expect(
+      await (await fetch(`${web.platform.emulator.url}/outbox?to=${encodeURIComponent(phone)}`)).json(),
+    ).toEqual([]);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Call me with the code' }).click();
+    await expectHeading(page, 'Enter your code');
+    await page.getByText('We are calling +1******0546').waitFor();
+    const outbox = (await (
+      await fetch(`${web.platform.emulator.url}/outbox?to=${encodeURIComponent(phone)}`)
+    ).json()) as Array<{ channel: string }>;
+    expect(outbox.map((message) => message.channel)).toEqual(['call']);
+    await page.keyboard.insertText(await latestCode(web.platform.emulator, phone));
+    await expectHeading(page, 'All done');
+    await page.close();
   }, 60_000);
 });
