@@ -1,14 +1,11 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useParams } from 'react-router';
-import { Provider, useMutation, useQuery, useSubscription } from 'urql';
+import { Provider, useQuery, useSubscription } from 'urql';
 import { apiErrorOf } from '../api/errors.js';
 import { useApiClient } from '../api/use-api-client.js';
 import {
   HostedInquiryDocument,
   HostedInquiryUpdatedDocument,
-  ResendPhoneVerificationDocument,
-  StartPhoneVerificationDocument,
-  type StartPhoneVerificationMutationVariables,
   type HostedInquiryFragment,
   type HostedVerificationFragment,
 } from '../graphql/generated.js';
@@ -17,11 +14,12 @@ import { languageNames, languages, type Language, type MessageKey } from '../i18
 import { Spinner } from '../ui/ui.js';
 import { ChallengeForm } from './ChallengeForm.js';
 import { CodeForm } from './CodeForm.js';
-import { endsSession, errorMessage } from './messages-for-errors.js';
+import { endsSession } from './messages-for-errors.js';
 import { continueUrl, mergeVerifications, screenOf, type HostedScreen } from './flow.js';
 import { Outcome } from './Outcome.js';
 import { PhoneForm } from './PhoneForm.js';
 import { takeSessionToken } from './session.js';
+import { useChallengeRetry } from './use-challenge-retry.js';
 
 /** `/verify/<inquiryId>#token=st_…`: the end user's phone verification, in their language. */
 export function HostedFlow() {
@@ -88,53 +86,7 @@ function HostedInquiry({ inquiryId }: { inquiryId: string }) {
     setMine((known) => [verification, ...known.filter((v) => v.id !== verification.id)]);
   }, []);
   const reload = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]);
-  // The start this tab made (a challenged start is retried as it was, with the solution), and the news
-  // the code screen opens with after a challenged resend went out.
-  const [lastStart, setLastStart] = useState<StartPhoneVerificationMutationVariables | null>(null);
-  const [news, setNews] = useState<MessageKey | null>(null);
-  const [, start] = useMutation(StartPhoneVerificationDocument);
-  const [, resend] = useMutation(ResendPhoneVerificationDocument);
-  const started = useCallback(
-    (verification: HostedVerificationFragment, request: StartPhoneVerificationMutationVariables) => {
-      setLastStart(request);
-      remember(verification);
-    },
-    [remember],
-  );
-
-  /** The challenged mutation again, with the solved proof of work (or without: for a new challenge). */
-  const retryChallenged = async (
-    verification: HostedVerificationFragment,
-    challengeSolution: string | null,
-  ): Promise<string | null> => {
-    const asStarted = lastStart !== null && verification.sendAttempts === 0 && challengeSolution !== null;
-    const result = asStarted
-      ? await start({ ...lastStart, challengeSolution }).then((r) => ({
-          data: r.data?.startPhoneVerification.verification,
-          error: r.error,
-        }))
-      : await resend({
-          verificationId: verification.id,
-          channel: verification.channel,
-          challengeSolution,
-        }).then((r) => ({ data: r.data?.resendPhoneVerification, error: r.error }));
-    if (result.data) {
-      if (result.data.status === 'PENDING' && verification.sendAttempts > 0) {
-        setNews(result.data.channel === 'CALL' ? 'code.calling' : 'code.resent');
-      }
-      remember(result.data);
-      return null;
-    }
-    if (!result.error) return null;
-    const error = apiErrorOf(result.error);
-    if (endsSession(error) || error.code === 'BAD_USER_INPUT') {
-      // A used or expired challenge, or a verification that moved on: the inquiry says what is next.
-      reload();
-      return error.code === 'BAD_USER_INPUT' ? t('challenge.refused') : null;
-    }
-    const message = errorMessage(error);
-    return t(message.key, message.vars);
-  };
+  const challenged = useChallengeRetry(remember, reload);
 
   const fetched: HostedInquiryFragment | null | undefined = live.data?.inquiryUpdated ?? query.data?.inquiry;
   const error = query.error ?? live.error;
@@ -151,13 +103,13 @@ function HostedInquiry({ inquiryId }: { inquiryId: string }) {
   const screen = screenOf(inquiry);
   switch (screen.kind) {
     case 'phone':
-      return <PhoneForm key="phone" inquiry={inquiry} onStarted={started} onStale={reload} />;
+      return <PhoneForm key="phone" inquiry={inquiry} onStarted={challenged.started} onStale={reload} />;
     case 'challenge':
       return (
         <ChallengeForm
           key={`challenge-${screen.verification.id}-${screen.verification.challenge?.salt ?? 'none'}`}
           verification={screen.verification}
-          retry={(solution) => retryChallenged(screen.verification, solution)}
+          retry={(solution) => challenged.retry(screen.verification, solution)}
         />
       );
     case 'code':
@@ -165,7 +117,7 @@ function HostedInquiry({ inquiryId }: { inquiryId: string }) {
         <CodeForm
           key={screen.verification.id}
           verification={screen.verification}
-          initialNews={news}
+          initialNews={challenged.news}
           onUpdate={remember}
           onStale={reload}
         />
