@@ -27,6 +27,7 @@ import { fraudEntities } from './store/entities.js';
 import { ListStore } from './store/lists.js';
 import { LookupCache } from './store/lookups.js';
 import { AddFraudEngine1764806400000 } from './store/migrations/AddFraudEngine1764806400000.js';
+import { AddSettingsVersions1764979200000 } from './store/migrations/AddSettingsVersions1764979200000.js';
 import { CreateFraudTables1764201600000 } from './store/migrations/CreateFraudTables1764201600000.js';
 import { OutcomeStore } from './store/outcomes.js';
 import { PolicyStore } from './store/policies.js';
@@ -42,7 +43,7 @@ const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url)
 export const fraudService: ServiceDefinition<FraudConfig, FraudContext> = {
   name: 'fraud',
   entities: fraudEntities,
-  migrations: [CreateFraudTables1764201600000, AddFraudEngine1764806400000],
+  migrations: [CreateFraudTables1764201600000, AddFraudEngine1764806400000, AddSettingsVersions1764979200000],
   build: (deps) => buildFraud(deps).parts,
 };
 
