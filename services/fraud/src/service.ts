@@ -17,6 +17,7 @@ import { FraudLists } from './flows/lists.js';
 import { NumberFactsReader } from './flows/number-facts.js';
 import { FraudPolicies } from './flows/policy.js';
 import { FraudStats } from './flows/stats.js';
+import { FraudMetrics } from './metrics.js';
 import { fraudResolvers } from './resolvers.js';
 import { fraudResponders } from './rpc.js';
 import { AssessmentStore } from './store/assessments.js';
@@ -52,7 +53,7 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
   parts: ServiceParts<FraudContext>;
   assessor: Assessor;
 } {
-  const { config, dataSource, schema, bus, logger, outbox, pii, clock } = deps;
+  const { config, dataSource, schema, bus, logger, outbox, pii, clock, metrics } = deps;
   const twilio = twilioFromConfig(config);
   const thresholds = riskThresholdsOf(config);
   const prices = priceTableOf(config);
@@ -111,7 +112,7 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
     context: (base) => fraudContext(stores.assessments, base),
     consumers: fraudConsumers(stores, pii, clock),
     workers: [
-      ...fraudResponders(bus, logger, assessor),
+      ...fraudResponders(bus, logger, assessor, new FraudMetrics(metrics, stores.breakers, clock)),
       breakers.sweeper(config.FRAUD_BREAKER_SWEEP_MS, logger),
       new PeriodicWorker({
         name: 'fraud conversions pruner',
