@@ -61,7 +61,10 @@ export class DecisionContextStore extends Store {
   ): Promise<DecisionContext> {
     const t = (name: string) => this.table(name);
     const copy = this.settings.get(ask.accountId);
-    const [row] = (await db.query(
+    // The reader's statement is prepared (planned once per connection); inside a transaction, plain.
+    const run = (text: string, values: unknown[]) =>
+      db === this.reader ? this.prepared(text, values) : db.query(text, values);
+    const [row] = (await run(
       `WITH sv AS (
          SELECT coalesce((SELECT version FROM ${t('settings_versions')} WHERE account_id = $1), 0)::int AS version
        ), k AS (
@@ -70,19 +73,20 @@ export class DecisionContextStore extends Store {
                   WHERE b.account_id = $1 AND b.scope = k.scope AND b.key = k.key AND b.closed_by = 'OPERATOR') AS reset_at
            FROM unnest($3::text[], $4::text[]) AS k(scope, key)
        ), conversions AS (
-         SELECT k.scope, k.key,
-                coalesce(sum(c.sent) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_sent,
-                coalesce(sum(c.verified) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_verified,
-                coalesce(sum(c.sent), 0)::int AS day_sent,
-                coalesce(sum(c.verified), 0)::int AS day_verified,
+         -- Per key (LATERAL): each sum is one range of the primary key (account, scope, key, bucket).
+         SELECT k.scope, k.key, w.hour_sent, w.hour_verified, w.day_sent, w.day_verified,
                 EXISTS (SELECT 1 FROM ${t('verified_keys')} v
                          WHERE v.account_id = $1 AND v.scope = k.scope AND v.key = k.key) AS ever_verified
-           FROM k
-           LEFT JOIN ${t('conversions')} c
-             ON c.account_id = $1 AND c.scope = k.scope AND c.key = k.key
-            AND c.bucket_start > $5::timestamptz - interval '24 hours' AND c.bucket_start <= $5
-            AND (k.reset_at IS NULL OR c.bucket_start >= k.reset_at)
-          GROUP BY k.scope, k.key
+           FROM k CROSS JOIN LATERAL (
+             SELECT coalesce(sum(c.sent) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_sent,
+                    coalesce(sum(c.verified) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_verified,
+                    coalesce(sum(c.sent), 0)::int AS day_sent,
+                    coalesce(sum(c.verified), 0)::int AS day_verified
+               FROM ${t('conversions')} c
+              WHERE c.account_id = $1 AND c.scope = k.scope AND c.key = k.key
+                AND c.bucket_start > $5::timestamptz - interval '24 hours' AND c.bucket_start <= $5
+                AND c.bucket_start >= coalesce(k.reset_at, '-infinity')
+           ) w
        )
        SELECT
          sv.version AS settings_version,
