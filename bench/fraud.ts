@@ -1,15 +1,17 @@
 /**
  * npm run bench:fraud [-- --mode engine|e2e|both --layers-off velocity,breakers --each-layer
- *                        --seed 42 --real-per-day 2000 --attack-scale 1 --concurrency 8]
+ *                        --seed 42 --real-per-day 2000 --attack-scale 1 --concurrency 8 --attackers-solve]
  *
  * The fraud simulation (docs/fraud.md "Simulation"): a seeded mix of real users in 12 countries who
  * verify 98% of the time and every attack kind of the fraud issue, several at once.
  * - engine: the real fraud service in this process over two simulated days (a day of real traffic,
  *   then a day with the attacks), playing the phone service's part — every layer's figures.
  * - e2e: the real services launched as `npm start` runs them, driven through the gateway with session
- *   tokens and client addresses in X-Forwarded-For, the emulator as Twilio; real time, so a compressed
- *   day. Challenged users solve the proof-of-work (altcha-lib) and retry with `challengeSolution`.
- * --each-layer runs the engine once with everything on and once with each layer off.
+ *   tokens and client addresses in X-Forwarded-For, the emulator as Twilio, on a simulated clock they
+ *   share (CLOCK_OFFSET_FILE), so the two days keep their hours. Challenged real users solve the
+ *   proof-of-work (altcha-lib) and retry with `challengeSolution`; attackers give up on a challenge
+ *   unless --attackers-solve. Defaults to a smaller customer (--real-per-day 400 --attack-scale 0.2).
+ * --each-layer runs the chosen mode once with everything on and once with each layer off.
  * Prints, per kind and overall: fraudulent messages sent / attempted, real users without a message,
  * messages sent before a kind's first refusal, real users' challenge rate, cost avoided, and
  * fraud.assess p50/p99 in process and over NATS.
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     'real-per-day': { type: 'string' },
     'attack-scale': { type: 'string' },
     concurrency: { type: 'string', default: '8' },
+    'attackers-solve': { type: 'boolean', default: false },
   },
 });
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -112,8 +115,12 @@ function report(result: EngineResult | EndToEndResult): {
     const q = (h: Quantiles) =>
       h.count === 0 ? '-' : `p50 ${h.p50?.toFixed(2)} ms, p99 ${h.p99?.toFixed(2)} ms (${h.count} asks)`;
     const pow = e2eResult.proofOfWork;
+    lines.push(`real users' proof-of-work: ${pow.length} solved, p50 ${ms(pow, 50)}, p99 ${ms(pow, 99)}`);
+    const paid = e2eResult.attackerProofOfWork;
     lines.push(
-      `real users' proof-of-work: ${pow.length} solved, p50 ${ms(pow, 50)}, p99 ${ms(pow, 99)}; attackers solve none`,
+      paid.length === 0
+        ? `attackers' proof-of-work: none solved (they give up on a challenge; --attackers-solve makes them pay)`
+        : `attackers' proof-of-work: ${paid.length} solved, ${(paid.reduce((a, b) => a + b, 0) / 1000).toFixed(0)} CPU-seconds in all (p50 ${ms(paid, 50)})`,
     );
     lines.push(
       `verification statuses: ${[...e2eResult.statuses.entries()].map(([s, n]) => `${s} ${n}`).join(', ')}`,
@@ -180,7 +187,12 @@ async function endToEnd(off: Layer[]) {
   log(
     `e2e, layers off: ${off.length === 0 ? 'none' : off.join(', ')} — ${traffic.warmUp.length} warm-up and ${traffic.measured.length} measured attempts`,
   );
-  const result = await runEndToEnd(traffic, { layersOff: off, concurrency, log });
+  const result = await runEndToEnd(traffic, {
+    layersOff: off,
+    concurrency,
+    log,
+    attackersSolve: values['attackers-solve'],
+  });
   const { lines, summary } = report(result);
   console.log(
     `\n== e2e (through the gateway, simulated clock), layers off: ${off.length === 0 ? 'none' : off.join(', ')}\n${lines.join('\n')}\n`,

@@ -75,6 +75,8 @@ export interface EndToEndResult extends EngineResult {
   histograms: { assessInProcess: Quantiles; phoneAsks: Quantiles };
   /** Real users' proof-of-work: solved count and solve times (ms). */
   proofOfWork: number[];
+  /** Attackers' (with attackersSolve only). */
+  attackerProofOfWork: number[];
   statuses: Map<string, number>;
 }
 
@@ -130,7 +132,13 @@ export function histogramQuantiles(text: string, metric: string, ...labels: stri
 
 export async function runEndToEnd(
   traffic: Traffic,
-  options: { layersOff: Layer[]; concurrency: number; log: (line: string) => void },
+  options: {
+    layersOff: Layer[];
+    concurrency: number;
+    log: (line: string) => void;
+    /** Attackers solve the proof-of-work too (and pay its CPU), instead of giving up on a challenge. */
+    attackersSolve?: boolean;
+  },
 ): Promise<EndToEndResult> {
   const { log } = options;
   const namespace = `fraudbench${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
@@ -222,10 +230,11 @@ export async function runEndToEnd(
     const realMessaged = new Set<string>();
     const proofOfWork: number[] = [];
 
-    const solve = async (c: Challenge) => {
+    const attackerProofOfWork: number[] = [];
+    const solve = async (c: Challenge, actor: Actor) => {
       const t = performance.now();
       const solution = await solveChallenge(c.challenge, c.salt, c.algorithm, c.maxNumber).promise;
-      proofOfWork.push(performance.now() - t);
+      (actor === 'real' ? proofOfWork : attackerProofOfWork).push(performance.now() - t);
       return Buffer.from(
         JSON.stringify({
           algorithm: c.algorithm,
@@ -266,8 +275,9 @@ export async function runEndToEnd(
         t.usersChallenged += 1;
         for (const r of verification.riskAssessment?.reasons ?? []) count(realChallengeReasons, r);
       }
-      if (verification.status === 'CHALLENGED' && verification.challenge && attempt.actor === 'real') {
-        const solution = await solve(verification.challenge);
+      const solves = attempt.actor === 'real' || options.attackersSolve === true;
+      if (verification.status === 'CHALLENGED' && verification.challenge && solves) {
+        const solution = await solve(verification.challenge, attempt.actor);
         const retried = await resend(action.sessionToken!, verification.id, attempt.ip, solution);
         verification = retried.data?.resendPhoneVerification ?? verification;
       }
@@ -440,6 +450,7 @@ export async function runEndToEnd(
         ),
       },
       proofOfWork,
+      attackerProofOfWork: attackerProofOfWork.sort((a, b) => a - b),
       statuses,
     };
   } finally {
