@@ -130,7 +130,7 @@ export class DecisionContextStore extends Store {
       }>;
     }>;
     if (!row) throw new Error('decision context query answered no row');
-    const settings = row.entries === null && copy ? copy : this.remember(ask.accountId, row);
+    const settings = this.remember(ask.accountId, row.entries === null && copy ? copy : row);
     return {
       policy: settings.policy,
       entries: settings.entries,
@@ -158,11 +158,28 @@ export class DecisionContextStore extends Store {
     };
   }
 
+  /** Keeps (or refreshes the recency of) an account's copy, evicting the least recently read. */
   private remember(
     accountId: string,
-    row: { settings_version: number; policy: PolicyRow | null; entries: RawListEntry[] | null },
+    from:
+      SettingsCopy | { settings_version: number; policy: PolicyRow | null; entries: RawListEntry[] | null },
   ): SettingsCopy {
-    const copy: SettingsCopy = {
+    const copy = 'version' in from ? from : this.copyOf(from);
+    this.settings.delete(accountId);
+    this.settings.set(accountId, copy);
+    if (this.settings.size > MAX_CACHED_ACCOUNTS) {
+      const oldest = this.settings.keys().next().value;
+      if (oldest !== undefined) this.settings.delete(oldest);
+    }
+    return copy;
+  }
+
+  private copyOf(row: {
+    settings_version: number;
+    policy: PolicyRow | null;
+    entries: RawListEntry[] | null;
+  }): SettingsCopy {
+    return {
       version: row.settings_version,
       policy: toPolicy(row.policy),
       entries: (row.entries ?? []).map((e) =>
@@ -171,12 +188,5 @@ export class DecisionContextStore extends Store {
         ),
       ),
     };
-    this.settings.delete(accountId);
-    this.settings.set(accountId, copy);
-    if (this.settings.size > MAX_CACHED_ACCOUNTS) {
-      const oldest = this.settings.keys().next().value;
-      if (oldest !== undefined) this.settings.delete(oldest);
-    }
-    return copy;
   }
 }
