@@ -1,15 +1,17 @@
 /**
  * npm run bench:fraud [-- --mode engine|e2e|both --layers-off velocity,breakers --each-layer
- *                        --seed 42 --real-per-day 2000 --attack-scale 1 --concurrency 8]
+ *                        --seed 42 --real-per-day 2000 --attack-scale 1 --concurrency 8 --attackers-solve]
  *
  * The fraud simulation (docs/fraud.md "Simulation"): a seeded mix of real users in 12 countries who
  * verify 98% of the time and every attack kind of the fraud issue, several at once.
  * - engine: the real fraud service in this process over two simulated days (a day of real traffic,
  *   then a day with the attacks), playing the phone service's part — every layer's figures.
  * - e2e: the real services launched as `npm start` runs them, driven through the gateway with session
- *   tokens and client addresses in X-Forwarded-For, the emulator as Twilio; real time, so a compressed
- *   day. Challenged users solve the proof-of-work (altcha-lib) and retry with `challengeSolution`.
- * --each-layer runs the engine once with everything on and once with each layer off.
+ *   tokens and client addresses in X-Forwarded-For, the emulator as Twilio, on a simulated clock they
+ *   share (CLOCK_OFFSET_FILE), so the two days keep their hours. Challenged real users solve the
+ *   proof-of-work (altcha-lib) and retry with `challengeSolution`; attackers give up on a challenge
+ *   unless --attackers-solve. Defaults to a smaller customer (--real-per-day 400 --attack-scale 0.2).
+ * --each-layer runs the chosen mode once with everything on and once with each layer off.
  * Prints, per kind and overall: fraudulent messages sent / attempted, real users without a message,
  * messages sent before a kind's first refusal, real users' challenge rate, cost avoided, and
  * fraud.assess p50/p99 in process and over NATS.
@@ -17,6 +19,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { layers, type Layer } from '../services/fraud/src/domain/rules.js';
+import type { EndToEndResult, Quantiles } from './support/fraud-e2e.js';
 import { runEngine, type ActorTally, type EngineResult } from './support/fraud-engine.js';
 import { attackKinds, generateTraffic } from './support/fraud-traffic.js';
 import { percentile } from './support/load.js';
@@ -27,15 +30,19 @@ const { values } = parseArgs({
     'layers-off': { type: 'string', default: '' },
     'each-layer': { type: 'boolean', default: false },
     seed: { type: 'string', default: '42' },
-    'real-per-day': { type: 'string', default: '2000' },
-    'attack-scale': { type: 'string', default: '1' },
+    'real-per-day': { type: 'string' },
+    'attack-scale': { type: 'string' },
     concurrency: { type: 'string', default: '8' },
+    'attackers-solve': { type: 'boolean', default: false },
   },
 });
 const log = (line: string) => console.log(`[bench] ${line}`);
 const seed = Number(values.seed);
-const realPerDay = Number(values['real-per-day']);
-const attackScale = Number(values['attack-scale']);
+// Through the gateway every verification is several HTTP requests over five processes: the e2e mix is
+// a smaller customer (the same kinds, shapes and timeline, fewer of each) so a run takes minutes here.
+const e2e = values.mode === 'e2e';
+const realPerDay = Number(values['real-per-day'] ?? (e2e ? 400 : 2000));
+const attackScale = Number(values['attack-scale'] ?? (e2e ? 0.2 : 1));
 const concurrency = Number(values.concurrency);
 const layersOff = (values['layers-off'] ?? '').split(',').filter(Boolean) as Layer[];
 for (const layer of layersOff) {
@@ -47,7 +54,10 @@ const pct = (part: number, whole: number) => (whole === 0 ? '-' : `${((100 * par
 const ms = (sorted: number[], p: number) =>
   sorted.length === 0 ? '-' : `${percentile(sorted, p).toFixed(2)} ms`;
 
-function report(result: EngineResult): { lines: string[]; summary: Record<string, unknown> } {
+function report(result: EngineResult | EndToEndResult): {
+  lines: string[];
+  summary: Record<string, unknown>;
+} {
   const lines: string[] = [];
   const row = (cells: string[]) =>
     lines.push(cells.map((c, i) => (i === 0 ? c.padEnd(20) : c.padStart(14))).join(' '));
@@ -100,16 +110,40 @@ function report(result: EngineResult): { lines: string[]; summary: Record<string
       if (t && t.reasons.size > 0) lines.push(`  ${kind} stopped by: ${top(t.reasons)}`);
     }
   }
-  lines.push(
-    `fraud.assess in process: p50 ${ms(result.latency.inProcess, 50)}, p99 ${ms(result.latency.inProcess, 99)} (${result.latency.inProcess.length} asks)`,
-  );
+  const e2eResult = 'histograms' in result ? result : null;
+  if (e2eResult) {
+    const q = (h: Quantiles) =>
+      h.count === 0 ? '-' : `p50 ${h.p50?.toFixed(2)} ms, p99 ${h.p99?.toFixed(2)} ms (${h.count} asks)`;
+    const pow = e2eResult.proofOfWork;
+    lines.push(`real users' proof-of-work: ${pow.length} solved, p50 ${ms(pow, 50)}, p99 ${ms(pow, 99)}`);
+    const paid = e2eResult.attackerProofOfWork;
+    lines.push(
+      paid.length === 0
+        ? `attackers' proof-of-work: none solved (they give up on a challenge; --attackers-solve makes them pay)`
+        : `attackers' proof-of-work: ${paid.length} solved, ${(paid.reduce((a, b) => a + b, 0) / 1000).toFixed(0)} CPU-seconds in all (p50 ${ms(paid, 50)})`,
+    );
+    lines.push(
+      `verification statuses: ${[...e2eResult.statuses.entries()].map(([s, n]) => `${s} ${n}`).join(', ')}`,
+    );
+    lines.push(
+      `fraud.assess in process (the fraud service's histogram, interpolated in its buckets): ${q(e2eResult.histograms.assessInProcess)}`,
+    );
+    lines.push(
+      `fraud.assess as the phone service asks it over NATS (its histogram): ${q(e2eResult.histograms.phoneAsks)}`,
+    );
+  } else {
+    lines.push(
+      `fraud.assess in process: p50 ${ms(result.latency.inProcess, 50)}, p99 ${ms(result.latency.inProcess, 99)} (${result.latency.inProcess.length} asks)`,
+    );
+  }
   lines.push(
     `fraud.assess over NATS:  p50 ${ms(result.latency.overNats, 50)}, p99 ${ms(result.latency.overNats, 99)} (${result.latency.overNats.length} asks)`,
   );
-  lines.push(
-    `  Lookup answered from the cache: in process p50 ${ms(result.latency.cachedInProcess, 50)}, p99 ${ms(result.latency.cachedInProcess, 99)}; ` +
-      `over NATS p50 ${ms(result.latency.cachedOverNats, 50)}, p99 ${ms(result.latency.cachedOverNats, 99)} (${result.latency.cachedOverNats.length} asks)`,
-  );
+  if (!e2eResult)
+    lines.push(
+      `  Lookup answered from the cache: in process p50 ${ms(result.latency.cachedInProcess, 50)}, p99 ${ms(result.latency.cachedInProcess, 99)}; ` +
+        `over NATS p50 ${ms(result.latency.cachedOverNats, 50)}, p99 ${ms(result.latency.cachedOverNats, 99)} (${result.latency.cachedOverNats.length} asks)`,
+    );
   lines.push(`ran in ${result.seconds.toFixed(0)} s`);
   return {
     lines,
@@ -147,26 +181,55 @@ async function engine(off: Layer[]) {
   return summary;
 }
 
+async function endToEnd(off: Layer[]) {
+  const { runEndToEnd } = await import('./support/fraud-e2e.js');
+  const traffic = generateTraffic({ seed, realPerDay, attackScale });
+  log(
+    `e2e, layers off: ${off.length === 0 ? 'none' : off.join(', ')} — ${traffic.warmUp.length} warm-up and ${traffic.measured.length} measured attempts`,
+  );
+  const result = await runEndToEnd(traffic, {
+    layersOff: off,
+    concurrency,
+    log,
+    attackersSolve: values['attackers-solve'],
+  });
+  const { lines, summary } = report(result);
+  console.log(
+    `\n== e2e (through the gateway, simulated clock), layers off: ${off.length === 0 ? 'none' : off.join(', ')}\n${lines.join('\n')}\n`,
+  );
+  return {
+    mode: 'e2e',
+    ...summary,
+    assessInProcessHistogram: result.histograms.assessInProcess,
+    phoneAsksHistogram: result.histograms.phoneAsks,
+    proofOfWorkSolved: result.proofOfWork.length,
+    statuses: Object.fromEntries(result.statuses),
+  };
+}
+
 async function main() {
   const summaries: Array<Record<string, unknown>> = [];
-  if (values.mode === 'engine' || values.mode === 'both') {
-    const runs: Layer[][] = values['each-layer'] ? [[], ...layers.map((l) => [l])] : [layersOff];
-    for (const off of runs) summaries.push(await engine(off));
+  const runs: Layer[][] = values['each-layer'] ? [[], ...layers.map((l) => [l])] : [layersOff];
+  const mode = values.mode;
+  for (const [name, one] of [
+    ['engine', engine],
+    ['e2e', endToEnd],
+  ] as const) {
+    if (mode !== name && mode !== 'both') continue;
+    const these: Array<Record<string, unknown>> = [];
+    for (const off of runs) these.push(await one(off));
+    summaries.push(...these);
     if (values['each-layer']) {
       console.log(
-        '== what each layer adds (engine): layer off → fraud stopped, real users without a message',
+        `== what each layer adds (${name}): layer off → fraud stopped, real users without a message`,
       );
-      for (const s of summaries) {
+      for (const s of these) {
         console.log(
           `  ${(s['layersOff'] as string[]).join(',') || 'none'}`.padEnd(14) +
             `stopped ${(100 * (s['stopped'] as number) || 0).toFixed(1)}%  real lost ${s['realWithoutMessage']}/${s['realUsers']}  challenged ${s['realChallenged']}  max before 1st stop ${s['maxSentBeforeFirstStop']}`,
         );
       }
     }
-  }
-  if (values.mode === 'e2e' || values.mode === 'both') {
-    const { runEndToEnd } = await import('./support/fraud-e2e.js');
-    summaries.push(await runEndToEnd({ seed, log }));
   }
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   const file = new URL(

@@ -22,6 +22,7 @@ const METRICS = {
   attestor_sms_challenged_total: 'counter',
   attestor_fraud_breakers_open: 'gauge',
   attestor_fraud_assessments_total: 'counter',
+  attestor_fraud_assess_duration_seconds: 'histogram',
   attestor_outbox_unsent: 'gauge',
   attestor_outbox_lag_seconds: 'gauge',
   attestor_parked_events: 'gauge',

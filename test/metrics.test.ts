@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,6 +173,7 @@ describe('/metrics', () => {
         return started.data?.startPhoneVerification.verification.status;
       };
       const before = await scrape(`${base(platform.services.phone.url)}/metrics`);
+      const fraudBefore = await scrape(`${base(platform.services.fraud.url)}/metrics`);
       const count = (text: string, metric: string, ...labels: string[]) =>
         value(text, metric, ...labels) ?? 0;
       // Great Britain: its own country label, apart from the first test's US sends.
@@ -186,6 +188,17 @@ describe('/metrics', () => {
       ] as const) {
         expect(count(after, metric, ...labels) - count(before, metric, ...labels), metric).toBe(1);
       }
+      const fraudAfter = await scrape(`${base(platform.services.fraud.url)}/metrics`);
+      for (const decision of ['ALLOW', 'BLOCK', 'CHALLENGE']) {
+        const series = [
+          'attestor_fraud_assessments_total',
+          'service="fraud"',
+          `decision="${decision}"`,
+        ] as const;
+        expect(count(fraudAfter, ...series) - count(fraudBefore, ...series), decision).toBe(1);
+        const timed = ['attestor_fraud_assess_duration_seconds_count', `decision="${decision}"`] as const;
+        expect(count(fraudAfter, ...timed) - count(fraudBefore, ...timed), decision).toBe(1);
+      }
       await eventually(() => received.length >= 3, { what: 'the webhooks of the three inquiries' });
       const inquiryMetrics = await eventually(
         async () => {
@@ -198,6 +211,35 @@ describe('/metrics', () => {
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
     }
+  });
+
+  it('show the fraud breakers open now per scope from the database, whichever replica opened them', async () => {
+    const fraudMetrics = () => scrape(`${base(platform.services.fraud.url)}/metrics`);
+    const open = (text: string, scope: string) =>
+      value(text, 'attestor_fraud_breakers_open', 'service="fraud"', `scope="${scope}"`);
+    const before = await fraudMetrics();
+    for (const scope of ['COUNTRY', 'PREFIX', 'IP', 'ACCOUNT'])
+      expect(open(before, scope)).toBeGreaterThanOrEqual(0);
+    // Rows as another instance would have written them: one acting, one cooled, one closed.
+    const now = Date.now();
+    const row = (closesInMs: number, closed: boolean) => [
+      randomUUID(),
+      `acc_metrics_${randomUUID().slice(0, 8)}`,
+      new Date(now - 60_000),
+      new Date(now + closesInMs),
+      closed ? new Date(now) : null,
+    ];
+    for (const params of [row(3_600_000, false), row(-1000, false), row(3_600_000, true)]) {
+      await platform.sql(
+        'fraud',
+        `INSERT INTO $schema.breakers (id, account_id, scope, key, label, reason, unverified_sends, threshold, opened_at, closes_at, closed_at)
+         VALUES ($1, $2, 'COUNTRY', 'UZ', 'UZ', 'test', 3, 1, $3, $4, $5)`,
+        params,
+      );
+    }
+    const after = await fraudMetrics();
+    expect((open(after, 'COUNTRY') ?? 0) - (open(before, 'COUNTRY') ?? 0)).toBe(1);
+    expect(open(after, 'PREFIX')).toBe(open(before, 'PREFIX'));
   });
 
   it('with METRICS_PORT, serve /metrics only on that port: the public port answers it 404', async () => {

@@ -13,6 +13,30 @@ export function isPhoneChannel(value: unknown): value is PhoneChannel {
   return typeof value === 'string' && (phoneChannels as readonly string[]).includes(value);
 }
 
+/**
+ * Lookup v2 `line_type_intelligence.type` values: what Lookup says a number is. The Twilio adapter
+ * reads exactly these (anything else answers no line type) and a fraud policy may refuse only these.
+ */
+export const lookupLineTypes = [
+  'landline',
+  'mobile',
+  'fixedVoip',
+  'nonFixedVoip',
+  'personal',
+  'tollFree',
+  'premium',
+  'sharedCost',
+  'uan',
+  'voicemail',
+  'pager',
+  'unknown',
+] as const;
+export type LookupLineType = (typeof lookupLineTypes)[number];
+
+export function isLookupLineType(value: unknown): value is LookupLineType {
+  return typeof value === 'string' && (lookupLineTypes as readonly string[]).includes(value);
+}
+
 /** What the fraud engine answers for a send. */
 export const riskDecisions = ['ALLOW', 'CHALLENGE', 'BLOCK'] as const;
 export type RiskDecision = (typeof riskDecisions)[number];

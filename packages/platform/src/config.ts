@@ -79,6 +79,11 @@ export const processConfigShape = {
   SHUTDOWN_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
   /** Where OpenTelemetry traces go (OTLP over HTTP, e.g. http://collector:4318); unset: no tracing. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /**
+   * Simulations only (bench:fraud --mode e2e): a file holding the milliseconds the service's clock runs
+   * ahead of the system's, shared by every launched process (offsetFileClock). Refused in production.
+   */
+  CLOCK_OFFSET_FILE: z.string().min(1).optional(),
 } satisfies z.ZodRawShape;
 
 /**
@@ -142,6 +147,9 @@ export function parseConfig<S extends z.ZodRawShape>(
     throw new ConfigError(variable, issue?.message ?? 'invalid');
   }
   if ((result.data as Record<string, unknown>)['NODE_ENV'] === 'production') {
+    if (input['CLOCK_OFFSET_FILE'] !== undefined && 'CLOCK_OFFSET_FILE' in shape) {
+      throw new ConfigError('CLOCK_OFFSET_FILE', 'is for simulations only and must not be set in production');
+    }
     for (const name of Object.keys(shape)) {
       if (devSecretNames.has(name) && input[name] === undefined) {
         throw new ConfigError(name, 'must be set in production (the development default is public)');

@@ -18,7 +18,7 @@ export class ServiceMetrics {
   readonly eventsHandled: Counter<'consumer' | 'outcome'>;
   readonly rpcDuration: Histogram<'subject' | 'outcome'>;
   private readonly operations = new Set<string>();
-  private readonly custom = new Map<string, Counter<string> | Gauge<string>>();
+  private readonly custom = new Map<string, Counter<string> | Gauge<string> | Histogram<string>>();
 
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
@@ -86,6 +86,15 @@ export class ServiceMetrics {
     const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
     this.custom.set(name, counter);
     return counter;
+  }
+
+  /** A service's own histogram (seconds), made once by name. */
+  histogram(name: string, help: string, labelNames: string[], buckets: number[]): Histogram<string> {
+    const existing = this.custom.get(name);
+    if (existing) return existing as Histogram<string>;
+    const histogram = new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+    this.custom.set(name, histogram);
+    return histogram;
   }
 
   /** The label for a client's operation name: bounded in number and shape. */

@@ -13,7 +13,7 @@ import { ReplayGuard, verifyClaims, type Caller, type Claims } from './caller.js
 import type { PlatformConfig } from './config.js';
 import { databaseReachable, openDatabase } from './db.js';
 import { createFormatError, ErrorCode, type AppError } from './errors.js';
-import { systemClock, type Clock } from './clock.js';
+import { clockOf, type Clock } from './clock.js';
 import { executeGraphQL, readBody, sendGraphQLError, sendJson } from './http/io.js';
 import { startMetricsEndpoint } from './http/metrics-endpoint.js';
 import { startHttpServer } from './http/server.js';
@@ -109,7 +109,10 @@ function bearerMatches(header: string | undefined, token: string): boolean {
  * HTTP first and flushing the outbox last. When start fails halfway, what was opened is released.
  */
 export interface StartOptions {
-  /** The time the service goes by (default: the system clock); tests pass one they move. */
+  /**
+   * The time the service goes by (default: the config's — the system clock, or the simulation's
+   * CLOCK_OFFSET_FILE); tests pass one they move.
+   */
   clock?: Clock;
 }
 
@@ -166,7 +169,7 @@ export async function startService<C extends ServiceConfig, TContext extends Req
       bus,
       outbox,
       pii: new PiiCipher(config.PII_KEY),
-      clock: options.clock ?? systemClock,
+      clock: options.clock ?? clockOf(config),
       metrics,
     };
     const parts = await definition.build(deps);

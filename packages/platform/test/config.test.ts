@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, platformConfigShape } from '../src/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clockOf, ConfigError, parseConfig, platformConfigShape } from '../src/index.js';
 
 describe('config', () => {
   it('takes defaults for a development run', () => {
@@ -35,6 +38,27 @@ describe('config', () => {
     expect(() => parseConfig(platformConfigShape, { NODE_ENV: 'production' })).toThrow(
       /CONTEXT_SECRET: must be set in production/,
     );
+  });
+
+  it('refuses the simulation clock in production, and shares its offset where it is allowed', () => {
+    const secrets = {
+      CONTEXT_SECRET: 'x'.repeat(40),
+      ADMIN_TOKEN: 'y'.repeat(20),
+      PII_KEY: Buffer.alloc(32, 3).toString('base64'),
+    };
+    const file = join(mkdtempSync(join(tmpdir(), 'clock-')), 'offset');
+    expect(() =>
+      parseConfig(platformConfigShape, { ...secrets, NODE_ENV: 'production', CLOCK_OFFSET_FILE: file }),
+    ).toThrow(/^config: CLOCK_OFFSET_FILE: is for simulations only/);
+    const config = parseConfig(platformConfigShape, { CLOCK_OFFSET_FILE: file });
+    const [one, two] = [clockOf(config), clockOf(config)];
+    expect(Math.abs(one!.now().getTime() - Date.now())).toBeLessThan(60_000);
+    writeFileSync(file, String(86_400_000));
+    for (const clock of [one!, two!]) expect(clock.now().getTime() - Date.now()).toBeGreaterThan(86_000_000);
+    // Never back: a smaller offset written later is ignored.
+    writeFileSync(file, '0');
+    expect(one!.now().getTime() - Date.now()).toBeGreaterThan(86_000_000);
+    expect(clockOf(parseConfig(platformConfigShape, {})).now().getTime() - Date.now()).toBeLessThan(60_000);
   });
 
   it('stops a process with one line naming the variable', () => {

@@ -25,7 +25,7 @@ export type {
   SendOtp,
   CheckOtp,
 } from './otp.js';
-export { TwilioLookupProvider, LINE_TYPES } from './lookup.js';
+export { TwilioLookupProvider } from './lookup.js';
 export type {
   LookupProvider,
   LookupResult,

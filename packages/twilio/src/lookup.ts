@@ -1,6 +1,7 @@
 import type { Twilio } from 'twilio';
 import type { PhoneNumberInstance } from 'twilio/lib/rest/lookups/v2/phoneNumber.js';
 import { callTwilio } from './errors.js';
+import { lookupLineTypes, type LookupLineType } from '@attestor/contracts';
 
 export type LookupField = 'sms_pumping_risk' | 'line_type_intelligence' | 'caller_name' | 'identity_match';
 
@@ -12,19 +13,8 @@ export type LookupValidationError =
   | 'INVALID_LENGTH'
   | 'NOT_A_NUMBER';
 
-export type LineType =
-  | 'landline'
-  | 'mobile'
-  | 'fixedVoip'
-  | 'nonFixedVoip'
-  | 'personal'
-  | 'tollFree'
-  | 'premium'
-  | 'sharedCost'
-  | 'uan'
-  | 'voicemail'
-  | 'pager'
-  | 'unknown';
+/** Lookup v2 `line_type_intelligence.type` (the list lives in @attestor/contracts). */
+export type LineType = LookupLineType;
 
 export type CarrierRiskCategory = 'low' | 'mild' | 'moderate' | 'high';
 export type CallerType = 'CONSUMER' | 'BUSINESS' | 'UNDETERMINED';
@@ -136,21 +126,6 @@ const VALIDATION_ERRORS: readonly LookupValidationError[] = [
   'INVALID_LENGTH',
   'NOT_A_NUMBER',
 ];
-/** Lookup v2 `line_type_intelligence.type` values. */
-export const LINE_TYPES: readonly LineType[] = [
-  'landline',
-  'mobile',
-  'fixedVoip',
-  'nonFixedVoip',
-  'personal',
-  'tollFree',
-  'premium',
-  'sharedCost',
-  'uan',
-  'voicemail',
-  'pager',
-  'unknown',
-];
 const RISK_CATEGORIES: readonly CarrierRiskCategory[] = ['low', 'mild', 'moderate', 'high'];
 const CALLER_TYPES: readonly CallerType[] = ['CONSUMER', 'BUSINESS', 'UNDETERMINED'];
 const MATCH_LEVELS: readonly MatchLevel[] = [
@@ -187,7 +162,7 @@ function fromPhoneNumber(instance: PhoneNumberInstance): LookupResult {
   const line = present(instance.lineTypeIntelligence);
   if (line) {
     result.lineType = {
-      type: member(LINE_TYPES, line.type),
+      type: member(lookupLineTypes, line.type),
       carrierName: text(line.carrierName),
       mobileCountryCode: text(line.mobileCountryCode),
       mobileNetworkCode: text(line.mobileNetworkCode),

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { readScopeOf, type RequestContext } from '@attestor/platform';
+import { answersInKeyOrder, readScopeOf, type RequestContext } from '@attestor/platform';
 import { isUuid } from '@attestor/contracts';
 import type { AssessmentStore } from './store/assessments.js';
 import type { AssessmentRow } from './store/entities.js';
@@ -20,16 +20,14 @@ export function fraudContext(assessments: AssessmentStore, base: RequestContext)
     assessmentById: new DataLoader(async (ids) => {
       const wanted = ids.filter(isUuid);
       const rows = scope === null ? [] : await assessments.byIds(assessments.reader, scope, wanted);
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
+      return answersInKeyOrder(ids, rows, (row) => row.id, null);
     }),
     assessmentOfVerification: new DataLoader(async (verificationIds) => {
       const rows =
         scope === null
           ? []
           : await assessments.latestByVerifications(assessments.reader, scope, verificationIds);
-      const byVerification = new Map(rows.map((row) => [row.verificationId, row]));
-      return verificationIds.map((id) => byVerification.get(id) ?? null);
+      return answersInKeyOrder(verificationIds, rows, (row) => row.verificationId, null);
     }),
   };
 }

@@ -17,6 +17,7 @@ import { FraudLists } from './flows/lists.js';
 import { NumberFactsReader } from './flows/number-facts.js';
 import { FraudPolicies } from './flows/policy.js';
 import { FraudStats } from './flows/stats.js';
+import { FraudMetrics } from './metrics.js';
 import { fraudResolvers } from './resolvers.js';
 import { fraudResponders } from './rpc.js';
 import { AssessmentStore } from './store/assessments.js';
@@ -27,6 +28,7 @@ import { fraudEntities } from './store/entities.js';
 import { ListStore } from './store/lists.js';
 import { LookupCache } from './store/lookups.js';
 import { AddFraudEngine1764806400000 } from './store/migrations/AddFraudEngine1764806400000.js';
+import { AddSettingsVersions1764979200000 } from './store/migrations/AddSettingsVersions1764979200000.js';
 import { CreateFraudTables1764201600000 } from './store/migrations/CreateFraudTables1764201600000.js';
 import { OutcomeStore } from './store/outcomes.js';
 import { PolicyStore } from './store/policies.js';
@@ -42,7 +44,7 @@ const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url)
 export const fraudService: ServiceDefinition<FraudConfig, FraudContext> = {
   name: 'fraud',
   entities: fraudEntities,
-  migrations: [CreateFraudTables1764201600000, AddFraudEngine1764806400000],
+  migrations: [CreateFraudTables1764201600000, AddFraudEngine1764806400000, AddSettingsVersions1764979200000],
   build: (deps) => buildFraud(deps).parts,
 };
 
@@ -51,7 +53,7 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
   parts: ServiceParts<FraudContext>;
   assessor: Assessor;
 } {
-  const { config, dataSource, schema, bus, logger, outbox, pii, clock } = deps;
+  const { config, dataSource, schema, bus, logger, outbox, pii, clock, metrics } = deps;
   const twilio = twilioFromConfig(config);
   const thresholds = riskThresholdsOf(config);
   const prices = priceTableOf(config);
@@ -110,7 +112,7 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
     context: (base) => fraudContext(stores.assessments, base),
     consumers: fraudConsumers(stores, pii, clock),
     workers: [
-      ...fraudResponders(bus, logger, assessor),
+      ...fraudResponders(bus, logger, assessor, new FraudMetrics(metrics, stores.breakers, clock)),
       breakers.sweeper(config.FRAUD_BREAKER_SWEEP_MS, logger),
       new PeriodicWorker({
         name: 'fraud conversions pruner',

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '@attestor/platform';
 import { eventually, partnerCaller, publishEvent, TestClock, uniqueName } from '@attestor/platform/testing';
 import { prefixesOf } from '../src/domain/number.js';
+import { DecisionContextStore } from '../src/store/decision-context.js';
 import { startFraudHarness, type FraudHarness } from './harness.js';
 
 /**
@@ -230,6 +231,64 @@ describe('lists over GraphQL', () => {
   ])('refuses %j with BAD_USER_INPUT on %s', async (input, field) => {
     const result = await add(newAccount(), input);
     expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+  });
+});
+
+describe('policy and lists kept in memory per instance', () => {
+  const updatePolicy = (accountId: string, input: Record<string, unknown>) =>
+    h.gql(
+      partnerCaller(accountId),
+      `mutation ($input: FraudPolicyInput!) { updateFraudPolicy(input: $input) { mode } }`,
+      { input },
+    );
+
+  it('reads a change at once on every instance: the settings version rides in the one read', async () => {
+    // Two instances' copies of the settings, on the service's database.
+    const instances = [1, 2].map(
+      () => new DecisionContextStore(h.service.deps.dataSource, h.config.DB_SCHEMA as string),
+    );
+    const accountId = newAccount();
+    const phone = await number('GB');
+    const read = (store: DecisionContextStore) =>
+      store.read(store.reader, { accountId, phoneHash: h.pii.hash(phone), keys: [], now: clock.now() });
+    for (const store of instances) {
+      const context = await read(store);
+      expect(context.policy.countries).toEqual([]);
+      expect(context.entries).toEqual([]);
+    }
+    expect(
+      (await updatePolicy(accountId, { countries: [{ countryCode: 'GB', smsAllowed: false }] })).errors,
+    ).toBeUndefined();
+    for (const store of instances) {
+      expect((await read(store)).policy.countries).toMatchObject([{ countryCode: 'GB', smsAllowed: false }]);
+    }
+    const added = await h.gql<{ addFraudListEntry: { id: string } }>(
+      partnerCaller(accountId),
+      `mutation { addFraudListEntry(input: { kind: BLOCK, match: COUNTRY, value: "UZ" }) { id } }`,
+    );
+    for (const store of instances) expect((await read(store)).entries.map((e) => e.value)).toEqual(['UZ']);
+    await h.gql(partnerCaller(accountId), `mutation ($id: ID!) { removeFraudListEntry(id: $id) { id } }`, {
+      id: added.data?.addFraudListEntry.id,
+    });
+    for (const store of instances) expect((await read(store)).entries).toEqual([]);
+  });
+
+  it('answers every ask after a policy change by the new policy, whichever replica answers', async () => {
+    await h.replica();
+    const accountId = newAccount();
+    const phones = await Promise.all(Array.from({ length: 16 }, () => number('GB')));
+    // Every instance has read (and kept) the account's settings: the queue group spreads the asks.
+    for (const phone of phones.slice(0, 8))
+      expect((await assess(accountId, phone, { ip: null })).decision).toBe('ALLOW');
+    expect(
+      (await updatePolicy(accountId, { countries: [{ countryCode: 'GB', smsAllowed: false }] })).errors,
+    ).toBeUndefined();
+    for (const phone of phones.slice(8)) {
+      expect(await assess(accountId, phone, { ip: null })).toMatchObject({
+        decision: 'BLOCK',
+        reasons: ['COUNTRY_SMS_DISABLED'],
+      });
+    }
   });
 });
 

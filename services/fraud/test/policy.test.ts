@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { lookupLineTypes } from '@attestor/contracts';
 import {
   applyPolicyChange,
   defaultPolicy,
@@ -98,10 +99,11 @@ describe('fraud policy changes', () => {
 });
 
 describe('the line types a policy may refuse', () => {
-  it('are exactly the line types the Twilio adapter reads from Lookup', async () => {
-    const { LINE_TYPES } = await import('@attestor/twilio');
-    const { lookupLineTypes } = await import('../src/domain/line-types.js');
-    expect([...lookupLineTypes]).toEqual([...LINE_TYPES]);
+  it("are the contracts' Lookup line types: each accepted, anything else refused naming the field", () => {
+    expect(
+      applyPolicyChange(defaultPolicy(), { blockLineTypes: [...lookupLineTypes] }).blockLineTypes,
+    ).toEqual([...lookupLineTypes]);
+    expect(rejection({ blockLineTypes: ['mobile', 'satellite'] }).field).toBe('blockLineTypes[1]');
   });
 });
 

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import type { LookupLineType } from './line-types.js';
+import type { LookupLineType } from '@attestor/contracts';
 
 /**
  * What the number itself says, before any provider is asked: its country and its type from the

@@ -1,7 +1,7 @@
 import { isPhoneCountry } from '@attestor/contracts';
-import { isLookupLineType, lookupLineTypes, type LookupLineType } from './line-types.js';
+import { isLookupLineType, lookupLineTypes, type LookupLineType } from '@attestor/contracts';
 
-export { lookupLineTypes, type LookupLineType } from './line-types.js';
+export { lookupLineTypes, type LookupLineType } from '@attestor/contracts';
 
 /** How a policy's decisions take effect (docs/fraud.md "Modes"). */
 export const fraudModes = ['ENFORCE', 'RECORD_ONLY'] as const;

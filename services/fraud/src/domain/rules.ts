@@ -8,7 +8,7 @@ import {
   type OpenBreaker,
   type Trip,
 } from './breaker.js';
-import type { LookupLineType } from './line-types.js';
+import type { LookupLineType } from '@attestor/contracts';
 import type { ListEntry } from './lists.js';
 import { countryPolicyOf, type FraudMode, type FraudPolicy, type RiskThresholds } from './policy.js';
 import { adaptiveLimit, velocityLimits, type VelocityCounts } from './velocity.js';

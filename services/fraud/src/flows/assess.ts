@@ -50,7 +50,7 @@ const ENTITY_ID = /^[A-Za-z0-9_-]{1,100}$/;
  * through the cache, the shared velocity counters, the account's policy, lists and breakers — then
  * one short transaction under the account's lock that counts its capped sends, decides, opens the
  * breakers the send trips and stores the assessment with its events. A send it allows is added to the
- * velocity counters after commit.
+ * velocity counters after commit (without a cap: while the assessment is stored).
  */
 export class Assessor {
   constructor(private readonly deps: AssessorDeps) {}
@@ -185,10 +185,16 @@ export class Assessor {
       return replyOf(row.id, outcome);
     };
 
-    let reply: AssessReply;
+    /** An allowed send adds to the velocity counters (one statement on the velocity store). */
+    const count = async (decision: AssessReply['decision']) => {
+      if (decision !== 'ALLOW' || d.disabled.has('velocity')) return;
+      const seenNumber = ((velocity.counts as VelocityCounts).NUMBER ?? 0) > 0;
+      await d.velocity.add(velocityKeys, countersTouched(velocityKeys, request.attempt, seenNumber), now);
+    };
+
     if (capsOf(policy)) {
       // The account's capped sends are counted under its lock, so two sends cannot both slip under a cap.
-      reply = await d.outbox.transaction(
+      const reply = await d.outbox.transaction(
         async (tx) => {
           await d.assessments.lockAccount(tx.manager, accountId);
           return record(
@@ -198,23 +204,19 @@ export class Assessor {
         },
         { requestId: meta.requestId },
       );
-    } else {
-      // No cap to count: decide now; an assessment that opens nothing and publishes nothing is one insert.
-      const outcome = decide({ countryLastHour: 0, accountLastDay: 0 });
-      if (outcome.opens.length === 0 && outcome.decision !== 'BLOCK') {
-        const row = await d.assessments.insert(d.assessments.reader, rowOf(outcome));
-        reply = replyOf(row.id, outcome);
-      } else {
-        reply = await d.outbox.transaction((tx) => record(tx, outcome), { requestId: meta.requestId });
-      }
+      await count(reply.decision);
+      return reply;
     }
-    if (reply.decision === 'ALLOW' && !d.disabled.has('velocity')) {
-      await d.velocity.add(
-        velocityKeys,
-        countersTouched(velocityKeys, request.attempt, ((velocity.counts as VelocityCounts).NUMBER ?? 0) > 0),
-        now,
-      );
-    }
+    // No cap to count: decide now; an assessment that opens nothing and publishes nothing is one insert.
+    // The decision is known, so the send is counted while the assessment is stored (two stores, in
+    // parallel): should the store fail, the ask fails — the phone service sends nothing — and the
+    // counters hold one send too many, an error on the safe side.
+    const outcome = decide({ countryLastHour: 0, accountLastDay: 0 });
+    const storing =
+      outcome.opens.length === 0 && outcome.decision !== 'BLOCK'
+        ? d.assessments.insert(d.assessments.reader, rowOf(outcome)).then((row) => replyOf(row.id, outcome))
+        : d.outbox.transaction((tx) => record(tx, outcome), { requestId: meta.requestId });
+    const [reply] = await Promise.all([storing, count(outcome.decision)]);
     return reply;
   }
 

@@ -170,4 +170,14 @@ export class BreakerStore extends Store {
     )) as RawBreaker[];
     return rows.map(breakerOf);
   }
+
+  /** Breakers open now (not closed, cooling not over), per scope, across every account. */
+  async openCounts(db: EntityManager, now: Date): Promise<Map<string, number>> {
+    const rows = (await db.query(
+      `SELECT scope, count(*)::int AS n FROM ${this.table('breakers')}
+        WHERE closed_at IS NULL AND closes_at > $1 GROUP BY scope`,
+      [now],
+    )) as Array<{ scope: string; n: number }>;
+    return new Map(rows.map((row) => [row.scope, row.n]));
+  }
 }

@@ -20,6 +20,16 @@ export interface DecisionContext {
   conversions: StoredConversion[];
 }
 
+/** An account's settings as this instance last read them, and their version. */
+interface SettingsCopy {
+  version: number;
+  policy: FraudPolicy;
+  entries: ListEntryRow[];
+}
+
+/** Accounts whose settings an instance keeps; the least recently read go first. */
+const MAX_CACHED_ACCOUNTS = 10_000;
+
 /** JSON carries timestamps as text. */
 const dated = <T extends Record<string, unknown>>(row: T, fields: string[]): T => {
   const out: Record<string, unknown> = { ...row };
@@ -31,52 +41,81 @@ const dated = <T extends Record<string, unknown>>(row: T, fields: string[]): T =
  * One statement for the whole read side of a decision: the policy, the lists, "verified before",
  * the keys' breakers and conversions (where an operator closed a key's breaker, only what came after
  * counts). One round trip and one pooled connection per assessment instead of six.
+ *
+ * The policy and the list entries (up to 1 000) are kept in memory per account with their version
+ * (`settings_versions`, bumped by every change in the change's own transaction). The statement reads
+ * the version every time and returns the settings only when it differs from this instance's copy —
+ * in the same snapshot, so a change acts on the very next assessment of every replica.
  */
 export class DecisionContextStore extends Store {
+  private readonly settings = new Map<string, SettingsCopy>();
+
   async read(
     db: EntityManager,
-    ask: { accountId: string; phoneHash: string; keys: readonly ConversionKey[]; now: Date },
+    ask: {
+      accountId: string;
+      phoneHash: string;
+      keys: readonly ConversionKey[];
+      now: Date;
+    },
   ): Promise<DecisionContext> {
     const t = (name: string) => this.table(name);
-    const [row] = (await db.query(
-      `WITH k AS (
+    const copy = this.settings.get(ask.accountId);
+    // The reader's statement is prepared (planned once per connection); inside a transaction, plain.
+    const run = (text: string, values: unknown[]) =>
+      db === this.reader ? this.prepared(text, values) : db.query(text, values);
+    const [row] = (await run(
+      `WITH sv AS (
+         SELECT coalesce((SELECT version FROM ${t('settings_versions')} WHERE account_id = $1), 0)::int AS version
+       ), k AS (
          SELECT k.scope, k.key,
                 (SELECT max(b.closed_at) FROM ${t('breakers')} b
                   WHERE b.account_id = $1 AND b.scope = k.scope AND b.key = k.key AND b.closed_by = 'OPERATOR') AS reset_at
            FROM unnest($3::text[], $4::text[]) AS k(scope, key)
        ), conversions AS (
-         SELECT k.scope, k.key,
-                coalesce(sum(c.sent) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_sent,
-                coalesce(sum(c.verified) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_verified,
-                coalesce(sum(c.sent), 0)::int AS day_sent,
-                coalesce(sum(c.verified), 0)::int AS day_verified,
+         -- Per key (LATERAL): each sum is one range of the primary key (account, scope, key, bucket).
+         SELECT k.scope, k.key, w.hour_sent, w.hour_verified, w.day_sent, w.day_verified,
                 EXISTS (SELECT 1 FROM ${t('verified_keys')} v
                          WHERE v.account_id = $1 AND v.scope = k.scope AND v.key = k.key) AS ever_verified
-           FROM k
-           LEFT JOIN ${t('conversions')} c
-             ON c.account_id = $1 AND c.scope = k.scope AND c.key = k.key
-            AND c.bucket_start > $5::timestamptz - interval '24 hours' AND c.bucket_start <= $5
-            AND (k.reset_at IS NULL OR c.bucket_start >= k.reset_at)
-          GROUP BY k.scope, k.key
+           FROM k CROSS JOIN LATERAL (
+             SELECT coalesce(sum(c.sent) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_sent,
+                    coalesce(sum(c.verified) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_verified,
+                    coalesce(sum(c.sent), 0)::int AS day_sent,
+                    coalesce(sum(c.verified), 0)::int AS day_verified
+               FROM ${t('conversions')} c
+              WHERE c.account_id = $1 AND c.scope = k.scope AND c.key = k.key
+                AND c.bucket_start > $5::timestamptz - interval '24 hours' AND c.bucket_start <= $5
+                AND c.bucket_start >= coalesce(k.reset_at, '-infinity')
+           ) w
        )
        SELECT
-         (SELECT json_build_object('accountId', p.account_id, 'mode', p.mode, 'countries', p.countries,
+         sv.version AS settings_version,
+         CASE WHEN sv.version = $6 THEN NULL ELSE (SELECT json_build_object('accountId', p.account_id, 'mode', p.mode, 'countries', p.countries,
                                    'blockLineTypes', p.block_line_types, 'callLineTypes', p.call_line_types,
                                    'maxSmsPerDay', p.max_sms_per_day, 'challengeAt', p.challenge_at,
                                    'blockAt', p.block_at, 'challengeAcceptsCall', p.challenge_accepts_call)
-            FROM ${t('policies')} p WHERE p.account_id = $1) AS policy,
-         (SELECT coalesce(json_agg(l ORDER BY l.created_at, l.id), '[]'::json)
-            FROM ${t('list_entries')} l WHERE l.account_id = $1) AS entries,
+            FROM ${t('policies')} p WHERE p.account_id = $1) END AS policy,
+         CASE WHEN sv.version = $6 THEN NULL ELSE (SELECT coalesce(json_agg(l ORDER BY l.created_at, l.id), '[]'::json)
+            FROM ${t('list_entries')} l WHERE l.account_id = $1) END AS entries,
          EXISTS (SELECT 1 FROM ${t('verified_numbers')} WHERE account_id = $1 AND phone_hash = $2) AS verified_before,
          EXISTS (SELECT 1 FROM ${t('verified_keys')} WHERE account_id = $1 AND scope = 'ACCOUNT') AS account_ever_verified,
          (SELECT coalesce(json_agg(b ORDER BY b.opened_at), '[]'::json)
             FROM ${t('breakers')} b JOIN k ON b.scope = k.scope AND b.key = k.key
            WHERE b.account_id = $1 AND (b.closed_at IS NULL OR b.opened_at > $5::timestamptz - interval '24 hours')) AS breakers,
-         (SELECT coalesce(json_agg(c), '[]'::json) FROM conversions c) AS conversions`,
-      [ask.accountId, ask.phoneHash, ask.keys.map((k) => k.scope), ask.keys.map((k) => k.key), ask.now],
+         (SELECT coalesce(json_agg(c), '[]'::json) FROM conversions c) AS conversions
+       FROM sv`,
+      [
+        ask.accountId,
+        ask.phoneHash,
+        ask.keys.map((k) => k.scope),
+        ask.keys.map((k) => k.key),
+        ask.now,
+        copy?.version ?? -1,
+      ],
     )) as Array<{
+      settings_version: number;
       policy: PolicyRow | null;
-      entries: RawListEntry[];
+      entries: RawListEntry[] | null;
       verified_before: boolean;
       account_ever_verified: boolean;
       breakers: RawBreaker[];
@@ -91,13 +130,10 @@ export class DecisionContextStore extends Store {
       }>;
     }>;
     if (!row) throw new Error('decision context query answered no row');
+    const settings = this.remember(ask.accountId, row.entries === null && copy ? copy : row);
     return {
-      policy: toPolicy(row.policy),
-      entries: row.entries.map((e) =>
-        listEntryOf(
-          dated(e as unknown as Record<string, unknown>, ['created_at']) as unknown as RawListEntry,
-        ),
-      ),
+      policy: settings.policy,
+      entries: settings.entries,
       verifiedBefore: row.verified_before,
       accountEverVerified: row.account_ever_verified,
       breakers: breakerStateOf(
@@ -119,6 +155,38 @@ export class DecisionContextStore extends Store {
         day: { sent: c.day_sent, verified: c.day_verified },
         everVerified: c.ever_verified,
       })),
+    };
+  }
+
+  /** Keeps (or refreshes the recency of) an account's copy, evicting the least recently read. */
+  private remember(
+    accountId: string,
+    from:
+      SettingsCopy | { settings_version: number; policy: PolicyRow | null; entries: RawListEntry[] | null },
+  ): SettingsCopy {
+    const copy = 'version' in from ? from : this.copyOf(from);
+    this.settings.delete(accountId);
+    this.settings.set(accountId, copy);
+    if (this.settings.size > MAX_CACHED_ACCOUNTS) {
+      const oldest = this.settings.keys().next().value;
+      if (oldest !== undefined) this.settings.delete(oldest);
+    }
+    return copy;
+  }
+
+  private copyOf(row: {
+    settings_version: number;
+    policy: PolicyRow | null;
+    entries: RawListEntry[] | null;
+  }): SettingsCopy {
+    return {
+      version: row.settings_version,
+      policy: toPolicy(row.policy),
+      entries: (row.entries ?? []).map((e) =>
+        listEntryOf(
+          dated(e as unknown as Record<string, unknown>, ['created_at']) as unknown as RawListEntry,
+        ),
+      ),
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { Store } from '@attestor/platform';
 import type { ListEntry, ListKind, ListMatch } from '../domain/lists.js';
+import { bumpSettingsVersion } from './policies.js';
 
 /** A list entry as stored: `value` is what rules match (a hash for numbers), `shown` what the API shows. */
 export interface ListEntryRow extends ListEntry {
@@ -42,10 +43,14 @@ export class ListStore extends Store {
     return rows.map(listEntryOf);
   }
 
-  /** Adds an entry; an identical one (kind, match, value) already there is answered instead. */
+  /**
+   * Adds an entry; an identical one (kind, match, value) already there is answered instead. The
+   * account's settings version is bumped in the same statement (assessments cache the lists by it).
+   */
   async add(db: EntityManager, row: ListEntryRow): Promise<ListEntryRow> {
     const [inserted] = (await db.query(
-      `INSERT INTO ${this.table('list_entries')} (id, account_id, kind, match, value, shown, note, created_at)
+      `WITH bumped AS (${bumpSettingsVersion(this.table('settings_versions'), '$2')})
+       INSERT INTO ${this.table('list_entries')} (id, account_id, kind, match, value, shown, note, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (account_id, kind, match, value) DO UPDATE SET note = COALESCE(EXCLUDED.note, list_entries.note)
        RETURNING *`,
@@ -58,7 +63,8 @@ export class ListStore extends Store {
     const [removed] = (await db.query(
       `WITH removed AS (
          DELETE FROM ${this.table('list_entries')} WHERE account_id = $1 AND id = $2 RETURNING *
-       ) SELECT * FROM removed`,
+       ), bumped AS (${bumpSettingsVersion(this.table('settings_versions'))})
+       SELECT * FROM removed`,
       [accountId, id],
     )) as RawListEntry[];
     return removed ? listEntryOf(removed) : null;

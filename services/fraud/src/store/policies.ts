@@ -17,6 +17,14 @@ export function toPolicy(row: PolicyRow | null): FraudPolicy {
   };
 }
 
+/**
+ * Bumps an account's settings version (policy or lists changed): every instance's in-memory copy of
+ * them is then older than the database's, and its next assessment reads them again.
+ */
+export const bumpSettingsVersion = (table: string, accountParameter = '$1') =>
+  `INSERT INTO ${table} AS v (account_id, version) VALUES (${accountParameter}, 1)
+   ON CONFLICT (account_id) DO UPDATE SET version = v.version + 1`;
+
 /** Each account's fraud policy; an account that never stored one has the default. */
 export class PolicyStore extends Store {
   async get(db: EntityManager, accountId: string): Promise<FraudPolicy> {
@@ -31,6 +39,7 @@ export class PolicyStore extends Store {
       await db
         .getRepository(PolicyEntity)
         .upsert({ accountId, ...next, updatedAt: new Date() }, ['accountId']);
+      await db.query(bumpSettingsVersion(this.table('settings_versions')), [accountId]);
       return next;
     });
   }

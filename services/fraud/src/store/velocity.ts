@@ -46,12 +46,15 @@ function limitersBy(create: (durationSeconds: number) => RateLimiterAbstract) {
 
 /** Reads every counter's points in one go: key → consumed points (absent keys: 0). */
 type BatchRead = (keys: string[]) => Promise<Map<string, number>>;
+/** Adds one point to each key in one go; a key's row lives for its window's duration (ms). */
+type BatchAdd = (entries: Array<{ key: string; durationMs: number }>) => Promise<void>;
 
 class LimiterCounters implements VelocityCounterStore {
   constructor(
     private readonly limiterOf: (counter: VelocityCounter) => RateLimiterAbstract,
     private readonly onClose: () => Promise<void> = async () => undefined,
     private readonly batchRead?: BatchRead,
+    private readonly batchAdd?: BatchAdd,
   ) {}
 
   async read(keys: VelocityKeys, at: Date): Promise<VelocityCounts> {
@@ -73,6 +76,15 @@ class LimiterCounters implements VelocityCounterStore {
   }
 
   async add(keys: VelocityKeys, counters: readonly VelocityCounter[], at: Date): Promise<void> {
+    if (this.batchAdd) {
+      await this.batchAdd(
+        counters.map((counter) => ({
+          key: counterKey(counter, keys[counter] as string, at),
+          durationMs: velocityLimits[counter].windowSeconds * 2 * 1000,
+        })),
+      );
+      return;
+    }
     await Promise.all(
       counters.map((counter) =>
         this.limiterOf(counter).penalty(counterKey(counter, keys[counter] as string, at), 1),
@@ -86,8 +98,10 @@ class LimiterCounters implements VelocityCounterStore {
 }
 
 /**
- * Counters every instance shares: rate-limiter-flexible's RateLimiterPostgres on its own pool (its
- * upsert adds a send); the reads of one assessment's counters are one SELECT over its table.
+ * Counters every instance shares: rate-limiter-flexible's RateLimiterPostgres table on a pool of its
+ * own. The library answers one key per statement; an assessment touches up to seven, so its reads are
+ * one SELECT and its adds one multi-row upsert with the library's own semantics (a row past its
+ * expiry starts again at 1) — one round trip each instead of seven pooled connections.
  */
 export function postgresVelocity(options: {
   url: string;
@@ -118,16 +132,31 @@ export function postgresVelocity(options: {
         clearExpiredByTimeout: true,
       }),
   );
-  // The library's get is one SELECT per key; the same SELECT over all keys costs one round trip.
+  // The library's get is one SELECT per key; the same SELECT over all keys costs one round trip. Both
+  // statements are named (prepared once per connection of this pool).
   const table = `"${options.schema}"."velocity"`;
   const batchRead: BatchRead = async (storeKeys) => {
-    const result = await pool.query<{ key: string; points: number }>(
-      `SELECT key, points FROM ${table} WHERE key = ANY($1::text[]) AND (expire > $2 OR expire IS NULL)`,
-      [storeKeys, Date.now()],
-    );
+    const result = await pool.query<{ key: string; points: number }>({
+      name: `velocity_read_${options.schema}`.slice(0, 63),
+      text: `SELECT key, points FROM ${table} WHERE key = ANY($1::text[]) AND (expire > $2 OR expire IS NULL)`,
+      values: [storeKeys, Date.now()],
+    });
     return new Map(result.rows.map((row) => [row.key, row.points]));
   };
-  return new LimiterCounters(limiterOf, () => pool.end(), batchRead);
+  const batchAdd: BatchAdd = async (entries) => {
+    if (entries.length === 0) return;
+    const now = Date.now();
+    await pool.query({
+      name: `velocity_add_${options.schema}`.slice(0, 63),
+      text: `INSERT INTO ${table} AS v (key, points, expire)
+         SELECT key, 1, $3::bigint + duration FROM unnest($1::text[], $2::bigint[]) AS e(key, duration)
+       ON CONFLICT (key) DO UPDATE SET
+         points = CASE WHEN v.expire <= $3 THEN 1 ELSE v.points + 1 END,
+         expire = CASE WHEN v.expire <= $3 THEN EXCLUDED.expire ELSE v.expire END`,
+      values: [entries.map((e) => e.key), entries.map((e) => e.durationMs), now],
+    });
+  };
+  return new LimiterCounters(limiterOf, () => pool.end(), batchRead, batchAdd);
 }
 
 /** This instance's own counters: the fallback while the shared store does not answer. */
