@@ -114,7 +114,19 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     fraud: config.FRAUD_URL,
     identity: config.IDENTITY_URL,
   };
-  const fetcher = signingFetcher(config.CONTEXT_SECRET, config.SUBGRAPH_CONNECTIONS);
+  const subgraphOf = new Map(Object.entries(subgraphUrls).map(([name, url]) => [url, name]));
+  const subgraphFetches = metrics.counter(
+    'attestor_subgraph_fetches_total',
+    'Subgraph fetches by subgraph; shared="true": joined an identical one in flight (GATEWAY_DEDUP)',
+    ['subgraph', 'shared'],
+  );
+  const fetcher = signingFetcher({
+    secret: config.CONTEXT_SECRET,
+    maxSockets: config.SUBGRAPH_CONNECTIONS,
+    share: config.GATEWAY_DEDUP,
+    observe: (url, shared) =>
+      subgraphFetches.inc({ subgraph: subgraphOf.get(url) ?? 'other', shared: String(shared) }),
+  });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH ?? supergraphPath, logger),
     buildService: ({ name, url }) =>
