@@ -1,8 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-import { getOperationAST } from 'graphql';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { getOperationAST, GraphQLError } from 'graphql';
 import {
   contextHeaders,
   encodeClaims,
@@ -14,10 +13,9 @@ import {
 import type { GatewayContext } from './context.js';
 import { isQueryFetch, SharedFetches, sharingIdentity, type SubgraphAnswer } from './shared-fetches.js';
 
-/** Set by the data source on a request others may share; read and removed here, never sent. */
-export const sharingHeader = 'x-attestor-sharing';
+type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
-export interface SigningFetcherOptions {
+export interface SubgraphTransportOptions {
   secret: string;
   /** Keep-alive sockets per subgraph. */
   maxSockets: number;
@@ -28,55 +26,59 @@ export interface SigningFetcherOptions {
   observe?: (url: string, shared: boolean) => void;
 }
 
+/** One subgraph request as the data source hands it over: the body bytes are final, the claims unsigned. */
+export interface SubgraphRequest {
+  url: URL;
+  headers: Record<string, string>;
+  body: string;
+  /** The caller's identity when others may share this request (a query); undefined: never shared. */
+  sharing: string | undefined;
+}
+
+export type SubgraphTransport = (request: SubgraphRequest) => Promise<SubgraphAnswer>;
+
 /**
- * A fetcher over keep-alive sockets (`maxSockets` per subgraph) that signs each request just before it
- * leaves: the claims the data source attached, a timestamp and the hash of the exact body bytes. A
- * request marked shareable (sharingHeader) joins an identical one in flight (SharedFetches): the key is
- * the URL, the caller's identity and the body, never the signature, which differs on every request.
+ * Sends subgraph requests over keep-alive sockets (`maxSockets` per subgraph), signing each just before
+ * it leaves: the claims the data source attached, a timestamp and the hash of the exact body bytes. A
+ * shareable request joins an identical one in flight (SharedFetches): the key is the URL, the caller's
+ * identity and the body — never the signature, which differs on every request.
  */
-export function signingFetcher(options: SigningFetcherOptions): Fetcher {
+export function subgraphTransport(options: SubgraphTransportOptions): SubgraphTransport {
   const { secret, maxSockets, timeoutMs = 30_000 } = options;
   const agents = {
     http: new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' }),
     https: new HttpsAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' }),
   };
   const fetches = new SharedFetches();
-  return async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
-    const body = init.body ?? '';
-    const headers: Record<string, string> = { ...init.headers };
-    const sharing = headers[sharingHeader];
-    delete headers[sharingHeader];
-    const method = init.method ?? 'POST';
+  return (request) => {
     const transmit = () =>
-      inSpan('subgraph fetch', { kind: SpanKind.CLIENT, attributes: { 'url.full': url } }, () =>
-        send(url, method, headers, body),
+      inSpan('subgraph fetch', { kind: SpanKind.CLIENT, attributes: { 'url.full': request.url.href } }, () =>
+        send(request),
       );
-    if (!options.share || sharing === undefined) {
-      options.observe?.(url, false);
-      return new BufferedResponse(url, await transmit());
+    if (!options.share || request.sharing === undefined) {
+      options.observe?.(request.url.href, false);
+      return transmit();
     }
-    const { answer, shared } = fetches.run(`${method} ${url}\n${sharing}\n${String(body)}`, transmit);
-    options.observe?.(url, shared);
-    return new BufferedResponse(url, await answer);
+    const { answer, shared } = fetches.run(
+      `${request.url.href}\n${request.sharing}\n${request.body}`,
+      transmit,
+    );
+    options.observe?.(request.url.href, shared);
+    return answer;
   };
 
-  function send(
-    url: string,
-    method: string,
-    headers: Record<string, string>,
-    body: string | Buffer,
-  ): Promise<SubgraphAnswer> {
+  function send({ url, headers: given, body }: SubgraphRequest): Promise<SubgraphAnswer> {
+    const headers = { ...given };
     const encodedClaims = headers[contextHeaders.claims];
     if (encodedClaims) Object.assign(headers, signEncodedClaims(secret, encodedClaims, body));
     // The W3C trace context of the gateway's fetch span, so the subgraph's span joins the trace.
     Object.assign(headers, traceHeaders());
     headers['content-length'] = String(Buffer.byteLength(body));
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
+    const secure = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const outgoing = (secure ? httpsRequest : httpRequest)(
-        target,
-        { method, headers, agent: secure ? agents.https : agents.http, timeout: timeoutMs },
+        url,
+        { method: 'POST', headers, agent: secure ? agents.https : agents.http, timeout: timeoutMs },
         (incoming) => {
           const chunks: Buffer[] = [];
           incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -86,7 +88,7 @@ export function signingFetcher(options: SigningFetcherOptions): Fetcher {
             for (const [name, value] of Object.entries(incoming.headers)) {
               if (typeof value === 'string') responseHeaders[name] = value;
             }
-            const answerBody = Buffer.concat(chunks);
+            const answerBody = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
             resolve({
               status: relayedStatus(incoming.statusCode ?? 502, answerBody),
               statusText: incoming.statusMessage ?? '',
@@ -96,50 +98,10 @@ export function signingFetcher(options: SigningFetcherOptions): Fetcher {
           });
         },
       );
-      outgoing.on('timeout', () => outgoing.destroy(new Error(`subgraph ${target.host} timed out`)));
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`subgraph ${url.host} timed out`)));
       outgoing.on('error', reject);
       outgoing.end(body);
     });
-  }
-}
-
-/**
- * A subgraph's answer as the data source reads it, straight from the bytes (a WHATWG Response would
- * stream them through again): each reader of a shared answer gets its own, and parses its own copy.
- */
-class BufferedResponse implements FetcherResponse {
-  readonly redirected = false;
-  readonly bodyUsed = false;
-  readonly status: number;
-  readonly statusText: string;
-  readonly ok: boolean;
-  readonly headers: FetcherHeaders;
-
-  constructor(
-    readonly url: string,
-    private readonly answer: SubgraphAnswer,
-  ) {
-    this.status = answer.status;
-    this.statusText = answer.statusText;
-    this.ok = answer.status >= 200 && answer.status < 300;
-    this.headers = new Headers(answer.headers);
-  }
-
-  async text(): Promise<string> {
-    return this.answer.body.toString('utf8');
-  }
-
-  async json(): Promise<unknown> {
-    return JSON.parse(this.answer.body.toString('utf8'));
-  }
-
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const { body } = this.answer;
-    return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-  }
-
-  clone(): FetcherResponse {
-    return new BufferedResponse(this.url, this.answer);
   }
 }
 
@@ -159,23 +121,77 @@ export function relayedStatus(status: number, body: Buffer): number {
 }
 
 /**
- * Attaches who is calling (as encoded claims) and the request id to every subgraph request, and marks
- * a query as shareable by the caller's identity (signingFetcher joins identical ones in flight).
+ * One subgraph as the query planner's executor sees it: the request serialized once, who is calling
+ * (as encoded claims) and the request id attached, a query marked shareable by the caller's identity,
+ * and the answer parsed from its bytes (each request sharing an answer parses its own copy, so what one
+ * merges into its result never reaches another's). What `RemoteGraphQLDataSource` does for us, without
+ * its node-fetch Request and Headers per fetch; its error for an HTTP failure is kept as it was.
  */
-export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const { request, context } = options;
-    if (!context?.caller) return;
-    const headers = request.http?.headers;
-    headers?.set(
-      contextHeaders.claims,
-      encodeClaims({ caller: context.caller, requestId: context.requestId, ip: context.ip }),
-    );
-    headers?.set(contextHeaders.requestId, context.requestId);
-    const document = 'document' in options ? options.document : undefined;
-    const operationKind = document ? getOperationAST(document)?.operation : undefined;
-    if (isQueryFetch(operationKind, request.query ?? '')) {
-      headers?.set(sharingHeader, sharingIdentity(context.caller, context.ip));
-    }
+export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
+  private readonly url: URL;
+
+  constructor(
+    url: string,
+    private readonly transport: SubgraphTransport,
+  ) {
+    this.url = new URL(url);
   }
+
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
+    const { request } = options;
+    if (!request.query) throw new Error('Missing query');
+    const context = 'context' in options ? options.context : undefined;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    let sharing: string | undefined;
+    if (context?.caller) {
+      headers[contextHeaders.claims] = encodeClaims({
+        caller: context.caller,
+        requestId: context.requestId,
+        ip: context.ip,
+      });
+      headers[contextHeaders.requestId] = context.requestId;
+      const document = 'document' in options ? options.document : undefined;
+      const operationKind = document ? getOperationAST(document)?.operation : undefined;
+      if (isQueryFetch(operationKind, request.query)) sharing = sharingIdentity(context.caller, context.ip);
+    }
+    const body = JSON.stringify({
+      query: request.query,
+      variables: request.variables,
+      operationName: request.operationName,
+      extensions: request.extensions,
+    });
+    const answer = await this.transport({ url: this.url, headers, body, sharing });
+    if (answer.status < 200 || answer.status >= 300) throw errorFromAnswer(this.url, answer);
+    const parsed: unknown = parseAnswer(answer);
+    if (typeof parsed !== 'object' || parsed === null) {
+      throw new Error(`Expected JSON response body, but received: ${String(parsed)}`);
+    }
+    return parsed as SubgraphResponse;
+  }
+}
+
+function parseAnswer(answer: SubgraphAnswer): unknown {
+  const text = answer.body.toString('utf8');
+  const type = answer.headers['content-type'] ?? '';
+  if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
+    return JSON.parse(text);
+  }
+  return text;
+}
+
+/** RemoteGraphQLDataSource's error for a subgraph's HTTP failure: `<status>: <text>`, the answer kept. */
+function errorFromAnswer(url: URL, answer: SubgraphAnswer): GraphQLError {
+  let body: unknown;
+  try {
+    body = parseAnswer(answer);
+  } catch {
+    body = answer.body.toString('utf8');
+  }
+  const code = answer.status === 401 ? 'UNAUTHENTICATED' : answer.status === 403 ? 'FORBIDDEN' : undefined;
+  return new GraphQLError(`${answer.status}: ${answer.statusText}`, {
+    extensions: {
+      response: { url: url.href, status: answer.status, statusText: answer.statusText, body },
+      ...(code ? { code } : {}),
+    },
+  });
 }
