@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'nats';
 import pg from 'pg';
 import { streamName } from '@attestor/contracts';
 import { emulatorControl } from '@attestor/twilio-emulator';
+import { freePort } from '../../test/support/launch.js';
 import { copyOfRepository } from '../../test/support/repository-copy.js';
 import { launchPlatform, type LaunchedPlatform } from './launch.js';
 import { jsonClient } from './load.js';
@@ -134,3 +136,36 @@ export function writeReport(name: string, report: unknown): string {
 }
 
 export const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** One more of our gateways (its own process, as `npm start` runs one) in front of the same subgraphs. */
+export async function startAnotherGateway(
+  bench: BenchPlatform,
+): Promise<{ url: string; matches: (line: string, pid: number) => boolean; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', `${bench.copy}/services/gateway/src/main.ts`], {
+    cwd: bench.copy,
+    env: { ...process.env, ...bench.env, PORT: String(port), LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let tries = 0; ; tries++) {
+    if (child.exitCode !== null) throw new Error(`the second gateway exited (${child.exitCode})`);
+    const ready = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (tries > 600) throw new Error('the second gateway did not get ready in 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url: `${url}/graphql`,
+    matches: (_line, pid) => pid === child.pid,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
