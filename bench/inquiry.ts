@@ -13,6 +13,7 @@ import { connect } from 'nats';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { streamName } from '@attestor/contracts';
+import { emulatorControl, type EmulatorControl } from '@attestor/twilio-emulator';
 import { jsonClient, median, percentile, runLoad, type LoadResult } from './support/load.js';
 import { copyOfRepository } from '../test/support/repository-copy.js';
 import { launchPlatform } from './support/launch.js';
@@ -122,7 +123,13 @@ async function main() {
     }
 
     log(`event-to-subscriber: ${subscribers} subscriptions, one transition each`);
-    const latencies = await subscriberLatency(platform.gatewayUrl, apiKey, created.slice(-subscribers), gql);
+    const latencies = await subscriberLatency(
+      platform.gatewayUrl,
+      apiKey,
+      created.slice(-subscribers),
+      gql,
+      emulatorControl(platform.emulatorUrl),
+    );
 
     const report = {
       when: new Date().toISOString(),
@@ -177,6 +184,7 @@ async function subscriberLatency(
   apiKey: string,
   inquiries: Array<{ id: string; sessionToken: string }>,
   gql: <T>(token: string, query: string, variables?: Record<string, unknown>) => Promise<T>,
+  emulator: EmulatorControl,
 ): Promise<number[]> {
   const sockets: Client[] = Array.from({ length: Math.max(1, Math.ceil(inquiries.length / 25)) }, () =>
     createClient({
@@ -214,6 +222,8 @@ async function subscriberLatency(
         void new Promise<void>((ready) => (subscribed = ready))
           .then(async () => {
             const phone = `+1415555${String(1000 + i).padStart(4, '0')}`;
+            // A mobile number with a low risk: an unseeded one may be a landline, which SMS cannot reach.
+            await emulator.seed({ phoneNumber: phone, lineType: 'mobile', smsPumpingRiskScore: 1 });
             await gql(
               inquiry.sessionToken,
               'mutation($id: ID!, $p: String!) { startPhoneVerification(inquiryId: $id, phoneNumber: $p) { verification { id } } }',
