@@ -86,12 +86,15 @@ function run(name: string, index: number): Promise<StageRun> {
         loadAfter: load(),
         tables:
           code === 0
-            ? lines.join('\n').trim()
+            ? fenced(lines.join('\n').trim())
             : `failed (exit ${code}):\n\n\`\`\`\n${errors.slice(-1500)}\n\`\`\``,
       });
     });
   });
 }
+
+/** Another bench's own printout, kept as printed (its columns are aligned by spaces, not markdown). */
+const fenced = (text: string) => (text.includes('\n|---') ? text : `\`\`\`text\n${text}\n\`\`\``);
 
 interface GatewaySummary {
   summary: Record<string, Record<string, { requestsPerSecond: number; p50Ms: number; p99Ms: number }>>;
