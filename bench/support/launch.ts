@@ -23,6 +23,8 @@ async function freePortBase(): Promise<number> {
 
 export interface LaunchedPlatform {
   gatewayUrl: string;
+  /** Where its subgraphs listen (the gateway's INQUIRY_URL…), for a second gateway in front of them. */
+  subgraphUrls: Record<'inquiry' | 'phone' | 'fraud' | 'identity', string>;
   emulatorUrl: string;
   /** The launcher's own "N s to ready". */
   readySeconds: number;
@@ -58,6 +60,12 @@ export async function launchPlatform(
   await ready;
   return {
     gatewayUrl: `http://127.0.0.1:${base}/graphql`,
+    subgraphUrls: {
+      inquiry: `http://127.0.0.1:${base + 1}/graphql`,
+      phone: `http://127.0.0.1:${base + 2}/graphql`,
+      fraud: `http://127.0.0.1:${base + 3}/graphql`,
+      identity: `http://127.0.0.1:${base + 4}/graphql`,
+    },
     emulatorUrl: `http://127.0.0.1:${base + 10}`,
     readySeconds: Number(/\((\d+(?:\.\d+)?) s to ready\)/.exec(output)?.[1] ?? Number.NaN),
     stop: () =>

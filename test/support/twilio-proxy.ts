@@ -2,8 +2,8 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import type { AddressInfo } from 'node:net';
 
 /**
- * An HTTP proxy in front of the Twilio emulator that lets a test look at the world at the moment a
- * service calls Twilio: `before(request)` runs (and is awaited) before the call is forwarded.
+ * An HTTP proxy in front of the Twilio emulator (or a subgraph) that lets a test look at the world at
+ * the moment a service calls it: `before(request)` runs (and is awaited) before the call is forwarded.
  */
 export interface TwilioProxy {
   url: string;
@@ -12,7 +12,7 @@ export interface TwilioProxy {
 
 export async function startTwilioProxy(
   target: string,
-  before: (call: { method: string; path: string; query: URLSearchParams }) => Promise<void>,
+  before: (call: { method: string; path: string; query: URLSearchParams; body: Buffer }) => Promise<void>,
 ): Promise<TwilioProxy> {
   const upstream = new URL(target);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -20,7 +20,8 @@ export async function startTwilioProxy(
     void (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      await before({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
+      const body = Buffer.concat(chunks);
+      await before({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body });
       const forwarded = request(
         {
           host: upstream.hostname,
@@ -35,7 +36,7 @@ export async function startTwilioProxy(
         },
       );
       forwarded.on('error', () => res.writeHead(502).end());
-      forwarded.end(Buffer.concat(chunks));
+      forwarded.end(body);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

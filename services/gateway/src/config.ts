@@ -37,6 +37,8 @@ export const gatewayConfigShape = {
   TRUST_PROXY: booleanFlag.default(false),
   /** Keep-alive sockets per subgraph. */
   SUBGRAPH_CONNECTIONS: positiveInt.max(1024).default(64),
+  /** Identical concurrent subgraph queries of one caller share one request (shared-fetches.ts). */
+  GATEWAY_DEDUP: booleanFlag.default(true),
   /** Request limits (docs/api-guide.md "Limits"). */
   QUERY_MAX_DEPTH: positiveInt.max(100).default(10),
   QUERY_MAX_ALIASES: positiveInt.max(1000).default(15),

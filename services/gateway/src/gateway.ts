@@ -36,7 +36,7 @@ import { requestLimits, withLimitReason } from './limits.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { memoryRateLimit, sharedRateLimit } from './rate-limit.js';
-import { SignedDataSource, signingFetcher } from './subgraph-client.js';
+import { SignedDataSource, subgraphTransport } from './subgraph-client.js';
 import { attachSubscriptions } from './subscriptions.js';
 import { supergraphFromFile } from './supergraph.js';
 import { supergraphPath, type SubgraphName } from './subgraphs.js';
@@ -114,11 +114,23 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     fraud: config.FRAUD_URL,
     identity: config.IDENTITY_URL,
   };
-  const fetcher = signingFetcher(config.CONTEXT_SECRET, config.SUBGRAPH_CONNECTIONS);
+  const subgraphOf = new Map(Object.entries(subgraphUrls).map(([name, url]) => [url, name]));
+  const subgraphFetches = metrics.counter(
+    'attestor_subgraph_fetches_total',
+    'Subgraph fetches by subgraph; shared="true": joined an identical one in flight (GATEWAY_DEDUP)',
+    ['subgraph', 'shared'],
+  );
+  const transport = subgraphTransport({
+    secret: config.CONTEXT_SECRET,
+    maxSockets: config.SUBGRAPH_CONNECTIONS,
+    share: config.GATEWAY_DEDUP,
+    observe: (url, shared) =>
+      subgraphFetches.inc({ subgraph: subgraphOf.get(url) ?? 'other', shared: String(shared) }),
+  });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH ?? supergraphPath, logger),
     buildService: ({ name, url }) =>
-      new SignedDataSource({ url: subgraphUrls[name as SubgraphName] ?? url, fetcher }),
+      new SignedDataSource(subgraphUrls[name as SubgraphName] ?? url, transport),
     logger,
   });
   let apiSchema: GraphQLSchema | undefined;

@@ -1,7 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { getOperationAST, GraphQLError } from 'graphql';
 import {
   contextHeaders,
   encodeClaims,
@@ -11,62 +11,94 @@ import {
   traceHeaders,
 } from '@attestor/platform';
 import type { GatewayContext } from './context.js';
+import { isQueryFetch, SharedFetches, sharingIdentity, type SubgraphAnswer } from './shared-fetches.js';
+
+type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
+
+export interface SubgraphTransportOptions {
+  secret: string;
+  /** Keep-alive sockets per subgraph. */
+  maxSockets: number;
+  timeoutMs?: number;
+  /** In-flight deduplication of identical queries of one caller (GATEWAY_DEDUP). */
+  share: boolean;
+  /** Told of every fetch: whether it joined one in flight instead of sending its own. */
+  observe?: (url: string, shared: boolean) => void;
+}
+
+/** One subgraph request as the data source hands it over: the body bytes are final, the claims unsigned. */
+export interface SubgraphRequest {
+  url: URL;
+  headers: Record<string, string>;
+  body: string;
+  /** The caller's identity when others may share this request (a query); undefined: never shared. */
+  sharing: string | undefined;
+}
+
+export type SubgraphTransport = (request: SubgraphRequest) => Promise<SubgraphAnswer>;
 
 /**
- * A fetcher over keep-alive sockets (`maxSockets` per subgraph) that signs each request just before it
- * leaves: the claims the data source attached, a timestamp and the hash of the exact body bytes.
+ * Sends subgraph requests over keep-alive sockets (`maxSockets` per subgraph), signing each just before
+ * it leaves: the claims the data source attached, a timestamp and the hash of the exact body bytes. A
+ * shareable request joins an identical one in flight (SharedFetches): the key is the URL, the caller's
+ * identity and the body — never the signature, which differs on every request.
  */
-export function signingFetcher(secret: string, maxSockets: number, timeoutMs = 30_000): Fetcher {
+export function subgraphTransport(options: SubgraphTransportOptions): SubgraphTransport {
+  const { secret, maxSockets, timeoutMs = 30_000 } = options;
   const agents = {
     http: new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' }),
     https: new HttpsAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' }),
   };
-  return (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> =>
-    inSpan('subgraph fetch', { kind: SpanKind.CLIENT, attributes: { 'url.full': url } }, () =>
-      send(url, init),
+  const fetches = new SharedFetches();
+  return (request) => {
+    const transmit = () =>
+      inSpan('subgraph fetch', { kind: SpanKind.CLIENT, attributes: { 'url.full': request.url.href } }, () =>
+        send(request),
+      );
+    if (!options.share || request.sharing === undefined) {
+      options.observe?.(request.url.href, false);
+      return transmit();
+    }
+    const { answer, shared } = fetches.run(
+      `${request.url.href}\n${request.sharing}\n${request.body}`,
+      transmit,
     );
+    options.observe?.(request.url.href, shared);
+    return answer;
+  };
 
-  function send(url: string, init: FetcherRequestInit): Promise<FetcherResponse> {
-    const body = init.body ?? '';
-    const headers: Record<string, string> = { ...init.headers };
+  function send({ url, headers: given, body }: SubgraphRequest): Promise<SubgraphAnswer> {
+    const headers = { ...given };
     const encodedClaims = headers[contextHeaders.claims];
     if (encodedClaims) Object.assign(headers, signEncodedClaims(secret, encodedClaims, body));
     // The W3C trace context of the gateway's fetch span, so the subgraph's span joins the trace.
     Object.assign(headers, traceHeaders());
     headers['content-length'] = String(Buffer.byteLength(body));
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
+    const secure = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const outgoing = (secure ? httpsRequest : httpRequest)(
-        target,
-        {
-          method: init.method ?? 'POST',
-          headers,
-          agent: secure ? agents.https : agents.http,
-          timeout: timeoutMs,
-        },
+        url,
+        { method: 'POST', headers, agent: secure ? agents.https : agents.http, timeout: timeoutMs },
         (incoming) => {
           const chunks: Buffer[] = [];
           incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
           incoming.on('error', reject);
           incoming.on('end', () => {
-            const responseHeaders = new Headers();
+            const responseHeaders: Record<string, string> = {};
             for (const [name, value] of Object.entries(incoming.headers)) {
-              if (typeof value === 'string') responseHeaders.set(name, value);
+              if (typeof value === 'string') responseHeaders[name] = value;
             }
-            const body = Buffer.concat(chunks);
-            const status = relayedStatus(incoming.statusCode ?? 502, body);
-            resolve(
-              new Response(status === 204 ? null : body, {
-                status,
-                statusText: incoming.statusMessage ?? '',
-                headers: responseHeaders,
-              }) as unknown as FetcherResponse,
-            );
+            const answerBody = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+            resolve({
+              status: relayedStatus(incoming.statusCode ?? 502, answerBody),
+              statusText: incoming.statusMessage ?? '',
+              headers: responseHeaders,
+              body: answerBody,
+            });
           });
         },
       );
-      outgoing.on('timeout', () => outgoing.destroy(new Error(`subgraph ${target.host} timed out`)));
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`subgraph ${url.host} timed out`)));
       outgoing.on('error', reject);
       outgoing.end(body);
     });
@@ -88,14 +120,78 @@ export function relayedStatus(status: number, body: Buffer): number {
   }
 }
 
-/** Attaches who is calling (as encoded claims) and the request id to every subgraph request. */
-export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (!context?.caller) return;
-    request.http?.headers.set(
-      contextHeaders.claims,
-      encodeClaims({ caller: context.caller, requestId: context.requestId, ip: context.ip }),
-    );
-    request.http?.headers.set(contextHeaders.requestId, context.requestId);
+/**
+ * One subgraph as the query planner's executor sees it: the request serialized once, who is calling
+ * (as encoded claims) and the request id attached, a query marked shareable by the caller's identity,
+ * and the answer parsed from its bytes (each request sharing an answer parses its own copy, so what one
+ * merges into its result never reaches another's). What `RemoteGraphQLDataSource` does for us, without
+ * its node-fetch Request and Headers per fetch; its error for an HTTP failure is kept as it was.
+ */
+export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
+  private readonly url: URL;
+
+  constructor(
+    url: string,
+    private readonly transport: SubgraphTransport,
+  ) {
+    this.url = new URL(url);
   }
+
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
+    const { request } = options;
+    if (!request.query) throw new Error('Missing query');
+    const context = 'context' in options ? options.context : undefined;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    let sharing: string | undefined;
+    if (context?.caller) {
+      headers[contextHeaders.claims] = encodeClaims({
+        caller: context.caller,
+        requestId: context.requestId,
+        ip: context.ip,
+      });
+      headers[contextHeaders.requestId] = context.requestId;
+      const document = 'document' in options ? options.document : undefined;
+      const operationKind = document ? getOperationAST(document)?.operation : undefined;
+      if (isQueryFetch(operationKind, request.query)) sharing = sharingIdentity(context.caller, context.ip);
+    }
+    const body = JSON.stringify({
+      query: request.query,
+      variables: request.variables,
+      operationName: request.operationName,
+      extensions: request.extensions,
+    });
+    const answer = await this.transport({ url: this.url, headers, body, sharing });
+    if (answer.status < 200 || answer.status >= 300) throw errorFromAnswer(this.url, answer);
+    const parsed: unknown = parseAnswer(answer);
+    if (typeof parsed !== 'object' || parsed === null) {
+      throw new Error(`Expected JSON response body, but received: ${String(parsed)}`);
+    }
+    return parsed as SubgraphResponse;
+  }
+}
+
+function parseAnswer(answer: SubgraphAnswer): unknown {
+  const text = answer.body.toString('utf8');
+  const type = answer.headers['content-type'] ?? '';
+  if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
+    return JSON.parse(text);
+  }
+  return text;
+}
+
+/** RemoteGraphQLDataSource's error for a subgraph's HTTP failure: `<status>: <text>`, the answer kept. */
+function errorFromAnswer(url: URL, answer: SubgraphAnswer): GraphQLError {
+  let body: unknown;
+  try {
+    body = parseAnswer(answer);
+  } catch {
+    body = answer.body.toString('utf8');
+  }
+  const code = answer.status === 401 ? 'UNAUTHENTICATED' : answer.status === 403 ? 'FORBIDDEN' : undefined;
+  return new GraphQLError(`${answer.status}: ${answer.statusText}`, {
+    extensions: {
+      response: { url: url.href, status: answer.status, statusText: answer.statusText, body },
+      ...(code ? { code } : {}),
+    },
+  });
 }
