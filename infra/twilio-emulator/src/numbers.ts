@@ -91,7 +91,9 @@ export class NumberDirectory {
 
   seed(seed: NumberSeed): NumberProfile {
     const derived = deriveProfile(seed.phoneNumber);
-    const callerType = seed.callerType ?? derived.callerType;
+    // A seeded name is a person's unless the seed says BUSINESS: keeping the derived type would make
+    // about one seeded "Ada Lovelace" in ten a business line, whose name a name match must not use.
+    const callerType = seed.callerType ?? (seed.callerName === undefined ? derived.callerType : 'CONSUMER');
     const owner = seed.callerName === undefined ? derived : ownerNames(seed.callerName, callerType);
     const score = seed.smsPumpingRiskScore ?? derived.smsPumpingRiskScore;
     const blocked = seed.blocked ?? false;

@@ -47,6 +47,22 @@ describe('seeding', () => {
     expect(directory.profile('+14155552671').callerName).toBe(derived.callerName);
   });
 
+  it("makes a seeded name a person's line unless the seed says BUSINESS", () => {
+    const directory = new NumberDirectory([], now);
+    const businessLines = Array.from(
+      { length: 200 },
+      (_, n) => `+1415700${String(n).padStart(4, '0')}`,
+    ).filter((number) => deriveProfile(number).callerType === 'BUSINESS');
+    expect(businessLines.length).toBeGreaterThan(0);
+    for (const phoneNumber of businessLines) {
+      expect(directory.seed({ phoneNumber, callerName: 'Ada Lovelace' }).callerType).toBe('CONSUMER');
+      expect(directory.seed({ phoneNumber, callerName: 'Acme Ltd', callerType: 'BUSINESS' }).callerType).toBe(
+        'BUSINESS',
+      );
+      expect(directory.seed({ phoneNumber, smsPumpingRiskScore: 3 }).callerType).toBe('BUSINESS');
+    }
+  });
+
   it('reset goes back to the fixtures', () => {
     const directory = new NumberDirectory([{ phoneNumber: '+14155550100', callerName: 'Ada Lovelace' }], now);
     directory.seed({ phoneNumber: '+14155550100', callerName: 'Someone Else' });
