@@ -1,6 +1,6 @@
 import { responder, type Logger, type NatsBus, type Worker } from '@attestor/platform';
 import type { Assessor } from './flows/assess.js';
-import type { FraudMetrics } from './metrics.js';
+import type { FraudMetrics } from './flows/metrics.js';
 
 /**
  * The asks the fraud service answers: `rpc.fraud.assess` (phone → fraud, before any send), in the

@@ -17,7 +17,7 @@ import { FraudLists } from './flows/lists.js';
 import { NumberFactsReader } from './flows/number-facts.js';
 import { FraudPolicies } from './flows/policy.js';
 import { FraudStats } from './flows/stats.js';
-import { FraudMetrics } from './metrics.js';
+import { FraudMetrics } from './flows/metrics.js';
 import { fraudResolvers } from './resolvers.js';
 import { fraudResponders } from './rpc.js';
 import { AssessmentStore } from './store/assessments.js';

@@ -1,7 +1,7 @@
 import type { Clock, ServiceMetrics } from '@attestor/platform';
 import type { RpcReply } from '@attestor/contracts';
-import { breakerScopes } from './domain/breaker.js';
-import type { BreakerStore } from './store/breakers.js';
+import { breakerScopes } from '../domain/breaker.js';
+import type { BreakerStore } from '../store/breakers.js';
 
 type Decision = RpcReply<'rpc.fraud.assess'>['decision'];
 
