@@ -61,9 +61,6 @@ async function main() {
   const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
   try {
     const { apiKey, templateId } = await bench.account('Flow Bench', 'PHONE_OTP, DATABASE_NAME_MATCH');
-    // One account sending thousands of US codes from one address is what an SMS pumping attack looks
-    // like: RECORD_ONLY evaluates (and pays for) every rule and records it, but enforces none.
-    await bench.gql(apiKey, 'mutation { updateFraudPolicy(input: { mode: RECORD_ONLY }) { mode } }');
     // Each inquiry's milestones, as its events go by on NATS (the bench's own core subscription).
     const waiting = new Map<string, Entry>();
     const codec = JSONCodec<{

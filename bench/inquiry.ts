@@ -16,7 +16,7 @@ import { streamName } from '@attestor/contracts';
 import { emulatorControl, type EmulatorControl } from '@attestor/twilio-emulator';
 import { jsonClient, median, percentile, runLoad, type LoadResult } from './support/load.js';
 import { copyOfRepository } from '../test/support/repository-copy.js';
-import { launchPlatform } from './support/launch.js';
+import { launchPlatform, RECORD_ONLY_POLICY } from './support/launch.js';
 
 const { values } = parseArgs({
   options: {
@@ -79,9 +79,8 @@ async function main() {
       'mutation { createInquiryTemplate(input: { name: "Bench", steps: [PHONE_OTP] }) { id } }',
     );
     const templateId = createInquiryTemplate.id;
-    // Its subscribers' 100 starts come from one address: RECORD_ONLY evaluates every fraud rule but
-    // blocks none (a blocked start is no transition, and its subscriber would wait for ever).
-    await gql(apiKey, 'mutation { updateFraudPolicy(input: { mode: RECORD_ONLY }) { mode } }');
+    // A blocked start is no transition: its subscriber would wait for ever.
+    await gql(apiKey, RECORD_ONLY_POLICY);
     const created: Array<{ id: string; sessionToken: string }> = [];
     const create = async (i: number) => {
       const answer = await http.post<

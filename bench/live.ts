@@ -58,7 +58,6 @@ async function main() {
   const closers: Array<() => Promise<void>> = [];
   try {
     const { apiKey, templateId } = await bench.account('Live Bench', 'PHONE_OTP');
-    await bench.gql(apiKey, 'mutation { updateFraudPolicy(input: { mode: RECORD_ONLY }) { mode } }');
     log(`creating ${subscriptions} inquiries, a number seeded for each`);
     const inquiries: Array<{ id: string; session: string; phone: string }> = [];
     await runLoad(subscriptions, 50, async () => {

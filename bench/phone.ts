@@ -3,7 +3,7 @@
  *
  * The OTP path as clients drive it: a platform launched as `npm start` runs it (each service its own
  * process, the Twilio emulator as Twilio), through the gateway with session tokens; the account's
- * fraud policy RECORD_ONLY (every rule runs, none refuses: one address sending this many is an attack).
+ * fraud policy RECORD_ONLY (RECORD_ONLY_POLICY in support/launch.ts).
  * - startPhoneVerification and checkPhoneVerification at a fixed concurrency: requests/s, p50, p99
  *   per round (each start on an inquiry and a number of its own; each check with the right code);
  *   the median round is reported;
@@ -23,7 +23,7 @@ import { createLogger, NatsBus, PiiCipher, request, signClaims, type Caller } fr
 import { createTwilioClient } from '@attestor/twilio';
 import { DEV_CREDENTIALS, emulatorControl } from '@attestor/twilio-emulator';
 import { copyOfRepository } from '../test/support/repository-copy.js';
-import { launchPlatform } from './support/launch.js';
+import { launchPlatform, RECORD_ONLY_POLICY } from './support/launch.js';
 import { jsonClient, median, percentile, runLoad, type LoadResult } from './support/load.js';
 import { cpuSeconds, cpuSpent } from './support/cpu.js';
 import { runAtRate, timeAlone } from './support/open-loop.js';
@@ -126,9 +126,7 @@ async function main() {
     );
     const { apiKey } = createAccount;
     const accountId = createAccount.account.id;
-    // Thousands of codes to one US range from one address is what SMS pumping looks like, and the
-    // engine challenges it: RECORD_ONLY still evaluates (and pays for) every rule, and enforces none.
-    await gql(apiKey, 'mutation { updateFraudPolicy(input: { mode: RECORD_ONLY }) { mode } }');
+    await gql(apiKey, RECORD_ONLY_POLICY);
     const { createInquiryTemplate } = await gql<{ createInquiryTemplate: { id: string } }>(
       apiKey,
       'mutation { createInquiryTemplate(input: { name: "Phone", steps: [PHONE_OTP] }) { id } }',

@@ -7,7 +7,7 @@ import { streamName } from '@attestor/contracts';
 import { emulatorControl } from '@attestor/twilio-emulator';
 import { freePort } from '../../test/support/launch.js';
 import { copyOfRepository } from '../../test/support/repository-copy.js';
-import { launchPlatform, type LaunchedPlatform } from './launch.js';
+import { launchPlatform, RECORD_ONLY_POLICY, type LaunchedPlatform } from './launch.js';
 import { jsonClient } from './load.js';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
@@ -29,7 +29,7 @@ export interface BenchPlatform {
   emulator: ReturnType<typeof emulatorControl>;
   /** GraphQL through its gateway (or `url`); throws on errors. */
   gql<T>(token: string, query: string, variables?: Record<string, unknown>, url?: string): Promise<T>;
-  /** An account, its API key and a template with `steps`. */
+  /** An account (its fraud policy RECORD_ONLY_POLICY), its API key and a template with `steps`. */
   account(name: string, steps: string): Promise<{ apiKey: string; templateId: string }>;
   stop(): Promise<void>;
 }
@@ -98,6 +98,7 @@ export async function startBenchPlatform(
         ADMIN_TOKEN,
         `mutation { createAccount(name: "${accountName}") { apiKey } }`,
       );
+      await gql(createAccount.apiKey, RECORD_ONLY_POLICY);
       const { createInquiryTemplate } = await gql<{ createInquiryTemplate: { id: string } }>(
         createAccount.apiKey,
         `mutation { createInquiryTemplate(input: { name: "Bench", steps: [${steps}] }) { id } }`,

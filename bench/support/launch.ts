@@ -4,6 +4,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * A bench sends thousands of codes to one range from one address: what SMS pumping looks like, and what
+ * the fraud engine stops. Benches measure the path, so their accounts run the fraud policy RECORD_ONLY:
+ * every rule is evaluated (and paid for) and recorded, none refuses a send.
+ */
+export const RECORD_ONLY_POLICY = 'mutation { updateFraudPolicy(input: { mode: RECORD_ONLY }) { mode } }';
+
 async function freePortBase(): Promise<number> {
   for (;;) {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
