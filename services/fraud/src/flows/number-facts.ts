@@ -51,33 +51,59 @@ export class NumberFactsReader {
     if (this.options.cacheHours === 0) return this.lookup(phoneNumber);
     const running = this.inFlight.get(phoneHash);
     if (running) return running.then((r) => (r.source === 'LOOKUP' ? { ...r, source: 'CACHE' } : r));
-    const read = this.readShared(phoneNumber, phoneHash).finally(() => this.inFlight.delete(phoneHash));
-    this.inFlight.set(phoneHash, read);
-    return read;
+    const flight = this.readShared(phoneNumber, phoneHash);
+    const answer = flight.then((f) => f.answer);
+    this.inFlight.set(phoneHash, answer);
+    // Until the answer is in the shared cache, this instance's next ask shares it rather than finding
+    // its own claim and waiting.
+    void flight
+      .then(
+        (f) => f.kept,
+        () => undefined,
+      )
+      .finally(() => this.inFlight.delete(phoneHash));
+    return answer;
   }
 
+  /**
+   * The answer, and the write that keeps it in the cache: the ask does not wait for that write (a
+   * round trip off every first assessment of a number). Until it lands the claim stands, so another
+   * instance waits for it rather than asking Lookup again.
+   */
   private async readShared(
     phoneNumber: string,
     phoneHash: string,
-  ): Promise<{ facts: NumberFacts | null; source: FactsSource }> {
+  ): Promise<{ answer: { facts: NumberFacts | null; source: FactsSource }; kept: Promise<void> }> {
     const { clock, cacheHours, claimMs, pollMs } = this.options;
     const db = this.cache.reader;
     const deadline = Date.now() + claimMs * 2;
+    const nothingToKeep = Promise.resolve();
     for (;;) {
       const now = clock.now();
       const freshAfter = new Date(now.getTime() - cacheHours * 3_600_000);
-      const cached = await this.cache.fresh(db, phoneHash, freshAfter);
-      if (cached) return { facts: cached, source: 'CACHE' };
-      if (await this.cache.claim(db, phoneHash, freshAfter, now, new Date(now.getTime() + claimMs))) {
+      const until = new Date(now.getTime() + claimMs);
+      const seen = await this.cache.freshOrClaimNew(db, phoneHash, freshAfter, until);
+      if (seen.facts) return { answer: { facts: seen.facts, source: 'CACHE' }, kept: nothingToKeep };
+      if (seen.claimed || (await this.cache.claim(db, phoneHash, freshAfter, now, until))) {
         const answer = await this.lookup(phoneNumber);
-        if (answer.facts) await this.cache.store(db, phoneHash, answer.facts, clock.now());
-        else await this.cache.release(db, phoneHash);
-        return answer;
+        return { answer, kept: this.keep(phoneHash, answer.facts) };
       }
       // Another instance is asking Lookup about this number: wait for its answer.
-      if (Date.now() > deadline) return { facts: null, source: 'UNAVAILABLE' };
+      if (Date.now() > deadline)
+        return { answer: { facts: null, source: 'UNAVAILABLE' }, kept: nothingToKeep };
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+
+  /** Stores what Lookup answered (or gives the claim up when it could not answer); never throws. */
+  private keep(phoneHash: string, facts: NumberFacts | null): Promise<void> {
+    const db = this.cache.reader;
+    const write = facts
+      ? this.cache.store(db, phoneHash, facts, this.options.clock.now())
+      : this.cache.release(db, phoneHash);
+    return write.catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'Lookup answer not cached; its claim runs out on its own');
+    });
   }
 
   private async lookup(phoneNumber: string): Promise<{ facts: NumberFacts | null; source: FactsSource }> {

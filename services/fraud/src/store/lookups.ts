@@ -8,19 +8,33 @@ import type { NumberFacts } from '../domain/rules.js';
  * its answer instead of asking again (one lookup per number per TTL across every instance).
  */
 export class LookupCache extends Store {
-  /** The cached facts when fetched after `freshAfter`. */
-  async fresh(db: EntityManager, phoneHash: string, freshAfter: Date): Promise<NumberFacts | undefined> {
+  /**
+   * One round trip for the two common cases: the cached facts when fetched after `freshAfter`, or —
+   * for a number never seen — the claim to ask Lookup (a new row, no answer yet). `claimed` is false and
+   * `facts` undefined when a row exists without a fresh answer: then `claim` decides.
+   */
+  async freshOrClaimNew(
+    db: EntityManager,
+    phoneHash: string,
+    freshAfter: Date,
+    until: Date,
+  ): Promise<{ facts: NumberFacts | undefined; claimed: boolean }> {
+    // The read sees the table as it was before the insert: a new row is never read back as an answer.
     const [row] = (await db.query(
-      `SELECT result FROM ${this.table('lookups')}
-        WHERE phone_hash = $1 AND result IS NOT NULL AND fetched_at > $2`,
-      [phoneHash, freshAfter],
-    )) as Array<{ result: NumberFacts }>;
-    return row?.result;
+      `WITH new_claim AS (
+         INSERT INTO ${this.table('lookups')} (phone_hash, claimed_until) VALUES ($1, $3)
+         ON CONFLICT (phone_hash) DO NOTHING RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM new_claim) AS claimed,
+              (SELECT result FROM ${this.table('lookups')}
+                WHERE phone_hash = $1 AND result IS NOT NULL AND fetched_at > $2) AS result`,
+      [phoneHash, freshAfter, until],
+    )) as Array<{ claimed: boolean; result: NumberFacts | null }>;
+    return { facts: row?.result ?? undefined, claimed: row?.claimed === true };
   }
 
   /**
-   * Claims the right to ask Lookup about a number until `until`: true when this caller holds it — no
-   * fresh answer is cached and no other claim is running.
+   * Claims the right to ask Lookup about a number already in the cache until `until`: true when this
+   * caller holds it — no fresh answer is cached and no other claim is running.
    */
   async claim(
     db: EntityManager,
