@@ -11,9 +11,14 @@
  * - where the time goes: each piece of a start timed alone, one call at a time, against the same
  *   running platform (fraud ask, its Lookup, the inquiry lookup, the Verify call, the phone subgraph
  *   called directly, through the gateway) and, under the fixed rate, the outbox lag (commit of the
- *   start → its event on NATS).
+ *   start → its event on NATS);
+ * - with --profile, each process's CPU during the start rounds by component (pg driver, GraphQL,
+ *   NATS client, Twilio SDK, our code…), from V8 CPU profiles of every child (CPU_PROFILE_DIR). The
+ *   profiler costs CPU itself: the throughput of a profiled run is not the one to quote.
  */
-import { rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { connect, type NatsConnection } from 'nats';
@@ -27,6 +32,7 @@ import { launchPlatform, RECORD_ONLY_POLICY } from './support/launch.js';
 import { jsonClient, median, percentile, runLoad, type LoadResult } from './support/load.js';
 import { cpuSeconds, cpuSpent } from './support/cpu.js';
 import { runAtRate, timeAlone } from './support/open-loop.js';
+import { cpuByComponent, monotonicMicros, readProfiles, type Window } from './support/profile.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +42,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '20' },
     samples: { type: 'string', default: '200' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const requests = Number(values.requests);
@@ -84,6 +91,8 @@ async function main() {
   log('launching the platform (npm start layout, own namespace and database)');
   const namespace = `benchphone${Date.now().toString(36)}`;
   const copy = copyOfRepository();
+  const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'attestor-profiles-')) : null;
+  const startRounds: Window[] = [];
   const platform = await launchPlatform(
     {
       ADMIN_TOKEN,
@@ -96,6 +105,7 @@ async function main() {
       RATE_LIMIT_BURST: '100000',
       // Every code of a round is read back for its check: keep them all.
       EMULATOR_OUTBOX_CAPACITY: '100000',
+      ...(profileDir !== null && { CPU_PROFILE_DIR: profileDir }),
     },
     copy,
   );
@@ -188,7 +198,9 @@ async function main() {
     for (let round = 1; round <= rounds; round++) {
       const flows = take(requests);
       const cpuBefore = cpuSeconds(processes);
+      const fromUs = monotonicMicros();
       const s = await runLoad(requests, concurrency, (i) => start(flows[i]!));
+      startRounds.push({ fromUs, toUs: monotonicMicros() });
       // Pools open connections as the load needs them: name the backends opened during the round too.
       for (const [pid, name] of await postgresBackends()) backends.set(pid, name);
       cpuOfStarts.push(cpuSpent(cpuBefore, cpuSeconds(processes)));
@@ -334,6 +346,32 @@ async function main() {
     rmSync(copy, { recursive: true, force: true });
     await removeBenchState(namespace, nats);
   }
+  // The children write their profiles as they exit: read once the platform has stopped.
+  if (profileDir !== null) {
+    console.log('\n' + profileTable(profileDir, startRounds, requests * rounds));
+    log(`profiles kept in ${profileDir} (open a .cpuprofile in Chrome DevTools)`);
+  }
+}
+
+/** Each process's CPU during the start rounds by component, the biggest first (ms per start). */
+function profileTable(dir: string, windows: Window[], starts: number): string {
+  const lines = [
+    `CPU per start during the start rounds, by process and component, from the V8 profiles (${dir})`,
+    '| process | component | CPU ms per start | share of the process |',
+    '|---|---|---|---|',
+  ];
+  for (const [child, profiles] of readProfiles(dir)) {
+    const spent = [...cpuByComponent(profiles, windows)].sort((a, b) => b[1] - a[1]);
+    const total = spent.reduce((sum, [, ms]) => sum + ms, 0);
+    const shown = spent.slice(0, 6);
+    const rest = spent.slice(6).reduce((sum, [, ms]) => sum + ms, 0);
+    for (const [component, ms] of [...shown, ...(rest > 0 ? [['everything else', rest] as const] : [])]) {
+      lines.push(
+        `| ${child} | ${component} | ${(ms / starts).toFixed(2)} | ${((100 * ms) / Math.max(total, 1e-9)).toFixed(0)}% |`,
+      );
+    }
+  }
+  return lines.join('\n');
 }
 
 /** Each Postgres backend of the run's database, by the service it serves (application_name attestor-<schema>). */

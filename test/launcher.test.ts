@@ -180,6 +180,18 @@ describe('the launch plan', () => {
     expect(child(plan({ DB_POOL_SIZE: '7' }), 'inquiry').env['DB_POOL_SIZE']).toBe('7');
   });
 
+  it('profiles every child under CPU_PROFILE_DIR, each in a folder of its own, and nothing without it', () => {
+    const children = plan({ CPU_PROFILE_DIR: '/tmp/attestor-profiles' });
+    expect(child(children, 'phone').nodeArgs).toEqual([
+      '--cpu-prof',
+      '--cpu-prof-dir=/tmp/attestor-profiles/phone',
+    ]);
+    expect(child(children, 'twilio').nodeArgs[1]).toBe('--cpu-prof-dir=/tmp/attestor-profiles/twilio');
+    expect(child(children, 'gateway').env['CPU_PROFILE_DIR']).toBeUndefined();
+    expect(plan({}).every((c) => c.nodeArgs.length === 0)).toBe(true);
+    expect(() => parseLauncherConfig({ CPU_PROFILE_DIR: 'profiles' })).toThrow(/CPU_PROFILE_DIR/);
+  });
+
   it('asks for pretty logs when a person watches, unless LOG_FORMAT says otherwise', () => {
     expect(child(plan({}, true), 'fraud').env['LOG_FORMAT']).toBe('pretty');
     expect(child(plan({}, false), 'fraud').env['LOG_FORMAT']).toBeUndefined();

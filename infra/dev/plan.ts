@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { isAbsolute, join } from 'node:path';
+import { z } from 'zod';
 import {
   parseConfig,
   platformConfigShape,
@@ -35,6 +36,11 @@ const launcherOnlyShape = {
     .min(1)
     .max(65_535 - portOffsets.emulator)
     .optional(),
+  /** Each child writes V8 CPU profiles (`--cpu-prof`) under <dir>/<child>/ when it exits. */
+  CPU_PROFILE_DIR: z
+    .string()
+    .refine(isAbsolute, 'must be an absolute path (each child writes its profiles under it)')
+    .optional(),
 } satisfies z.ZodRawShape;
 
 export const twilioCredentialNames = [
@@ -55,6 +61,8 @@ export interface LauncherConfig {
   twilio: TwilioMode;
   /** The address the launcher uses to reach the children (a wildcard bind address is reached on loopback). */
   localHost: string;
+  /** Where the children write CPU profiles, when asked for (CPU_PROFILE_DIR). */
+  cpuProfileDir: string | null;
 }
 
 /** Parses the environment once; throws ConfigError (from the platform) or LaunchError with one line to print. */
@@ -66,6 +74,7 @@ export function parseLauncherConfig(env: Record<string, string | undefined>): La
     ports: portsFrom(own.ATTESTOR_PORT_BASE),
     twilio: twilioModeOf(env),
     localHost: reachableHost(platform.HOST),
+    cpuProfileDir: own.CPU_PROFILE_DIR ?? null,
   };
 }
 
@@ -115,12 +124,15 @@ const perChildVariables = new Set([
   'EMULATOR_PORT',
   'EMULATOR_HOST',
   'ATTESTOR_PORT_BASE',
+  'CPU_PROFILE_DIR',
 ]);
 
 export interface ChildPlan {
   name: ServiceName | 'twilio';
   /** Path of the entry point, relative to the repository root. */
   entry: string;
+  /** Node options before the entry point (the CPU profiler when CPU_PROFILE_DIR is set). */
+  nodeArgs: string[];
   env: Record<string, string>;
   /** Answers 200 once the child can take traffic. */
   readyUrl: string;
@@ -161,7 +173,7 @@ export function planChildren(
   if (options.terminal && (env['LOG_FORMAT'] ?? '') === '') shared['LOG_FORMAT'] = 'pretty';
 
   const emulatorUrl = httpBase(localHost, ports.emulator);
-  const children: ChildPlan[] = [];
+  const children: Array<Omit<ChildPlan, 'nodeArgs'>> = [];
   if (config.twilio.kind === 'emulator') {
     children.push({
       name: 'twilio',
@@ -199,7 +211,13 @@ export function planChildren(
     },
     readyUrl: `${httpBase(localHost, ports.gateway)}/ready`,
   });
-  return children;
+  return children.map((child) => ({
+    ...child,
+    nodeArgs:
+      config.cpuProfileDir === null
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${join(config.cpuProfileDir, child.name)}`],
+  }));
 }
 
 function subgraphUrl(host: string, port: number): string {

@@ -98,7 +98,7 @@ class Launcher {
       const child = this.spawn(
         plan.name,
         process.execPath,
-        ['--import', 'tsx', join(root, plan.entry)],
+        [...plan.nodeArgs, '--import', 'tsx', join(root, plan.entry)],
         plan.env,
         this.services,
         { readyUrl: plan.readyUrl },
