@@ -13,6 +13,7 @@ export * from './access.js';
 export * from './db.js';
 export * from './sql.js';
 export * from './store.js';
+export * from './recent-map.js';
 export * from './scalars.js';
 export * from './input-hygiene.js';
 export * from './service.js';

@@ -5,6 +5,7 @@ import type { Subscription } from 'nats';
 import { eventFilter, rpcSubjects } from '@attestor/contracts';
 import {
   apiKeyHash,
+  RecentMap,
   request,
   unauthenticated,
   verifySessionToken,
@@ -36,7 +37,7 @@ export interface AuthenticatorOptions {
  * NATS, then cached for `keyCacheTtlMs`; a revocation event evicts it at once).
  */
 export class Authenticator {
-  private readonly cache = new Map<string, CachedCredential>();
+  private readonly cache = new RecentMap<string, CachedCredential>(MAX_CACHED_KEYS);
   private readonly pending = new Map<string, Promise<CachedCredential>>();
   private revocations: Subscription | undefined;
 
@@ -123,7 +124,7 @@ export class Authenticator {
               expiresAt: Date.now() + this.options.keyCacheTtlMs,
             }
           : { caller: null, expiresAt: Date.now() + Math.min(NEGATIVE_TTL_MS, this.options.keyCacheTtlMs) };
-        this.remember(keyHash, entry);
+        this.cache.set(keyHash, entry);
         return entry;
       })
       .finally(() => this.pending.delete(keyHash));
@@ -132,15 +133,6 @@ export class Authenticator {
       this.logger.error({ err: error, requestId }, 'API key lookup failed');
       throw error;
     });
-  }
-
-  private remember(keyHash: string, entry: CachedCredential): void {
-    this.cache.delete(keyHash);
-    if (this.cache.size >= MAX_CACHED_KEYS) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
-    this.cache.set(keyHash, entry);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { Store } from '@attestor/platform';
+import { RecentMap, Store } from '@attestor/platform';
 import type { FraudPolicy } from '../domain/policy.js';
 import { breakerOf, breakerStateOf, type BreakerState, type RawBreaker } from './breakers.js';
 import type { ConversionKey, StoredConversion } from './conversions.js';
@@ -48,7 +48,7 @@ const dated = <T extends Record<string, unknown>>(row: T, fields: string[]): T =
  * in the same snapshot, so a change acts on the very next assessment of every replica.
  */
 export class DecisionContextStore extends Store {
-  private readonly settings = new Map<string, SettingsCopy>();
+  private readonly settings = new RecentMap<string, SettingsCopy>(MAX_CACHED_ACCOUNTS);
 
   async read(
     db: EntityManager,
@@ -165,12 +165,7 @@ export class DecisionContextStore extends Store {
       SettingsCopy | { settings_version: number; policy: PolicyRow | null; entries: RawListEntry[] | null },
   ): SettingsCopy {
     const copy = 'version' in from ? from : this.copyOf(from);
-    this.settings.delete(accountId);
     this.settings.set(accountId, copy);
-    if (this.settings.size > MAX_CACHED_ACCOUNTS) {
-      const oldest = this.settings.keys().next().value;
-      if (oldest !== undefined) this.settings.delete(oldest);
-    }
     return copy;
   }
 

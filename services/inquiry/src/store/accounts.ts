@@ -1,15 +1,22 @@
 import type { EntityManager } from 'typeorm';
-import { Store } from '@attestor/platform';
+import { RecentMap, Store } from '@attestor/platform';
 import { AccountEntity, ApiKeyEntity, type Account, type ApiKey } from './entities.js';
 
 /** Accounts and their API keys (the key itself is never stored, only its SHA-256). */
 export class AccountStore extends Store {
+  /** Accounts never change once created (id, name, creation): a copy read once answers from then on. */
+  private readonly kept = new RecentMap<string, Account>(10_000);
+
   async insertAccount(db: EntityManager, account: Account): Promise<void> {
     await db.getRepository(AccountEntity).insert(account);
   }
 
   async account(db: EntityManager, id: string): Promise<Account | null> {
-    return db.getRepository(AccountEntity).findOneBy({ id });
+    const kept = this.kept.get(id);
+    if (kept) return kept;
+    const account = await db.getRepository(AccountEntity).findOneBy({ id });
+    if (account) this.kept.set(id, account);
+    return account;
   }
 
   /** The account row, locked until the transaction ends: makes a count and an insert one step. */

@@ -1,9 +1,14 @@
 import { In, type EntityManager } from 'typeorm';
-import { Store } from '@attestor/platform';
+import { RecentMap, Store } from '@attestor/platform';
 import { TemplateEntity, type Template } from './entities.js';
+
+/** Templates this instance keeps after reading them once (every step of every inquiry reads one). */
+const KEPT_TEMPLATES = 10_000;
 
 /** Inquiry templates: immutable once created. */
 export class TemplateStore extends Store {
+  private readonly kept = new RecentMap<string, Template>(KEPT_TEMPLATES);
+
   async insert(db: EntityManager, template: Template): Promise<void> {
     await db.getRepository(TemplateEntity).insert(template);
   }
@@ -21,8 +26,15 @@ export class TemplateStore extends Store {
     return db.getRepository(TemplateEntity).findOneBy({ id, accountId });
   }
 
-  /** The template of an inquiry (which exists: inquiries reference their template). */
+  /**
+   * The template of an inquiry (which exists: inquiries reference their template). A template never
+   * changes, so a copy read once answers from then on, inside a transaction too.
+   */
   async ofInquiry(db: EntityManager, templateId: string): Promise<Template> {
-    return db.getRepository(TemplateEntity).findOneByOrFail({ id: templateId });
+    const kept = this.kept.get(templateId);
+    if (kept) return kept;
+    const template = await db.getRepository(TemplateEntity).findOneByOrFail({ id: templateId });
+    this.kept.set(templateId, template);
+    return template;
   }
 }
