@@ -114,6 +114,11 @@ export const platformConfigShape = {
   EVENT_RETRY_MAX_MS: positiveInt.max(3_600_000).default(300_000),
   /** An event older than this is parked at its next failure, whatever its delivery count. */
   EVENT_RETRY_MAX_AGE_MINUTES: positiveInt.max(7 * 24 * 60).default(120),
+  /**
+   * Events each consumer handles at once. Events of one inquiry (or, without one, of one subject) are
+   * always handled one after another, in stream order.
+   */
+  EVENT_CONCURRENCY: positiveInt.max(64).default(4),
   /** How often parked events are tried again on their own (each with its own growing backoff). */
   EVENT_REPLAY_PARKED_MS: positiveInt.max(86_400_000).default(300_000),
   OUTBOX_POLL_MS: positiveInt.max(60_000).default(500),

@@ -25,6 +25,7 @@ export { Outbox, type Transaction, type TransactionOptions } from './bus/outbox.
 export { OutboxRelay } from './bus/relay.js';
 export {
   DurableConsumer,
+  orderingKeyOf,
   retryDelay,
   applyOnly,
   twoPhase,

@@ -182,6 +182,7 @@ export async function startService<C extends ServiceConfig, TContext extends Req
           retryBaseMs: config.EVENT_RETRY_BASE_MS,
           retryMaxMs: config.EVENT_RETRY_MAX_MS,
           maxAgeMs: config.EVENT_RETRY_MAX_AGE_MINUTES * 60_000,
+          concurrency: config.EVENT_CONCURRENCY,
           onOutcome: (consumer, outcome) => metrics.eventsHandled.inc({ consumer, outcome }),
         }),
     );

@@ -6,6 +6,7 @@ import {
   DurableConsumer,
   NatsBus,
   openDatabase,
+  orderingKeyOf,
   Outbox,
   applyOnly,
   inTransaction,
@@ -52,12 +53,13 @@ async function publishRaw(event: EventEnvelope, messageId: string): Promise<void
   );
 }
 
-async function startConsumer(spec: ConsumerSpec): Promise<DurableConsumer> {
+async function startConsumer(spec: ConsumerSpec, concurrency = 1): Promise<DurableConsumer> {
   const consumer = new DurableConsumer(spec, bus, dataSource, outbox, logger, {
     service: 'inboxtest',
     schema,
     maxDeliveries: 3,
     retryBaseMs: 10,
+    concurrency,
   });
   await consumer.start();
   consumers.push(consumer);
@@ -327,6 +329,64 @@ describe('durable consumer with an inbox', () => {
     ]);
     expect(await consumer.replayDue()).toBe(0);
     await expect(consumer.replay(parked!.id)).rejects.toThrow(/no parked event/);
+  });
+
+  it('handles events of different subjects side by side, and those of one subject in stream order', async () => {
+    const log: Array<{ subject: string; eventId: string; phase: 'start' | 'end' }> = [];
+    let inHand = 0;
+    let mostInHand = 0;
+    await startConsumer(
+      {
+        name: 'side-by-side',
+        filter: 'inquiry.redacted.*',
+        handlers: {
+          'inquiry.redacted': twoPhase({
+            gather: async (event) => {
+              if (!event.subjectId.startsWith('order-')) return;
+              inHand += 1;
+              mostInHand = Math.max(mostInHand, inHand);
+              log.push({ subject: event.subjectId, eventId: event.id, phase: 'start' });
+              await new Promise((resolve) => setTimeout(resolve, 150));
+              log.push({ subject: event.subjectId, eventId: event.id, phase: 'end' });
+              inHand -= 1;
+            },
+            apply: async () => undefined,
+          }),
+        },
+      },
+      3,
+    );
+    const published: Record<string, string[]> = {};
+    for (const subject of ['order-a', 'order-a', 'order-a', 'order-b', 'order-c', 'order-d', 'order-e']) {
+      const event = createEvent('inquiry.redacted', {
+        accountId: 'acc',
+        subjectId: subject,
+        data: { redactedAt: new Date().toISOString() },
+      });
+      (published[subject] ??= []).push(event.id);
+      await publishRaw(event, event.id);
+    }
+    await eventually(async () => log.filter((l) => l.phase === 'end').length === 7, {
+      what: 'seven events handled',
+    });
+    // One subject: each event ends before the next one starts, in the order they were published.
+    const ofA = log.filter((l) => l.subject === 'order-a');
+    expect(ofA.map((l) => `${l.phase}:${l.eventId}`)).toEqual(
+      published['order-a']!.flatMap((id) => [`start:${id}`, `end:${id}`]),
+    );
+    // Several subjects: at once, but never more than the consumer's concurrency.
+    expect(mostInHand).toBe(3);
+  });
+
+  it('orders by the inquiry an event names, else by its subject', () => {
+    const started = createEvent('inquiry.redacted', {
+      accountId: 'acc',
+      subjectId: 'inq-1',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    expect(orderingKeyOf('s', started)).toBe('inq-1');
+    expect(orderingKeyOf('s', { ...started, subjectId: 'pv-1', data: { inquiryId: 'inq-2' } })).toBe('inq-2');
+    expect(orderingKeyOf('subject.of.junk', null)).toBe('subject.of.junk');
   });
 
   it('parks a message that is not an event at once', async () => {

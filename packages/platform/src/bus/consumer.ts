@@ -87,6 +87,8 @@ export interface ConsumerOptions {
   maxAgeMs?: number;
   /** When a parked event is first tried again on its own (default 5 minutes; doubles after each failure). */
   autoReplayFirstMs?: number;
+  /** Events handled at once (default 1); those of one ordering key stay one after another. */
+  concurrency?: number;
   /** Counts what became of each delivery (the service's metrics). */
   onOutcome?: (consumer: string, outcome: 'handled' | 'duplicate' | 'retried' | 'parked') => void;
 }
@@ -125,10 +127,24 @@ export function retryDelay(
 }
 
 /**
+ * The key whose events are handled in stream order: the inquiry the event concerns when its data
+ * names one (a phone verification's, a database verification's, a blocked assessment's), else its
+ * subject — for the inquiry's own events, the inquiry again. Events of different keys may be handled
+ * side by side. A message that is not an event is keyed by its NATS subject.
+ */
+export function orderingKeyOf(subject: string, event: EventEnvelope | null): string {
+  if (event === null) return subject;
+  const inquiryId = event.data['inquiryId'];
+  return typeof inquiryId === 'string' ? inquiryId : event.subjectId;
+}
+
+/**
  * A durable JetStream consumer whose handler runs in one database transaction with an inbox row
  * (consumer, event id): a redelivered event finds the row and has no second effect. A failing handler
  * is retried with backoff; after `maxDeliveries` the event is parked in `parked_events` and acked, so
  * it stops blocking the stream while an operator looks at it (and replays it with `replay`).
+ * Up to `concurrency` events are in hand at once — a handler mostly waits on its database and on the
+ * services it asks — but the events of one ordering key (`orderingKeyOf`) one after another.
  */
 export class DurableConsumer {
   readonly durable: string;
@@ -173,11 +189,41 @@ export class DurableConsumer {
     const consumer = await this.bus.js.consumers.get(this.bus.stream, this.durable);
     this.messages = await consumer.consume({ max_messages: 32 });
     const messages = this.messages;
-    this.loop = (async () => {
-      for await (const message of messages) await this.receive(message);
-    })().catch((error: unknown) =>
+    this.loop = this.dispatch(messages).catch((error: unknown) =>
       this.logger.error({ err: error, consumer: this.durable }, 'consumer stopped'),
     );
+  }
+
+  /**
+   * Hands each message to `receive`, at most `concurrency` at once, chaining the messages of one
+   * ordering key so each starts once the one before it is done. Returns when the messages end and
+   * every event in hand is done.
+   */
+  private async dispatch(messages: ConsumerMessages): Promise<void> {
+    const limit = this.options.concurrency ?? 1;
+    const inHand = new Set<Promise<void>>();
+    const lastOfKey = new Map<string, Promise<void>>();
+    for await (const message of messages) {
+      while (inHand.size >= limit) await Promise.race(inHand);
+      const event = readEvent(message.data);
+      const key = orderingKeyOf(message.subject, event.ok ? event.value : null);
+      const before = lastOfKey.get(key) ?? Promise.resolve();
+      const handled = before
+        .then(() => this.receive(message, event))
+        .catch((error: unknown) =>
+          this.logger.error(
+            { err: error, consumer: this.durable },
+            'event left unhandled; JetStream delivers it again',
+          ),
+        );
+      lastOfKey.set(key, handled);
+      inHand.add(handled);
+      void handled.then(() => {
+        inHand.delete(handled);
+        if (lastOfKey.get(key) === handled) lastOfKey.delete(key);
+      });
+    }
+    await Promise.all(inHand);
   }
 
   /** Stops pulling and waits for the event in hand to finish. */
@@ -186,19 +232,17 @@ export class DurableConsumer {
     await this.loop;
   }
 
-  private async receive(message: JsMsg): Promise<void> {
+  /** Handles one message to its end (acked, or nak'd for a later delivery); never throws. */
+  private async receive(message: JsMsg, read: ReadEvent): Promise<void> {
     const requestId = message.headers?.get('Attestor-Request-Id') || null;
     const deliveryCount = message.info.deliveryCount;
     const logger = this.logger.child({ consumer: this.durable, subject: message.subject, requestId });
-    let event: EventEnvelope;
-    try {
-      event = eventEnvelopeSchema.parse(JSON.parse(new TextDecoder().decode(message.data)));
-    } catch (error) {
-      logger.error({ err: error }, 'malformed event parked');
-      await this.park(message.subject, null, new TextDecoder().decode(message.data), error, deliveryCount);
-      message.ack();
+    if (!read.ok) {
+      logger.error({ err: read.error }, 'malformed event parked');
+      await this.parkAndAck(message, null, new TextDecoder().decode(message.data), read.error, logger);
       return;
     }
+    const event = read.value;
     try {
       const lastAttempt = this.isLastAttempt(deliveryCount, event.occurredAt);
       const traceparent = message.headers?.get('traceparent');
@@ -226,9 +270,8 @@ export class DurableConsumer {
           { err: error, eventId: event.id, deliveryCount },
           'event parked after repeated failures',
         );
-        await this.park(message.subject, event, null, error, deliveryCount);
-        message.ack();
-        this.options.onOutcome?.(this.durable, 'parked');
+        if (await this.parkAndAck(message, event, null, error, logger))
+          this.options.onOutcome?.(this.durable, 'parked');
       } else {
         const delay = retryDelay(
           deliveryCount,
@@ -244,6 +287,33 @@ export class DurableConsumer {
         this.options.onOutcome?.(this.durable, 'retried');
       }
     }
+  }
+
+  /**
+   * Parks the event and acks it; true when it did. When the park itself fails (the database is
+   * down), the message is nak'd for a later delivery instead, so the consumer goes on.
+   */
+  private async parkAndAck(
+    message: JsMsg,
+    event: EventEnvelope | null,
+    raw: string | null,
+    error: unknown,
+    logger: Logger,
+  ): Promise<boolean> {
+    const deliveryCount = message.info.deliveryCount;
+    try {
+      await this.park(message.subject, event, raw, error, deliveryCount);
+    } catch (parkError) {
+      const delay = retryDelay(deliveryCount, this.options.retryBaseMs, Math.random, this.options.retryMaxMs);
+      logger.warn(
+        { err: parkError, retryInMs: delay },
+        'could not park the event; it will be delivered again',
+      );
+      message.nak(delay);
+      return false;
+    }
+    message.ack();
+    return true;
   }
 
   /** The delivery after which a failing event is parked: the count reached, or the event too old to retry. */
@@ -437,4 +507,14 @@ export class DurableConsumer {
 
 function errorText(error: unknown): string {
   return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 2000);
+}
+
+type ReadEvent = { ok: true; value: EventEnvelope } | { ok: false; error: unknown };
+
+function readEvent(data: Uint8Array): ReadEvent {
+  try {
+    return { ok: true, value: eventEnvelopeSchema.parse(JSON.parse(new TextDecoder().decode(data))) };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
