@@ -10,11 +10,24 @@ import type { Verification } from './verifications.js';
  * The emulator's state in a file (EMULATOR_STATE_PATH; `npm start` keeps it in `.data/`), so a
  * restarted emulator still knows the codes it sent and the numbers it was given: an inquiry that was
  * mid-flow when the launcher restarted it can still be verified. Written atomically (a temporary file
- * renamed over the old one) shortly after every request that may have changed something, and at close.
+ * renamed over the old one) shortly after every request that may have changed something — 50 ms
+ * after, or later once the state is large (SAVE_SPACING) — and at close.
  * Faults are not kept: they belong to the test or run that armed them.
  */
 const VERSION = 1;
 const SAVE_DELAY_MS = 50;
+/**
+ * A save serialises the whole state synchronously: the wait before the next one is this many times
+ * the last save's duration (at most MAX_SAVE_DELAY_MS), so saving takes at most about 5 % of the
+ * emulator's time however large the state grows (a benchmark's tens of thousands of codes).
+ */
+const SAVE_SPACING = 20;
+const MAX_SAVE_DELAY_MS = 5_000;
+
+/** How long after a change the state is saved, given how long the last save took. */
+export function saveDelayMs(lastSaveMs: number): number {
+  return Math.min(MAX_SAVE_DELAY_MS, Math.max(SAVE_DELAY_MS, lastSaveMs * SAVE_SPACING));
+}
 
 const dateText = z.iso.datetime();
 const fileSchema = z.object({
@@ -83,8 +96,10 @@ export function loadState(state: EmulatorState, path: string, log: Log): void {
 export function persistState(state: EmulatorState, path: string, log: Log): StatePersistence {
   mkdirSync(dirname(path), { recursive: true });
   let timer: NodeJS.Timeout | undefined;
+  let lastSaveMs = 0;
   const save = () => {
     timer = undefined;
+    const started = performance.now();
     const file = {
       version: VERSION,
       clockOffsetMs: state.clock.offsetMs,
@@ -99,10 +114,11 @@ export function persistState(state: EmulatorState, path: string, log: Log): Stat
     } catch (error) {
       log(`could not save the state to ${path}: ${String(error).slice(0, 200)}`);
     }
+    lastSaveMs = performance.now() - started;
   };
   return {
     schedule: () => {
-      timer ??= setTimeout(save, SAVE_DELAY_MS);
+      timer ??= setTimeout(save, saveDelayMs(lastSaveMs));
     },
     flush: () => {
       if (timer === undefined) return;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEV_CREDENTIALS, emulatorControl, startEmulator } from '../src/index.js';
+import { saveDelayMs } from '../src/persistence.js';
 
 /** EMULATOR_STATE_PATH: a restarted emulator still knows its codes, verifications, numbers and clock. */
 const AUTH = `Basic ${Buffer.from(`${DEV_CREDENTIALS.accountSid}:${DEV_CREDENTIALS.authToken}`).toString('base64')}`;
@@ -74,5 +75,12 @@ describe('the emulator state file', () => {
     } finally {
       await emulator.close();
     }
+  });
+
+  it('saves 50 ms after a change while saves are quick, and spaces slow saves to about 5 % of the time', () => {
+    expect(saveDelayMs(0)).toBe(50);
+    expect(saveDelayMs(2)).toBe(50);
+    expect(saveDelayMs(40)).toBe(800);
+    expect(saveDelayMs(1_000)).toBe(5_000);
   });
 });

@@ -226,7 +226,7 @@ export class DurableConsumer {
     await Promise.all(inHand);
   }
 
-  /** Stops pulling and waits for the event in hand to finish. */
+  /** Stops pulling and waits for the events in hand to finish. */
   async stop(): Promise<void> {
     await this.messages?.close();
     await this.loop;
