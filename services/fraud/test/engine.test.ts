@@ -213,6 +213,22 @@ describe('conversion breakers', () => {
     ).toBe('CHALLENGE');
   });
 
+  it('blocks through a country breaker where an account that verifies elsewhere never verified anyone', () => {
+    const breakers = [openBreaker('COUNTRY', 'US', 1)];
+    const unserved = (unverified: number) => conversion('COUNTRY', [unverified, 0], false);
+    expect(
+      assess(input({ accountEverVerified: true, conversions: [unserved(3)], breakers })).reasons,
+    ).toEqual(['BREAKER_ESCALATED', 'BREAKER_OPEN']);
+    // Below 3 × the threshold it challenges, as does a country the account has verified in.
+    expect(assess(input({ accountEverVerified: true, conversions: [unserved(2)], breakers })).decision).toBe(
+      'CHALLENGE',
+    );
+    const served = conversion('COUNTRY', [30, 20], true);
+    expect(assess(input({ accountEverVerified: true, conversions: [served], breakers })).decision).toBe(
+      'CHALLENGE',
+    );
+  });
+
   it('holds an open ACCOUNT breaker against countries the account never verified in only', () => {
     const account = openBreaker('ACCOUNT', '');
     const served = assess(input({ breakers: [account], conversions: [conversion('COUNTRY', [0, 0], true)] }));
@@ -368,8 +384,12 @@ describe('layers switched off', () => {
       velocity: { counts: { NUMBER: 9 }, source: 'SHARED' },
       conversions: [conversion('COUNTRY', [5, 0], false)],
     });
-    expect(fired(noisy)).toEqual(['VELOCITY_NUMBER', 'BREAKER_OPEN']);
-    expect(fired({ ...noisy, disabled: new Set(['velocity']) })).toEqual(['BREAKER_OPEN']);
+    // Five unverified sends where the account never verified anyone: the breaker also escalates.
+    expect(fired(noisy)).toEqual(['VELOCITY_NUMBER', 'BREAKER_ESCALATED', 'BREAKER_OPEN']);
+    expect(fired({ ...noisy, disabled: new Set(['velocity']) })).toEqual([
+      'BREAKER_ESCALATED',
+      'BREAKER_OPEN',
+    ]);
     const off = assess({ ...noisy, disabled: new Set(['velocity', 'breakers']) });
     expect(off).toMatchObject({ decision: 'ALLOW', opens: [] });
   });

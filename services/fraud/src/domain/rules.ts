@@ -249,9 +249,14 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
     ...signals.breakers.map((b) => ({ scope: b.scope, label: b.label, threshold: b.threshold, key: b.key })),
     ...opens.map((o) => ({ ...o.conversion, threshold: o.trip.threshold })),
   ].filter((b) => b.scope !== 'ACCOUNT' || !countryEverVerified);
+  // A PREFIX breaker escalates; so does a COUNTRY breaker for a country where an account that has
+  // verified elsewhere never verified anyone: no known real user of the account is there to turn
+  // away, and a challenge alone lets an attacker who pays its proof of work through.
   const escalated = acting.filter((b) => {
-    if (b.scope !== 'PREFIX') return false;
     const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
+    const unserved =
+      b.scope === 'COUNTRY' && signals.accountEverVerified && conversion?.everVerified === false;
+    if (b.scope !== 'PREFIX' && !unserved) return false;
     const unverified = conversion
       ? Math.max(unverifiedOf(conversion.window['1h']), unverifiedOf(conversion.window['24h']))
       : 0;
