@@ -31,7 +31,7 @@ import { emulatorControl } from '@attestor/twilio-emulator';
 import { fraudConfigShape } from '../../services/fraud/src/config.js';
 import type { Layer } from '../../services/fraud/src/domain/rules.js';
 import { copyOfRepository } from '../../test/support/repository-copy.js';
-import type { ActorTally, EngineResult } from './fraud-engine.js';
+import { emptyTally, type ActorTally, type EngineResult } from './fraud-engine.js';
 import { launchPlatform } from './launch.js';
 import { jsonClient } from './load.js';
 import type { Actor, Attempt, Traffic } from './fraud-traffic.js';
@@ -85,19 +85,6 @@ export interface Quantiles {
   p50: number | null;
   p99: number | null;
 }
-
-const tally = (): ActorTally => ({
-  attempted: 0,
-  sent: 0,
-  challenged: 0,
-  blocked: 0,
-  sentBeforeFirstRefusal: null,
-  usersWithoutMessage: 0,
-  usersChallenged: 0,
-  users: 0,
-  costAvoidedUsd: 0,
-  reasons: new Map(),
-});
 
 /** p50/p99 of a Prometheus histogram's series (cumulative buckets), interpolated within a bucket. */
 export function histogramQuantiles(text: string, metric: string, ...labels: string[]): Quantiles {
@@ -220,7 +207,7 @@ export async function runEndToEnd(
     const tallies = new Map<Actor, ActorTally>();
     const tallyOf = (actor: Actor) => {
       let t = tallies.get(actor);
-      if (!t) tallies.set(actor, (t = tally()));
+      if (!t) tallies.set(actor, (t = emptyTally()));
       return t;
     };
     const statuses = new Map<string, number>();

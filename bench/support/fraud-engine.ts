@@ -62,7 +62,8 @@ export interface EngineResult {
 }
 
 const ACCOUNT = 'acc_fraud_bench';
-const tally = (): ActorTally => ({
+/** An actor's tally before anything happened (both modes count the same way). */
+export const emptyTally = (): ActorTally => ({
   attempted: 0,
   sent: 0,
   challenged: 0,
@@ -138,7 +139,7 @@ export async function runEngine(
   const tallies = new Map<Actor, ActorTally>();
   const tallyOf = (actor: Actor) => {
     let found = tallies.get(actor);
-    if (!found) tallies.set(actor, (found = tally()));
+    if (!found) tallies.set(actor, (found = emptyTally()));
     return found;
   };
   const latency = {
