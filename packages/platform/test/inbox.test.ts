@@ -217,6 +217,69 @@ describe('durable consumer with an inbox', () => {
     ]);
   });
 
+  it('ends an event that does not concern the handler with no transaction and no inbox row', async () => {
+    const asked: Array<{ accountId: string; inTransaction: boolean }> = [];
+    const outcomes: string[] = [];
+    const consumer = new DurableConsumer(
+      {
+        name: 'concerns',
+        filter: 'inquiry.redacted.concerns',
+        handlers: {
+          'inquiry.redacted': {
+            concerns: async (event) => {
+              asked.push({ accountId: event.accountId, inTransaction: inTransaction() });
+              return event.accountId === 'concerns-yes';
+            },
+            apply: async (event, _gathered, tx) => {
+              await tx.manager.query(`INSERT INTO "${schema}".effects (subject_id) VALUES ($1)`, [
+                event.accountId,
+              ]);
+            },
+          },
+        },
+      },
+      bus,
+      dataSource,
+      outbox,
+      logger,
+      {
+        service: 'inboxtest',
+        schema,
+        maxDeliveries: 3,
+        retryBaseMs: 10,
+        onOutcome: (_consumer, outcome) => outcomes.push(outcome),
+      },
+    );
+    await consumer.start();
+    consumers.push(consumer);
+    const no = createEvent('inquiry.redacted', {
+      accountId: 'concerns-no',
+      subjectId: 'concerns',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    const yes = createEvent('inquiry.redacted', {
+      accountId: 'concerns-yes',
+      subjectId: 'concerns',
+      data: { redactedAt: new Date().toISOString() },
+    });
+    await publishRaw(no, no.id);
+    await publishRaw(yes, yes.id);
+    await eventually(async () => (await effects('concerns-yes')) === 1, {
+      what: 'the concerned event applied',
+    });
+    expect(await effects('concerns-no')).toBe(0);
+    const inbox = (await dataSource.query(
+      `SELECT event_id FROM "${schema}".inbox WHERE consumer = 'inboxtest-concerns' ORDER BY event_id`,
+    )) as Array<{ event_id: string }>;
+    expect(inbox.map((row) => row.event_id)).toEqual([yes.id]);
+    expect(asked).toEqual([
+      { accountId: 'concerns-no', inTransaction: false },
+      { accountId: 'concerns-yes', inTransaction: false },
+    ]);
+    // Acked, not retried: each event asked once, both counted handled.
+    expect(outcomes).toEqual(['handled', 'handled']);
+  });
+
   it('refuses an rpc ask made from inside the apply transaction, and retries the event', async () => {
     let attempts = 0;
     const consumer = await startConsumer({

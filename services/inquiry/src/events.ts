@@ -6,7 +6,7 @@ import {
   type EventHandlers,
 } from '@attestor/platform';
 import type { EventData, EventType } from '@attestor/contracts';
-import { webhookEventTypes } from './domain/webhooks.js';
+import { ALL_INQUIRY_EVENTS, webhookEventTypes } from './domain/webhooks.js';
 import type { Lifecycle } from './flows/lifecycle.js';
 import { fanOutEvent } from './flows/webhooks/fanout.js';
 import type { WebhookStore } from './store/webhooks.js';
@@ -96,9 +96,13 @@ export function inquiryConsumers(deps: {
       'fraud.assessment.blocked': failStep((data) => `fraud assessment blocked: ${data.reasons.join(', ')}`),
     },
   };
-  const fanOut: EventHandler<EventType> = applyOnly(async (event, tx) => {
-    await fanOutEvent(deps.webhooks, tx, event, clock, deps.webhookRetryHours);
-  });
+  const fanOut: EventHandler<EventType> = {
+    // Most accounts subscribe few event types, or none: those events cost one read, no transaction.
+    concerns: (event) => deps.webhooks.anySubscribed(event.accountId, event.type, ALL_INQUIRY_EVENTS),
+    apply: async (event, _gathered, tx) => {
+      await fanOutEvent(deps.webhooks, tx, event, clock, deps.webhookRetryHours);
+    },
+  };
   const webhooks: ConsumerSpec = {
     name: 'webhook-fanout',
     filter: 'inquiry.>',

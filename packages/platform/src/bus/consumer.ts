@@ -35,6 +35,12 @@ export interface HandlerContext {
  *   `gather` found. It runs at most once per event and consumer; it must not do network I/O.
  */
 export interface EventHandler<T extends EventType, G = undefined> {
+  /**
+   * Optional, first: whether the event can change anything here, read outside any transaction. False
+   * ends the delivery with no inbox row and no transaction (nothing happened, so a redelivery may ask
+   * again). It must be a read whose "no" stays true for the event, or a race the apply phase covers.
+   */
+  concerns?(event: EventEnvelope<EventData<T>>): Promise<boolean>;
   gather?(event: EventEnvelope<EventData<T>>, context: HandlerContext): Promise<G>;
   apply(
     event: EventEnvelope<EventData<T>>,
@@ -325,14 +331,16 @@ export class DurableConsumer {
 
   /**
    * Runs the handler once per (consumer, event id); returns false when the inbox says it already ran.
-   * The gather phase runs first, outside any transaction (skipped when the inbox already has the event);
-   * the apply phase runs in the transaction that writes the inbox row.
+   * An event the handler says does not concern it ends there, handled, with no transaction. The gather
+   * phase runs next, outside any transaction (skipped when the inbox already has the event); the apply
+   * phase runs in the transaction that writes the inbox row.
    */
   private async handle(event: EventEnvelope, context: HandlerContext): Promise<boolean> {
     if (!isEventType(event.type)) return false;
     const handler = this.spec.handlers[event.type] as EventHandler<EventType, unknown> | undefined;
     if (!handler) return false;
     const envelope = { ...event, data: eventCatalog[event.type].parse(event.data) as EventData<EventType> };
+    if (handler.concerns && !(await handler.concerns(envelope))) return true;
     let gathered: unknown = undefined;
     if (handler.gather) {
       if (await this.alreadyHandled(event.id)) {

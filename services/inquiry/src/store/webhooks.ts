@@ -58,6 +58,16 @@ export class WebhookStore extends Store {
     return rows.map((row) => row.id);
   }
 
+  /** Whether any webhook of the account is subscribed to `type` (directly or through `all`), outside a transaction. */
+  async anySubscribed(accountId: string, type: string, all: string): Promise<boolean> {
+    const [row] = await this.prepared<{ found: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ${this.table('webhooks')}
+                       WHERE account_id = $1 AND events && ARRAY[$2, $3]::text[]) AS found`,
+      [accountId, type, all],
+    );
+    return row?.found === true;
+  }
+
   /** Adds deliveries; one already there for the same (webhook, event) is left as it is. */
   async insertDeliveries(db: EntityManager, rows: WebhookDelivery[]): Promise<void> {
     if (rows.length === 0) return;
