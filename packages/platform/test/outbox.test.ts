@@ -142,6 +142,67 @@ describe('transactional outbox against the shared NATS', () => {
   });
 });
 
+describe('outbox relays of several replicas', () => {
+  const run = uniqueName('replicas');
+  const schema = `outbox_${run}`;
+  let dataSource: DataSource;
+  let bus: NatsBus;
+  let nc: NatsConnection;
+  const relays: OutboxRelay[] = [];
+
+  beforeAll(async () => {
+    dataSource = await openDatabase({
+      url: TEST_DATABASE_URL,
+      schema,
+      poolSize: 4,
+      entities: [],
+      migrations: [],
+      logger,
+    });
+    bus = await NatsBus.connect({ url: TEST_NATS_URL, namespace: run, name: 'replicas-test', logger });
+    await bus.ensureStream();
+    nc = await connect({ servers: TEST_NATS_URL });
+  });
+  afterAll(async () => {
+    for (const relay of relays) await relay.stop();
+    await bus?.close();
+    await nc?.close();
+    await dataSource?.destroy();
+    await cleanupTestRun(run, [schema]);
+  });
+
+  it('wakes the lease holder when another replica commits, instead of leaving the event to its next poll', async () => {
+    // Polls a minute apart: only a wake can get the event out within the two seconds allowed below.
+    const holder = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: 60_000 });
+    relays.push(holder);
+    holder.start();
+    const lease = await eventually(
+      async () => {
+        const [row] = (await dataSource.query(`SELECT holder FROM "${schema}".outbox_relay`)) as Array<{
+          holder: string;
+        }>;
+        return row;
+      },
+      { what: 'the first relay holds the lease' },
+    );
+    const other = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: 60_000 });
+    relays.push(other);
+    other.start();
+    // The other replica's first turn finds the lease taken.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const outbox = new Outbox(dataSource, schema, bus.namespace, () => other.wake());
+    await outbox.transaction((tx) => tx.publish('inquiry.redacted', redacted('inq-from-other-replica')));
+    await eventually(
+      async () => (await streamSubjects(nc, bus.stream)).some((s) => s.endsWith('inq-from-other-replica')),
+      { timeoutMs: 2000, what: 'the event on NATS' },
+    );
+    const [after] = (await dataSource.query(`SELECT holder FROM "${schema}".outbox_relay`)) as Array<{
+      holder: string;
+    }>;
+    expect(after?.holder).toBe(lease.holder);
+  });
+});
+
 /** A private nats-server so the test can stop and restart it without disturbing anyone else. */
 function startNats(port: number, storeDir: string): ChildProcess {
   return spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {

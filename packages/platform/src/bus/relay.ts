@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import type { Subscription } from 'nats';
+import { normalizeNamespace } from '@attestor/contracts';
 import type { NatsBus } from './nats.js';
 import { WakeableLoop, type LoopTurn } from '../loop.js';
 import { qualified } from '../sql.js';
@@ -35,6 +37,8 @@ const DEFAULT_LEASE_MS = 10_000;
  * transaction stays open while it publishes: rows are read, published, then marked in short
  * statements. A crash between publish and mark is absorbed by JetStream's de-duplication (the same
  * `Nats-Msg-Id`) and the consumers' inbox. While NATS is unreachable the rows wait and the relay backs off.
+ * A replica that commits events without holding the lease wakes the holder with a core NATS message
+ * (`<namespace>outbox-wake.<schema>`), so its events leave at once rather than at the holder's next poll.
  */
 export class OutboxRelay {
   private readonly table: string;
@@ -44,6 +48,10 @@ export class OutboxRelay {
   private readonly holder = randomUUID();
   /** Until when (this process's clock) the lease is surely ours: asked-at + half the lease. */
   private surelyLeasedUntil = 0;
+  /** Until when another replica is known to hold the lease: a commit here wakes it, not this loop. */
+  private followerUntil = 0;
+  private readonly wakeSubject: string;
+  private wakes: Subscription | undefined;
   private readonly loop: WakeableLoop;
   private backoff = 100;
   private failing = false;
@@ -62,15 +70,40 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 100;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.loop = new WakeableLoop('outbox relay', () => this.turn(), logger, MAX_BACKOFF_MS);
+    this.wakeSubject = `${normalizeNamespace(bus.namespace)}outbox-wake.${schema.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   }
 
   start(): void {
+    // Another replica's commit: a replica that knows another holds the lease leaves it to that one.
+    this.wakes = this.bus.connection.subscribe(this.wakeSubject, {
+      callback: () => {
+        if (!this.isKnownFollower()) this.loop.wake();
+      },
+    });
     this.loop.start();
   }
 
-  /** Called after a commit that wrote events: send them now rather than at the next poll. */
+  /**
+   * Called after a commit that wrote events: send them now rather than at the next poll — here when
+   * this replica holds the lease (or may take it), else by waking the replica that holds it.
+   */
   wake(): void {
-    this.loop.wake();
+    if (!this.isKnownFollower()) this.loop.wake();
+    if (this.holdsLease()) return;
+    try {
+      this.bus.connection.publish(this.wakeSubject);
+    } catch {
+      // NATS closed or unreachable: the holder's poll finds the rows.
+    }
+  }
+
+  private holdsLease(): boolean {
+    return Date.now() < this.surelyLeasedUntil;
+  }
+
+  /** This replica's last try found the lease held by another, and waits before trying again. */
+  private isKnownFollower(): boolean {
+    return Date.now() < this.followerUntil;
   }
 
   /** True while the relay's last attempt to publish failed (NATS unreachable): `/ready` reports it. */
@@ -104,6 +137,7 @@ export class OutboxRelay {
 
   /** Stops the loop and hands the lease back, so another instance takes over at once. */
   async stop(): Promise<void> {
+    this.wakes?.unsubscribe();
     await this.loop.stop();
     this.surelyLeasedUntil = 0;
     await this.dataSource
@@ -134,7 +168,12 @@ export class OutboxRelay {
     } catch (error) {
       outcome = { sent: 0, failure: error, leased: true };
     }
-    if (!outcome.leased) return { restMs: Math.min(this.options.pollMs, this.leaseMs / 2) };
+    if (!outcome.leased) {
+      const restMs = Math.min(this.options.pollMs, this.leaseMs / 2);
+      this.followerUntil = Date.now() + restMs;
+      return { restMs };
+    }
+    this.followerUntil = 0;
     if (outcome.failure !== undefined && outcome.sent === 0) {
       if (!this.failing)
         this.logger.warn({ err: outcome.failure }, 'outbox relay cannot publish; retrying with backoff');
@@ -158,7 +197,7 @@ export class OutboxRelay {
    * margin covers the clock difference between this process and the database (which times the lease).
    */
   private async holdLease(): Promise<boolean> {
-    if (Date.now() < this.surelyLeasedUntil) return true;
+    if (this.holdsLease()) return true;
     const askedAt = Date.now();
     const held = await this.lease();
     this.surelyLeasedUntil = held ? askedAt + this.leaseMs / 2 : 0;
