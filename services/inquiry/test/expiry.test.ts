@@ -105,6 +105,23 @@ describe('a send the phone service was admitted for', () => {
       { timeoutMs: 5000 },
     );
     expect(held.held).toBe(true);
+    // A shorter hold asked meanwhile never shortens the one in place.
+    const heldUntil = async () =>
+      String(
+        (await h.sql(`SELECT send_held_until FROM $schema.inquiries WHERE id = $1`, [inquiry.id]))[0]?.[
+          'send_held_until'
+        ],
+      );
+    const before = await heldUntil();
+    expect(Date.parse(before)).toBeGreaterThan(0);
+    const shorter = await request(
+      h.bus,
+      'rpc.inquiry.lookup',
+      { accountId: acme.accountId, inquiryId: inquiry.id, holdForSendMs: 1_000 },
+      { timeoutMs: 5000 },
+    );
+    expect(shorter.held).toBe(true);
+    expect(await heldUntil()).toBe(before);
     // Past its expiry, while the send is held: the sweeper (every 100 ms) leaves it be.
     clock.advanceBy(51_000);
     await new Promise((resolve) => setTimeout(resolve, 600));

@@ -68,8 +68,10 @@ export function isLegalTransition(from: InquiryStatus, to: InquiryStatus, cause:
 }
 
 /** Statuses in which the steps still run: step results count only here. */
+export const unfinishedStatuses: readonly InquiryStatus[] = ['CREATED', 'PENDING'];
+
 export function isUnfinished(status: InquiryStatus): boolean {
-  return status === 'CREATED' || status === 'PENDING';
+  return unfinishedStatuses.includes(status);
 }
 
 export const expirableStatuses: readonly InquiryStatus[] = inquiryStatuses.filter(

@@ -16,7 +16,7 @@ import {
 } from '../domain/fields.js';
 import { canonicalJson, checkIdempotencyKey } from '../domain/idempotency.js';
 import { checkPageSize, decodeCursor, encodeCursor } from '../domain/cursor.js';
-import { isUnfinished } from '../domain/lifecycle.js';
+import { unfinishedStatuses } from '../domain/lifecycle.js';
 import type { Inquiry, InquiryEventRow } from '../store/entities.js';
 import { newId } from '../store/ids.js';
 import type { InquiryStores } from '../store/index.js';
@@ -298,20 +298,21 @@ export class Inquiries {
   }
 
   /** Holds an open inquiry open for a send (see `lookup`): whether it did, and the inquiry as it now is. */
-  private holdForSend(
+  private async holdForSend(
     accountId: string,
     inquiryId: string,
     ms: number,
   ): Promise<{ held: boolean; inquiry: Inquiry | null }> {
-    return this.outbox.transaction(async (tx) => {
-      const inquiry = await this.lifecycle.lock(tx, accountId, inquiryId);
-      if (!inquiry) return { held: false, inquiry: null };
-      const now = this.clock.now();
-      const open = isUnfinished(inquiry.status) && inquiry.redactedAt === null && inquiry.expiresAt > now;
-      if (!open) return { held: false, inquiry };
-      const until = new Date(Math.max(now.getTime() + ms, inquiry.sendHeldUntil?.getTime() ?? 0));
-      await this.stores.inquiries.update(tx.manager, inquiry.id, { sendHeldUntil: until });
-      return { held: true, inquiry: { ...inquiry, sendHeldUntil: until } };
-    });
+    const now = this.clock.now();
+    const held = await this.stores.inquiries.holdOpen(
+      this.stores.inquiries.reader,
+      accountId,
+      inquiryId,
+      unfinishedStatuses,
+      now,
+      new Date(now.getTime() + ms),
+    );
+    if (held) return { held: true, inquiry: held };
+    return { held: false, inquiry: await this.get(accountId, inquiryId) };
   }
 }

@@ -13,24 +13,32 @@ import { InquiryEntity, InquiryEventEntity, type Inquiry, type InquiryEventRow }
 
 /** Inquiries and their event history. */
 export class InquiryStore extends Store {
+  // The hot paths (every start, check and live update reads or moves an inquiry) are plain SQL.
+
   async insert(db: EntityManager, inquiry: Inquiry): Promise<void> {
-    await db.getRepository(InquiryEntity).insert(inquiry);
+    await this.insertAs(db, InquiryEntity, [inquiry]);
   }
 
   async get(db: EntityManager, accountId: string, id: string): Promise<Inquiry | null> {
-    return db.getRepository(InquiryEntity).findOneBy({ id, accountId });
+    return (await this.byIds(db, accountId, [id]))[0] ?? null;
   }
 
   async byIds(db: EntityManager, accountId: string, ids: readonly string[]): Promise<Inquiry[]> {
     if (ids.length === 0) return [];
-    return db.getRepository(InquiryEntity).findBy({ accountId, id: In([...ids]) });
+    const rows = (await db.query(
+      `SELECT * FROM ${this.table('inquiries')} WHERE account_id = $1 AND id = ANY($2::uuid[])`,
+      [accountId, ids],
+    )) as Array<Record<string, unknown>>;
+    return this.rowsAs(InquiryEntity, rows);
   }
 
   /** The inquiry, locked until the transaction ends. */
   async lock(db: EntityManager, accountId: string, id: string): Promise<Inquiry | null> {
-    return db
-      .getRepository(InquiryEntity)
-      .findOne({ where: { id, accountId }, lock: { mode: 'pessimistic_write' } });
+    const rows = (await db.query(
+      `SELECT * FROM ${this.table('inquiries')} WHERE account_id = $1 AND id = $2 FOR UPDATE`,
+      [accountId, id],
+    )) as Array<Record<string, unknown>>;
+    return this.rowsAs(InquiryEntity, rows)[0] ?? null;
   }
 
   /** Newest first, `take` rows older than `before` (an id), optionally one status or reference id. */
@@ -53,12 +61,35 @@ export class InquiryStore extends Store {
     status: InquiryStatus,
     patch: Partial<Inquiry>,
   ): Promise<boolean> {
-    const result = await db.getRepository(InquiryEntity).update({ id, status }, patch);
-    return result.affected === 1;
+    return (await this.updateAs(db, InquiryEntity, patch, 'id = $1 AND status = $2', [id, status])) === 1;
   }
 
   async update(db: EntityManager, id: string, patch: Partial<Inquiry>): Promise<void> {
-    await db.getRepository(InquiryEntity).update({ id }, patch);
+    await this.updateAs(db, InquiryEntity, patch, 'id = $1', [id]);
+  }
+
+  /**
+   * Holds an open inquiry (one of `openStatuses`, not redacted, not expired at `now`) open until
+   * `until` — or longer, when an earlier hold reaches further — in one statement, under its row lock:
+   * the inquiry as it now is, or null when it is not open or not there.
+   */
+  async holdOpen(
+    db: EntityManager,
+    accountId: string,
+    id: string,
+    openStatuses: readonly InquiryStatus[],
+    now: Date,
+    until: Date,
+  ): Promise<Inquiry | null> {
+    const [rows] = (await db.query(
+      `UPDATE ${this.table('inquiries')}
+          SET send_held_until = GREATEST(coalesce(send_held_until, $5), $5)
+        WHERE id = $1 AND account_id = $2 AND status = ANY($3::text[])
+          AND redacted_at IS NULL AND expires_at > $4
+      RETURNING *`,
+      [id, accountId, openStatuses, now, until],
+    )) as [Array<Record<string, unknown>>, number];
+    return this.rowsAs(InquiryEntity, rows)[0] ?? null;
   }
 
   /**
@@ -84,7 +115,7 @@ export class InquiryStore extends Store {
   }
 
   async insertEvent(db: EntityManager, row: InquiryEventRow): Promise<void> {
-    await db.getRepository(InquiryEventEntity).insert(row);
+    await this.insertAs(db, InquiryEventEntity, [row]);
   }
 
   /** Events of several inquiries, oldest first per inquiry (one query for a whole page). */
@@ -95,9 +126,12 @@ export class InquiryStore extends Store {
   ): Promise<Map<string, InquiryEventRow[]>> {
     const byInquiry = new Map<string, InquiryEventRow[]>();
     if (inquiryIds.length === 0) return byInquiry;
-    const rows = await db
-      .getRepository(InquiryEventEntity)
-      .find({ where: { accountId, inquiryId: In([...inquiryIds]) }, order: { id: 'ASC' } });
+    const found = (await db.query(
+      `SELECT * FROM ${this.table('inquiry_events')}
+        WHERE account_id = $1 AND inquiry_id = ANY($2::uuid[]) ORDER BY id`,
+      [accountId, inquiryIds],
+    )) as Array<Record<string, unknown>>;
+    const rows = this.rowsAs(InquiryEventEntity, found);
     for (const row of rows) byInquiry.set(row.inquiryId, [...(byInquiry.get(row.inquiryId) ?? []), row]);
     return byInquiry;
   }
