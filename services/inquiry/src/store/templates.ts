@@ -22,8 +22,13 @@ export class TemplateStore extends Store {
     return db.getRepository(TemplateEntity).findBy({ accountId, id: In([...ids]) });
   }
 
+  /** The account's template, or null (another account's, or none); from the kept copies when read before. */
   async ofAccount(db: EntityManager, accountId: string, id: string): Promise<Template | null> {
-    return db.getRepository(TemplateEntity).findOneBy({ id, accountId });
+    const kept = this.kept.get(id);
+    if (kept) return kept.accountId === accountId ? kept : null;
+    const template = await db.getRepository(TemplateEntity).findOneBy({ id, accountId });
+    if (template) this.kept.set(id, template);
+    return template;
   }
 
   /**
