@@ -3,7 +3,8 @@
  *
  * Our gateway against Hive Gateway on the same running subgraphs and supergraph (the platform launched
  * as `npm start` runs it; Hive in a process of its own beside it, authenticating and signing as ours
- * does, support/hive-signing.ts), with Hive's defaults and with its in-flight deduplication off.
+ * does, support/hive-signing.ts), with Hive's defaults, with its in-flight deduplication off, and
+ * with Hive Router's runtime (`@graphql-hive/router-runtime`, its Rust query planner; dedup on).
  * Workloads at a fixed concurrency, one API key:
  * - `inquiry(id)` selecting fields of all four subgraphs, every request for one inquiry (a hot
  *   inquiry: a dashboard many operators watch) and spread over 50 inquiries;
@@ -94,9 +95,16 @@ async function main() {
       matches: (line) => line.includes(`${bench.copy}/services/gateway/src/main.ts`),
       stop: async () => undefined,
     });
-    log('starting Hive Gateway twice: its defaults, and its in-flight deduplication off');
+    log('starting Hive Gateway three times: its defaults, its in-flight deduplication off, its Rust planner');
     peers.push(await startHive('hive (defaults)', bench.copy, { ...bench.env, HIVE_DEDUP: 'true' }));
     peers.push(await startHive('hive (no dedup)', bench.copy, { ...bench.env, HIVE_DEDUP: 'false' }));
+    peers.push(
+      await startHive('hive (router runtime)', bench.copy, {
+        ...bench.env,
+        HIVE_DEDUP: 'true',
+        HIVE_ROUTER_RUNTIME: 'true',
+      }),
+    );
 
     const { apiKey, templateId } = await bench.account('Gateway Bench', 'PHONE_OTP, DATABASE_NAME_MATCH');
     log('preparing 50 inquiries through the whole flow (each subgraph has something to answer)');

@@ -2,11 +2,14 @@
  * Hive Gateway (`@graphql-hive/gateway`) as the peer of bench:gateway, in its own process as ours runs:
  * the same supergraph file, the same subgraphs (INQUIRY_URL…), callers authenticated and subgraph
  * requests signed as ours does (hive-signing.ts). HIVE_DEDUP=false turns its in-flight request
- * deduplication off; anything else keeps its defaults. Prints `ready <port>` once it listens.
+ * deduplication off; HIVE_ROUTER_RUNTIME=true plans and executes with Hive Router's runtime
+ * (`@graphql-hive/router-runtime`: the Rust query planner, a native addon) instead of its default
+ * JavaScript one; anything else keeps its defaults. Prints `ready <port>` once it listens.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
+import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { createLogger, NatsBus, parseConfig } from '@attestor/platform';
 import { Authenticator } from '../../services/gateway/src/auth.js';
 import { gatewayConfigShape } from '../../services/gateway/src/config.js';
@@ -15,6 +18,7 @@ import { attestorSigning } from './hive-signing.js';
 
 const config = parseConfig(gatewayConfigShape, process.env);
 const dedup = process.env['HIVE_DEDUP'] !== 'false';
+const routerRuntime = process.env['HIVE_ROUTER_RUNTIME'] === 'true';
 const logger = createLogger({ service: 'hive-gateway', level: 'warn', format: 'json' });
 const bus = await NatsBus.connect({
   url: config.NATS_URL,
@@ -50,6 +54,7 @@ const gateway = createGatewayRuntime({
     ...(dedup ? {} : { '*.http': { options: { deduplicateInflightRequests: false } } }),
   },
   plugins: () => [attestorSigning(authenticator, config.CONTEXT_SECRET)],
+  ...(routerRuntime ? { unifiedGraphHandler } : {}),
 });
 
 const server = createServer(gateway);
