@@ -68,10 +68,17 @@ async function main() {
       subjectId: string;
       data: { inquiryId?: string; reason?: string };
     }>();
+    // Everything of the namespace goes by here (rpc asks, the relays' wake-ups): only events count.
     nc.subscribe(`${bench.namespace}.>`, {
       callback: (error, message) => {
         if (error) return;
-        const event = codec.decode(message.data);
+        let event: ReturnType<typeof codec.decode>;
+        try {
+          event = codec.decode(message.data);
+        } catch {
+          return;
+        }
+        if (typeof event?.type !== 'string') return;
         const milestone = watched[event.type as keyof typeof watched];
         if (!milestone) return;
         const entry = waiting.get(event.data.inquiryId ?? event.subjectId);
