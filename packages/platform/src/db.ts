@@ -8,6 +8,7 @@ import {
   PlatformRelayLease1764900000000,
   PlatformTables1764115200000,
 } from './bus/migration.js';
+import { PreparingClient } from './prepared-client.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -58,6 +59,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     installExtensions: false,
     applicationName: `attestor-${options.schema}`,
     connectTimeoutMS: 5000,
+    // Repeated statements as prepared ones (prepared-client.ts).
+    extra: { Client: PreparingClient },
   });
   await dataSource.initialize();
   // The lock is held on a connection of its own, outside the pool: the migrations need a pooled one,

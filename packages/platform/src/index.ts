@@ -11,6 +11,7 @@ export * from './pii.js';
 export * from './caller.js';
 export * from './access.js';
 export * from './db.js';
+export * from './prepared-client.js';
 export * from './sql.js';
 export * from './store.js';
 export * from './recent-map.js';

@@ -37,7 +37,7 @@ export abstract class Store {
   }
 
   /**
-   * Rows of raw SQL (`RETURNING *`, `SELECT *`) as the entity's objects: each column under its
+   * Rows of raw SQL (`SELECT` / `RETURNING` the entity's columns, `columnsOf`) as the entity's objects: each column under its
    * property name. The pg driver already gives these tables' types (timestamptz → Date, jsonb →
    * objects, text[] → arrays), so renaming is all TypeORM's hydration would do, at a fraction of
    * its cost on a hot path.
@@ -49,6 +49,18 @@ export abstract class Store {
       for (const column of columns) value[column.propertyName] = row[column.databaseName];
       return value as T;
     });
+  }
+
+  /**
+   * The entity's columns as a select list (`"id", "account_id", …`), for `SELECT <list>` and
+   * `RETURNING <list>`: named, unlike `*`, so the statement is prepared (prepared-client.ts) and a
+   * column a later migration adds changes nothing here.
+   */
+  protected columnsOf<T>(entity: EntityTarget<T>): string {
+    return this.dataSource
+      .getMetadata(entity)
+      .columns.map((column) => `"${column.databaseName}"`)
+      .join(', ');
   }
 
   /**

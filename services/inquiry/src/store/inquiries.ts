@@ -26,7 +26,8 @@ export class InquiryStore extends Store {
   async byIds(db: EntityManager, accountId: string, ids: readonly string[]): Promise<Inquiry[]> {
     if (ids.length === 0) return [];
     const rows = (await db.query(
-      `SELECT * FROM ${this.table('inquiries')} WHERE account_id = $1 AND id = ANY($2::uuid[])`,
+      `SELECT ${this.columnsOf(InquiryEntity)} FROM ${this.table('inquiries')}
+        WHERE account_id = $1 AND id = ANY($2::uuid[])`,
       [accountId, ids],
     )) as Array<Record<string, unknown>>;
     return this.rowsAs(InquiryEntity, rows);
@@ -35,7 +36,8 @@ export class InquiryStore extends Store {
   /** The inquiry, locked until the transaction ends. */
   async lock(db: EntityManager, accountId: string, id: string): Promise<Inquiry | null> {
     const rows = (await db.query(
-      `SELECT * FROM ${this.table('inquiries')} WHERE account_id = $1 AND id = $2 FOR UPDATE`,
+      `SELECT ${this.columnsOf(InquiryEntity)} FROM ${this.table('inquiries')}
+        WHERE account_id = $1 AND id = $2 FOR UPDATE`,
       [accountId, id],
     )) as Array<Record<string, unknown>>;
     return this.rowsAs(InquiryEntity, rows)[0] ?? null;
@@ -86,7 +88,7 @@ export class InquiryStore extends Store {
           SET send_held_until = GREATEST(coalesce(send_held_until, $5), $5)
         WHERE id = $1 AND account_id = $2 AND status = ANY($3::text[])
           AND redacted_at IS NULL AND expires_at > $4
-      RETURNING *`,
+      RETURNING ${this.columnsOf(InquiryEntity)}`,
       [id, accountId, openStatuses, now, until],
     )) as [Array<Record<string, unknown>>, number];
     return this.rowsAs(InquiryEntity, rows)[0] ?? null;
@@ -127,7 +129,7 @@ export class InquiryStore extends Store {
     const byInquiry = new Map<string, InquiryEventRow[]>();
     if (inquiryIds.length === 0) return byInquiry;
     const found = (await db.query(
-      `SELECT * FROM ${this.table('inquiry_events')}
+      `SELECT ${this.columnsOf(InquiryEventEntity)} FROM ${this.table('inquiry_events')}
         WHERE account_id = $1 AND inquiry_id = ANY($2::uuid[]) ORDER BY id`,
       [accountId, inquiryIds],
     )) as Array<Record<string, unknown>>;
