@@ -98,6 +98,8 @@ export const platformConfigShape = {
     .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/attestor'),
   DB_POOL_SIZE: positiveInt.max(200).default(10),
+  /** Repeated statements as prepared ones on each connection; false behind a pooler that cannot keep them. */
+  DB_PREPARED_STATEMENTS: booleanFlag.default(true),
   /** The service's Postgres schema; defaults to the service's name. */
   DB_SCHEMA: z
     .string()

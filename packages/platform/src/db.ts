@@ -15,6 +15,8 @@ export interface DatabaseOptions {
   /** The service's own Postgres schema; every table it owns lives there. */
   schema: string;
   poolSize: number;
+  /** Repeated statements as prepared ones (prepared-client.ts); default true. */
+  preparedStatements?: boolean;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's EntitySchema is generic over any row type
   entities: EntitySchema<any>[];
   migrations: Array<new () => MigrationInterface>;
@@ -60,7 +62,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     applicationName: `attestor-${options.schema}`,
     connectTimeoutMS: 5000,
     // Repeated statements as prepared ones (prepared-client.ts).
-    extra: { Client: PreparingClient },
+    ...(options.preparedStatements === false ? {} : { extra: { Client: PreparingClient } }),
   });
   await dataSource.initialize();
   // The lock is held on a connection of its own, outside the pool: the migrations need a pooled one,

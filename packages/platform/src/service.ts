@@ -138,6 +138,7 @@ export async function startService<C extends ServiceConfig, TContext extends Req
       url: config.DATABASE_URL,
       schema,
       poolSize: config.DB_POOL_SIZE,
+      preparedStatements: config.DB_PREPARED_STATEMENTS,
       entities: definition.entities,
       migrations: definition.migrations,
       logger,

@@ -66,3 +66,27 @@ describe('repeated statements run prepared', () => {
     expect(await dataSource.query(read, [2])).toEqual([{ id: 2, label: 'two' }]);
   });
 });
+
+describe('with DB_PREPARED_STATEMENTS=false', () => {
+  it('runs every statement unnamed', async () => {
+    const plain = await openDatabase({
+      url: TEST_DATABASE_URL,
+      schema,
+      poolSize: 1,
+      preparedStatements: false,
+      entities: [],
+      migrations: [],
+      logger,
+    });
+    try {
+      const read = `SELECT label FROM "${schema}".items WHERE id = $1 AND label IS NOT NULL`;
+      for (let i = 0; i < 3; i++) await plain.query(read, [1]);
+      const rows = (await plain.query(
+        `SELECT count(name)::int AS n FROM pg_prepared_statements WHERE name LIKE 'attestor_%'`,
+      )) as Array<{ n: number }>;
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      await plain.destroy();
+    }
+  });
+});
