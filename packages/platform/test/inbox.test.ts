@@ -280,6 +280,45 @@ describe('durable consumer with an inbox', () => {
     expect(outcomes).toEqual(['handled', 'handled']);
   });
 
+  it('narrows the filter of an existing durable, keeping its place in the stream', async () => {
+    const spec = (filter: string): ConsumerSpec => ({
+      name: 'narrowed',
+      filter,
+      handlers: {
+        'inquiry.redacted': applyOnly(async (event, tx) => {
+          await tx.manager.query(`INSERT INTO "${schema}".effects (subject_id) VALUES ($1)`, [
+            event.subjectId,
+          ]);
+        }),
+      },
+    });
+    const event = (subjectId: string) =>
+      createEvent('inquiry.redacted', {
+        accountId: 'acc',
+        subjectId,
+        data: { redactedAt: new Date().toISOString() },
+      });
+    // The release before: every redaction.
+    const before = await startConsumer(spec('inquiry.redacted.>'));
+    const first = event('narrow');
+    await publishRaw(first, first.id);
+    await eventually(async () => (await effects('narrow')) === 1, { what: 'the first event handled' });
+    await before.stop();
+    // While no replica runs: one event the new filter leaves out, one it keeps.
+    const left = event('narrow-left-out');
+    const kept = event('narrow');
+    await publishRaw(left, left.id);
+    await publishRaw(kept, kept.id);
+    await startConsumer(spec('inquiry.redacted.narrow'));
+    await eventually(async () => (await effects('narrow')) === 2, { what: 'the kept event handled' });
+    const info = await bus.jsm.consumers.info(bus.stream, 'inboxtest-narrowed');
+    expect(info.config.filter_subject).toBe(`${bus.namespace}inquiry.redacted.narrow`);
+    // Nothing handled twice, nothing outside the new filter.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await effects('narrow')).toBe(2);
+    expect(await effects('narrow-left-out')).toBe(0);
+  });
+
   it('refuses an rpc ask made from inside the apply transaction, and retries the event', async () => {
     let attempts = 0;
     const consumer = await startConsumer({

@@ -118,8 +118,9 @@ export function fraudConsumers(stores: FraudEventStores, pii: PiiCipher, clock: 
       },
     },
     {
+      // Only redactions: a durable made with `inquiry.>` is narrowed at start (DurableConsumer).
       name: 'inquiries',
-      filter: 'inquiry.>',
+      filter: 'inquiry.redacted.>',
       handlers: {
         'inquiry.redacted': applyOnly(async (event, tx) => {
           const hashes = await assessments.erasePhoneHashes(tx.manager, event.accountId, event.subjectId);

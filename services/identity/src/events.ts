@@ -9,8 +9,10 @@ export function identityConsumers(
 ): ConsumerSpec[] {
   return [
     {
+      // Only approvals (and below only redactions): a wider filter had every other event of every flow
+      // delivered here and dropped, for nothing. A durable made with the wider one is narrowed at start.
       name: 'phone-verifications',
-      filter: 'phone.verification.>',
+      filter: 'phone.verification.approved.>',
       handlers: {
         'phone.verification.approved': twoPhase({
           gather: (event, context) => verification.gather(event, context),
@@ -20,7 +22,7 @@ export function identityConsumers(
     },
     {
       name: 'inquiries',
-      filter: 'inquiry.>',
+      filter: 'inquiry.redacted.>',
       handlers: {
         'inquiry.redacted': applyOnly(async (event, tx) => {
           const stated = Date.parse(event.data.redactedAt);

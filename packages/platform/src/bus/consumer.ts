@@ -1,4 +1,12 @@
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg } from 'nats';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  nanos,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  type JsMsg,
+} from 'nats';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import {
@@ -173,7 +181,7 @@ export class DurableConsumer {
   }
 
   async start(): Promise<void> {
-    const config = {
+    const config: Partial<ConsumerConfig> & { filter_subject: string } = {
       durable_name: this.durable,
       filter_subject: `${normalizeNamespace(this.bus.namespace)}${this.spec.filter}`,
       ack_policy: AckPolicy.Explicit,
@@ -182,21 +190,54 @@ export class DurableConsumer {
       // Parking is ours (we need the event and the error); the server only stops a runaway loop.
       max_deliver: this.options.maxDeliveries + 5,
     };
+    let existing: ConsumerInfo | null = null;
     try {
-      await this.bus.jsm.consumers.info(this.bus.stream, this.durable);
+      existing = await this.bus.jsm.consumers.info(this.bus.stream, this.durable);
+    } catch (error) {
+      if (!String(error).includes('consumer not found')) throw error;
+    }
+    if (existing === null) {
+      await this.bus.jsm.consumers.add(this.bus.stream, config);
+    } else if (existing.config.filter_subject !== config.filter_subject) {
+      await this.refilter(existing, config);
+    } else {
       await this.bus.jsm.consumers.update(this.bus.stream, this.durable, {
         ack_wait: config.ack_wait,
         max_deliver: config.max_deliver,
       });
-    } catch (error) {
-      if (!String(error).includes('consumer not found')) throw error;
-      await this.bus.jsm.consumers.add(this.bus.stream, config);
     }
     const consumer = await this.bus.js.consumers.get(this.bus.stream, this.durable);
     this.messages = await consumer.consume({ max_messages: 32 });
     const messages = this.messages;
     this.loop = this.dispatch(messages).catch((error: unknown) =>
       this.logger.error({ err: error, consumer: this.durable }, 'consumer stopped'),
+    );
+  }
+
+  /**
+   * The durable exists with another filter (a release narrowed it): it takes the new one and keeps
+   * its place in the stream. The server changes the filter in place where it can (NATS 2.10); an
+   * older one refuses, and the durable is made again from the first event it had not acknowledged —
+   * under the same name, so its inbox absorbs what it gets a second time.
+   */
+  private async refilter(existing: ConsumerInfo, config: Partial<ConsumerConfig>): Promise<void> {
+    try {
+      await this.bus.jsm.consumers.update(this.bus.stream, this.durable, {
+        filter_subject: config.filter_subject,
+        ack_wait: config.ack_wait,
+        max_deliver: config.max_deliver,
+      });
+    } catch {
+      await this.bus.jsm.consumers.delete(this.bus.stream, this.durable);
+      await this.bus.jsm.consumers.add(this.bus.stream, {
+        ...config,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: existing.ack_floor.stream_seq + 1,
+      });
+    }
+    this.logger.info(
+      { consumer: this.durable, from: existing.config.filter_subject, to: config.filter_subject },
+      'consumer filter changed',
     );
   }
 
