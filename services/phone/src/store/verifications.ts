@@ -38,6 +38,12 @@ const INSERTED = [
   ['redactedAt', 'redacted_at'],
 ] as const satisfies ReadonlyArray<readonly [keyof PhoneVerificationRecord, string]>;
 
+/**
+ * What a read selects (and an update returns): every column `recordOf` maps, by name — not `*`, so
+ * the statement runs prepared and a column a later migration adds changes nothing here.
+ */
+const SELECTED = [...INSERTED.map(([, column]) => column), 'claim_token', 'claimed_until'].join(', ');
+
 /** The columns a settle writes: everything that changes over a verification's life. */
 const MUTABLE = [
   ['status', 'status'],
@@ -58,7 +64,7 @@ interface Row {
   [column: string]: unknown;
 }
 
-/** A row from raw SQL (RETURNING *), under the record's names. */
+/** A row from raw SQL (the SELECTED columns), under the record's names. */
 function recordOf(row: Row): PhoneVerificationRecord {
   const date = (value: unknown) => (value === null ? null : new Date(value as string | Date));
   return {
@@ -112,7 +118,7 @@ export class PhoneVerificationStore extends Store {
   ): Promise<PhoneVerificationRecord[]> {
     if (ids.length === 0) return [];
     const rows = (await db.query(
-      `SELECT * FROM ${this.table('phone_verifications')}
+      `SELECT ${SELECTED} FROM ${this.table('phone_verifications')}
         WHERE account_id = $1 AND id = ANY($2::uuid[]) AND ($3::text IS NULL OR inquiry_id = $3)`,
       [scope.accountId, [...ids], scope.inquiryId ?? null],
     )) as Row[];
@@ -128,7 +134,7 @@ export class PhoneVerificationStore extends Store {
     const wanted = inquiryIds.filter((id) => scope.inquiryId === undefined || id === scope.inquiryId);
     if (wanted.length === 0) return [];
     const rows = (await db.query(
-      `SELECT * FROM ${this.table('phone_verifications')}
+      `SELECT ${SELECTED} FROM ${this.table('phone_verifications')}
         WHERE account_id = $1 AND inquiry_id = ANY($2::text[])
         ORDER BY created_at DESC, id DESC`,
       [scope.accountId, wanted],
@@ -166,7 +172,7 @@ export class PhoneVerificationStore extends Store {
         WHERE account_id = $1 AND id = $2 AND ($6::text IS NULL OR inquiry_id = $6)
           AND status = ANY($7::text[])
           AND (claim_token IS NULL OR claimed_until <= $5)
-        RETURNING *`,
+        RETURNING ${SELECTED}`,
       [scope.accountId, id, claim.token, claim.until, claim.now, scope.inquiryId ?? null, claim.statuses],
     )) as [Row[], number];
     return rows[0] === undefined ? null : recordOf(rows[0]);
@@ -306,7 +312,7 @@ export class PhoneVerificationStore extends Store {
     statuses: readonly VerificationStatus[],
   ): Promise<PhoneVerificationRecord[]> {
     const rows = (await db.query(
-      `SELECT * FROM ${this.table('phone_verifications')}
+      `SELECT ${SELECTED} FROM ${this.table('phone_verifications')}
         WHERE status = ANY($1::text[]) AND expires_at <= $2 AND (claim_token IS NULL OR claimed_until <= $2)
         ORDER BY expires_at
         LIMIT $3
