@@ -98,6 +98,35 @@ export abstract class Store {
     where: string,
     whereValues: unknown[],
   ): Promise<number> {
+    const statement = this.updateStatement(entity, patch, where, whereValues);
+    if (statement === null) return 0;
+    const [, affected] = (await db.query(statement.text, statement.values)) as [unknown[], number];
+    return affected;
+  }
+
+  /** `updateAs` answering the rows it changed, as the entity's objects. */
+  protected async updateReturningAs<T>(
+    db: EntityManager,
+    entity: EntityTarget<T>,
+    patch: Partial<T>,
+    where: string,
+    whereValues: unknown[],
+  ): Promise<T[]> {
+    const statement = this.updateStatement(entity, patch, where, whereValues);
+    if (statement === null) return [];
+    const [rows] = (await db.query(
+      `${statement.text} RETURNING ${this.columnsOf(entity)}`,
+      statement.values,
+    )) as [Array<Record<string, unknown>>, number];
+    return this.rowsAs(entity, rows);
+  }
+
+  private updateStatement<T>(
+    entity: EntityTarget<T>,
+    patch: Partial<T>,
+    where: string,
+    whereValues: unknown[],
+  ): { text: string; values: unknown[] } | null {
     const metadata = this.dataSource.getMetadata(entity);
     const values = [...whereValues];
     const sets: string[] = [];
@@ -107,12 +136,11 @@ export abstract class Store {
       values.push(value);
       sets.push(`"${column.databaseName}" = $${values.length}`);
     }
-    if (sets.length === 0) return 0;
-    const [, affected] = (await db.query(
-      `UPDATE ${this.table(metadata.tableName)} SET ${sets.join(', ')} WHERE ${where}`,
+    if (sets.length === 0) return null;
+    return {
+      text: `UPDATE ${this.table(metadata.tableName)} SET ${sets.join(', ')} WHERE ${where}`,
       values,
-    )) as [unknown[], number];
-    return affected;
+    };
   }
 
   /** `"schema"."table"` for raw SQL. */

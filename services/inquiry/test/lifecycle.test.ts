@@ -9,6 +9,7 @@ import {
   decide,
   expirableStatuses,
   isLegalTransition,
+  soleSourceOf,
   timestampOf,
   transitionCauses,
   transitionsAfterStep,
@@ -185,5 +186,19 @@ describe('decision rule', () => {
       'COMPLETED',
       'DECLINED',
     ]);
+  });
+});
+
+describe('the one status a change can come from', () => {
+  it('is named where the list above has exactly one, and null where it has several or none', () => {
+    for (const to of inquiryStatuses) {
+      if (to === 'CREATED') continue;
+      for (const cause of transitionCauses) {
+        const sources = legal.filter(([, t, c]) => t === to && c === cause).map(([f]) => f);
+        expect(soleSourceOf(to, cause), `${to} by ${cause}`).toBe(sources.length === 1 ? sources[0] : null);
+      }
+    }
+    expect(soleSourceOf('PENDING', 'verification-started')).toBe('CREATED');
+    expect(soleSourceOf('FAILED', 'step-failed')).toBeNull();
   });
 });

@@ -67,6 +67,12 @@ export function isLegalTransition(from: InquiryStatus, to: InquiryStatus, cause:
   return transitionTable[from][to]?.includes(cause) ?? false;
 }
 
+/** The one status from which `to` is legal for `cause`, or null when there are several (or none). */
+export function soleSourceOf(to: TargetStatus, cause: TransitionCause): InquiryStatus | null {
+  const sources = inquiryStatuses.filter((from) => transitionTable[from][to]?.includes(cause) ?? false);
+  return sources.length === 1 ? sources[0]! : null;
+}
+
 /** Statuses in which the steps still run: step results count only here. */
 export const unfinishedStatuses: readonly InquiryStatus[] = ['CREATED', 'PENDING'];
 

@@ -12,6 +12,7 @@ import { badInput, type Transaction } from '@attestor/platform';
 import {
   isLegalTransition,
   isUnfinished,
+  soleSourceOf,
   timestampOf,
   transitionsAfterStep,
   type TargetStatus,
@@ -89,10 +90,46 @@ export class Lifecycle {
     const from = inquiry.status;
     if (!isLegalTransition(from, change.to, change.cause))
       throw new IllegalTransitionError(from, change.to, change.cause);
-    const stamp = timestampOf(change.to);
-    const patch: Partial<Inquiry> = { status: change.to, updatedAt: at, ...(stamp ? { [stamp]: at } : {}) };
+    const patch = patchOf(change, at);
     if (!(await this.stores.inquiries.updateFrom(tx.manager, inquiry.id, from, patch)))
       throw new Error(`inquiry ${inquiry.id} changed while it was being moved to ${change.to}`);
+    await this.recordMove(tx, inquiry, from, change, at);
+    return { ...inquiry, ...patch };
+  }
+
+  /**
+   * A change that is legal from one status only, in one statement: the row moves if it is in that
+   * status (under its row lock), and the inquiry as moved is answered; null when it is not there or
+   * not in that status (nothing written).
+   */
+  private async moveFromSoleSource(
+    tx: Transaction,
+    accountId: string,
+    inquiryId: string,
+    change: StatusChange,
+    at: Date,
+  ): Promise<Inquiry | null> {
+    const from = soleSourceOf(change.to, change.cause);
+    if (from === null || !isUuid(inquiryId) || !isUuid(accountId)) return null;
+    const moved = await this.stores.inquiries.moveFrom(
+      tx.manager,
+      accountId,
+      inquiryId,
+      from,
+      patchOf(change, at),
+    );
+    if (moved) await this.recordMove(tx, moved, from, change, at);
+    return moved;
+  }
+
+  /** The history row and the published event of a move from `from`. */
+  private async recordMove(
+    tx: Transaction,
+    inquiry: Inquiry,
+    from: InquiryStatus,
+    change: StatusChange,
+    at: Date,
+  ): Promise<void> {
     const history = {
       fromStatus: from,
       toStatus: change.to,
@@ -106,7 +143,6 @@ export class Lifecycle {
       history,
       history,
     );
-    return { ...inquiry, ...patch };
   }
 
   /** From the API: an illegal change is the caller's mistake, answered BAD_USER_INPUT naming both statuses. */
@@ -186,6 +222,12 @@ export class Lifecycle {
     at: Date,
     logger: Logger,
   ): Promise<void> {
+    // The usual case in one statement; anything else (unknown inquiry, a late event) is read first.
+    const direct = await this.moveFromSoleSource(tx, accountId, inquiryId, change, at);
+    if (direct) {
+      if (direct.status === 'PENDING') await this.advanceIfStepsDone(tx, direct, at, logger);
+      return;
+    }
     const inquiry = await this.lock(tx, accountId, inquiryId);
     if (!inquiry) {
       logger.warn({ inquiryId, to: change.to }, 'event for an unknown inquiry ignored');
@@ -219,4 +261,10 @@ export class Lifecycle {
     }
     return current;
   }
+}
+
+/** The columns a move writes: the status, when, and the stamp of the status reached (startedAt…). */
+function patchOf(change: StatusChange, at: Date): Partial<Inquiry> {
+  const stamp = timestampOf(change.to);
+  return { status: change.to, updatedAt: at, ...(stamp ? { [stamp]: at } : {}) };
 }

@@ -66,6 +66,24 @@ export class InquiryStore extends Store {
     return (await this.updateAs(db, InquiryEntity, patch, 'id = $1 AND status = $2', [id, status])) === 1;
   }
 
+  /** Writes `patch` if the inquiry of the account is in `status`, under its row lock: the row as written, or null. */
+  async moveFrom(
+    db: EntityManager,
+    accountId: string,
+    id: string,
+    status: InquiryStatus,
+    patch: Partial<Inquiry>,
+  ): Promise<Inquiry | null> {
+    const [moved] = await this.updateReturningAs(
+      db,
+      InquiryEntity,
+      patch,
+      'id = $1 AND account_id = $2 AND status = $3',
+      [id, accountId, status],
+    );
+    return moved ?? null;
+  }
+
   async update(db: EntityManager, id: string, patch: Partial<Inquiry>): Promise<void> {
     await this.updateAs(db, InquiryEntity, patch, 'id = $1', [id]);
   }
