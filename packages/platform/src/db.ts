@@ -8,7 +8,7 @@ import {
   PlatformRelayLease1764900000000,
   PlatformTables1764115200000,
 } from './bus/migration.js';
-import { PreparingClient } from './prepared-client.js';
+import { CUSTOM_PLANS, PreparingClient } from './prepared-client.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -61,8 +61,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     installExtensions: false,
     applicationName: `attestor-${options.schema}`,
     connectTimeoutMS: 5000,
-    // Repeated statements as prepared ones (prepared-client.ts).
-    ...(options.preparedStatements === false ? {} : { extra: { Client: PreparingClient } }),
+    // Repeated statements as prepared ones (prepared-client.ts), each run planned for its values.
+    ...(options.preparedStatements === false
+      ? {}
+      : { extra: { Client: PreparingClient, options: CUSTOM_PLANS } }),
   });
   await dataSource.initialize();
   // The lock is held on a connection of its own, outside the pool: the migrations need a pooled one,

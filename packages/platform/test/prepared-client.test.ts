@@ -48,6 +48,11 @@ describe('repeated statements run prepared', () => {
     expect(await prepared()).toEqual([insert, read]);
   });
 
+  it('plans every run for its values (no generic plan cached while a table was small)', async () => {
+    const [row] = (await dataSource.query(`SHOW plan_cache_mode`)) as Array<{ plan_cache_mode: string }>;
+    expect(row?.plan_cache_mode).toBe('force_custom_plan');
+  });
+
   it('leaves a statement with * unnamed, and one without parameters', async () => {
     const star = `SELECT * FROM "${schema}".items WHERE id = $1`;
     for (let i = 0; i < 3; i++) await dataSource.query(star, [1]);

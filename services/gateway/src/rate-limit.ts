@@ -6,7 +6,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { openDatabase, type Logger } from '@attestor/platform';
+import { CUSTOM_PLANS, openDatabase, type Logger } from '@attestor/platform';
 
 export type Admission = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -116,6 +116,8 @@ export async function sharedRateLimit(options: SharedRateLimitOptions): Promise<
     connectionTimeoutMillis: options.timeoutMs,
     statement_timeout: Math.max(options.timeoutMs, 1000),
     application_name: 'attestor-gateway-rate-limit',
+    // The library's statements are named (prepared): planned for each run's key all the same.
+    options: CUSTOM_PLANS,
   });
   // A connection that breaks (the database restarted) must not take the gateway down.
   pool.on('error', (error) => options.logger.warn({ err: error }, 'rate limit store connection lost'));

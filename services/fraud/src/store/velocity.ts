@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Logger } from '@attestor/platform';
+import { CUSTOM_PLANS, type Logger } from '@attestor/platform';
 import {
   velocityCounters,
   velocityLimits,
@@ -115,6 +115,8 @@ export function postgresVelocity(options: {
     max: options.poolSize,
     connectionTimeoutMillis: options.timeoutMs,
     statement_timeout: options.timeoutMs,
+    // Its two statements are prepared (below); planned for each run's keys all the same.
+    options: CUSTOM_PLANS,
   });
   // An idle connection that breaks (the database restarted) must not take the process down.
   pool.on('error', (error) => options.logger.warn({ err: error }, 'velocity store connection lost'));
