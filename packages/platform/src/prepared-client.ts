@@ -9,9 +9,12 @@ const MAX_SEEN_ONCE = 2000;
 const names = new Map<string, string>();
 const seenOnce = new Set<string>();
 
+/** A `*` that selects columns (`SELECT *`, `RETURNING *`, `t.*`), not the one of `count(*)`. */
+const ALL_COLUMNS = /(?<!\()\*/;
+
 /**
  * The name a parameterized statement runs under, or null to run it unnamed: named from its second
- * run on, so one-off texts never take a slot. A text with a `*` (`SELECT *`, `RETURNING *`) stays
+ * run on, so one-off texts never take a slot. A text selecting `*` (`SELECT *`, `RETURNING *`) stays
  * unnamed: a column added by a later release's migration would change its result type, and
  * PostgreSQL refuses to run a prepared statement whose result type changed ("cached plan must not
  * change result type") on every connection that prepared it.
@@ -19,7 +22,7 @@ const seenOnce = new Set<string>();
 export function statementName(text: string): string | null {
   const known = names.get(text);
   if (known !== undefined) return known;
-  if (text.includes('*') || names.size >= MAX_NAMED_STATEMENTS) return null;
+  if (ALL_COLUMNS.test(text) || names.size >= MAX_NAMED_STATEMENTS) return null;
   if (!seenOnce.has(text)) {
     if (seenOnce.size >= MAX_SEEN_ONCE) seenOnce.clear();
     seenOnce.add(text);

@@ -59,6 +59,13 @@ describe('repeated statements run prepared', () => {
     for (let i = 0; i < 3; i++) await dataSource.query(`SELECT count(id)::int AS n FROM "${schema}".items`);
     expect(await prepared()).not.toContain(star);
     expect(statementName(star)).toBeNull();
+    expect(statementName(`UPDATE "${schema}".items SET label = $1 RETURNING items.*`)).toBeNull();
+  });
+
+  it('names a statement that counts with count(*): its result type is its own', async () => {
+    const counted = `SELECT count(*)::int AS n FROM "${schema}".items WHERE id > $1`;
+    for (let i = 0; i < 3; i++) await dataSource.query(counted, [0]);
+    expect(await prepared()).toContain(counted);
   });
 
   it('still answers a statement whose table gained a column after it was prepared', async () => {

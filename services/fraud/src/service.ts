@@ -74,6 +74,7 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
       schema,
       poolSize: config.FRAUD_VELOCITY_POOL_SIZE,
       timeoutMs: config.FRAUD_VELOCITY_TIMEOUT_MS,
+      preparedStatements: config.DB_PREPARED_STATEMENTS,
       logger,
     }),
     localVelocity(),

@@ -42,10 +42,7 @@ export class AssessmentStore extends Store {
   }
 
   async insert(db: EntityManager, row: AssessmentRow): Promise<AssessmentRow> {
-    // Outside a transaction (an uncapped send), the hot path's insert is a prepared statement.
-    const run = (text: string, values: unknown[]) =>
-      db === this.reader ? this.prepared(text, values) : db.query(text, values);
-    await run(
+    await db.query(
       `INSERT INTO ${this.table('assessments')} (id, account_id, inquiry_id, verification_id, decision, score,
               reasons, details, country_code, line_type, sms_pumping_risk_score, mode, phone_hash, prefix_hashes,
               created_at)

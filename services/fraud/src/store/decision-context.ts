@@ -61,10 +61,8 @@ export class DecisionContextStore extends Store {
   ): Promise<DecisionContext> {
     const t = (name: string) => this.table(name);
     const copy = this.settings.get(ask.accountId);
-    // The reader's statement is prepared (planned once per connection); inside a transaction, plain.
-    const run = (text: string, values: unknown[]) =>
-      db === this.reader ? this.prepared(text, values) : db.query(text, values);
-    const [row] = (await run(
+    // A prepared statement from its second run on, in a transaction or not (PreparingClient).
+    const [row] = (await db.query(
       `WITH sv AS (
          SELECT coalesce((SELECT version FROM ${t('settings_versions')} WHERE account_id = $1), 0)::int AS version
        ), k AS (

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { CUSTOM_PLANS, type Logger } from '@attestor/platform';
+import { CUSTOM_PLANS, PreparingClient, type Logger } from '@attestor/platform';
 import {
   velocityCounters,
   velocityLimits,
@@ -108,6 +108,8 @@ export function postgresVelocity(options: {
   schema: string;
   poolSize: number;
   timeoutMs: number;
+  /** Its statements prepared, as the services' own pools (DB_PREPARED_STATEMENTS). */
+  preparedStatements: boolean;
   logger: Logger;
 }): VelocityCounterStore {
   const pool = new pg.Pool({
@@ -115,8 +117,7 @@ export function postgresVelocity(options: {
     max: options.poolSize,
     connectionTimeoutMillis: options.timeoutMs,
     statement_timeout: options.timeoutMs,
-    // Its two statements are prepared (below); planned for each run's keys all the same.
-    options: CUSTOM_PLANS,
+    ...(options.preparedStatements ? { Client: PreparingClient, options: CUSTOM_PLANS } : {}),
   });
   // An idle connection that breaks (the database restarted) must not take the process down.
   pool.on('error', (error) => options.logger.warn({ err: error }, 'velocity store connection lost'));
@@ -134,29 +135,26 @@ export function postgresVelocity(options: {
         clearExpiredByTimeout: true,
       }),
   );
-  // The library's get is one SELECT per key; the same SELECT over all keys costs one round trip. Both
-  // statements are named (prepared once per connection of this pool).
+  // The library's get is one SELECT per key; the same SELECT over all keys costs one round trip.
   const table = `"${options.schema}"."velocity"`;
   const batchRead: BatchRead = async (storeKeys) => {
-    const result = await pool.query<{ key: string; points: number }>({
-      name: `velocity_read_${options.schema}`.slice(0, 63),
-      text: `SELECT key, points FROM ${table} WHERE key = ANY($1::text[]) AND (expire > $2 OR expire IS NULL)`,
-      values: [storeKeys, Date.now()],
-    });
+    const result = await pool.query<{ key: string; points: number }>(
+      `SELECT key, points FROM ${table} WHERE key = ANY($1::text[]) AND (expire > $2 OR expire IS NULL)`,
+      [storeKeys, Date.now()],
+    );
     return new Map(result.rows.map((row) => [row.key, row.points]));
   };
   const batchAdd: BatchAdd = async (entries) => {
     if (entries.length === 0) return;
     const now = Date.now();
-    await pool.query({
-      name: `velocity_add_${options.schema}`.slice(0, 63),
-      text: `INSERT INTO ${table} AS v (key, points, expire)
+    await pool.query(
+      `INSERT INTO ${table} AS v (key, points, expire)
          SELECT key, 1, $3::bigint + duration FROM unnest($1::text[], $2::bigint[]) AS e(key, duration)
        ON CONFLICT (key) DO UPDATE SET
          points = CASE WHEN v.expire <= $3 THEN 1 ELSE v.points + 1 END,
          expire = CASE WHEN v.expire <= $3 THEN EXCLUDED.expire ELSE v.expire END`,
-      values: [entries.map((e) => e.key), entries.map((e) => e.durationMs), now],
-    });
+      [entries.map((e) => e.key), entries.map((e) => e.durationMs), now],
+    );
   };
   return new LimiterCounters(limiterOf, () => pool.end(), batchRead, batchAdd);
 }

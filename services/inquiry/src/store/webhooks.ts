@@ -60,11 +60,11 @@ export class WebhookStore extends Store {
 
   /** Whether any webhook of the account is subscribed to `type` (directly or through `all`), outside a transaction. */
   async anySubscribed(accountId: string, type: string, all: string): Promise<boolean> {
-    const [row] = await this.prepared<{ found: boolean }>(
+    const [row] = (await this.reader.query(
       `SELECT EXISTS (SELECT 1 FROM ${this.table('webhooks')}
                        WHERE account_id = $1 AND events && ARRAY[$2, $3]::text[]) AS found`,
       [accountId, type, all],
-    );
+    )) as Array<{ found: boolean }>;
     return row?.found === true;
   }
 
