@@ -8,6 +8,9 @@ import { qualified } from './sql.js';
  * (if any) a query belongs to. Every query of account data filters by `account_id`.
  */
 export abstract class Store {
+  /** Each entity's select list, made once (columnsOf: on every hot statement). */
+  private readonly columnLists = new Map<EntityTarget<unknown>, string>();
+
   constructor(
     protected readonly dataSource: DataSource,
     protected readonly schema: string,
@@ -39,10 +42,15 @@ export abstract class Store {
    * column a later migration adds changes nothing here.
    */
   protected columnsOf<T>(entity: EntityTarget<T>): string {
-    return this.dataSource
-      .getMetadata(entity)
-      .columns.map((column) => `"${column.databaseName}"`)
-      .join(', ');
+    let list = this.columnLists.get(entity);
+    if (list === undefined) {
+      list = this.dataSource
+        .getMetadata(entity)
+        .columns.map((column) => `"${column.databaseName}"`)
+        .join(', ');
+      this.columnLists.set(entity, list);
+    }
+    return list;
   }
 
   /**
@@ -62,9 +70,8 @@ export abstract class Store {
       });
       return `(${cells.join(', ')})`;
     });
-    const names = metadata.columns.map((column) => `"${column.databaseName}"`).join(', ');
     await db.query(
-      `INSERT INTO ${this.table(metadata.tableName)} (${names}) VALUES ${tuples.join(', ')}`,
+      `INSERT INTO ${this.table(metadata.tableName)} (${this.columnsOf(entity)}) VALUES ${tuples.join(', ')}`,
       values,
     );
   }

@@ -67,9 +67,18 @@ export function isLegalTransition(from: InquiryStatus, to: InquiryStatus, cause:
   return transitionTable[from][to]?.includes(cause) ?? false;
 }
 
+/** `to|cause` → the statuses it is legal from, read off the table once. */
+const sourcesOf = new Map<string, InquiryStatus[]>();
+for (const from of inquiryStatuses) {
+  for (const [to, causes] of Object.entries(transitionTable[from])) {
+    for (const cause of causes)
+      sourcesOf.set(`${to}|${cause}`, [...(sourcesOf.get(`${to}|${cause}`) ?? []), from]);
+  }
+}
+
 /** The one status from which `to` is legal for `cause`, or null when there are several (or none). */
 export function soleSourceOf(to: TargetStatus, cause: TransitionCause): InquiryStatus | null {
-  const sources = inquiryStatuses.filter((from) => transitionTable[from][to]?.includes(cause) ?? false);
+  const sources = sourcesOf.get(`${to}|${cause}`) ?? [];
   return sources.length === 1 ? sources[0]! : null;
 }
 
