@@ -30,6 +30,7 @@ export {
   retryDelay,
   applyOnly,
   twoPhase,
+  type ConsumerOptions,
   type ConsumerSpec,
   type EventHandler,
   type EventHandlers,

@@ -13,6 +13,7 @@ import {
   request,
   retryDelay,
   twoPhase,
+  type ConsumerOptions,
   type ConsumerSpec,
 } from '../src/index.js';
 import { cleanupTestRun, eventually, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from '../src/testing.js';
@@ -44,6 +45,15 @@ async function openTransactions(): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/** An `inquiry.redacted` event of `subjectId` (the event every test here publishes). */
+function redacted(subjectId: string, accountId = 'acc'): EventEnvelope {
+  return createEvent('inquiry.redacted', {
+    accountId,
+    subjectId,
+    data: { redactedAt: new Date().toISOString() },
+  });
+}
+
 async function publishRaw(event: EventEnvelope, messageId: string): Promise<void> {
   await bus.publish(
     eventSubject(bus.namespace, 'inquiry.redacted', event.subjectId),
@@ -53,13 +63,18 @@ async function publishRaw(event: EventEnvelope, messageId: string): Promise<void
   );
 }
 
-async function startConsumer(spec: ConsumerSpec, concurrency = 1): Promise<DurableConsumer> {
+async function startConsumer(
+  spec: ConsumerSpec,
+  concurrency = 1,
+  options: Partial<ConsumerOptions> = {},
+): Promise<DurableConsumer> {
   const consumer = new DurableConsumer(spec, bus, dataSource, outbox, logger, {
     service: 'inboxtest',
     schema,
     maxDeliveries: 3,
     retryBaseMs: 10,
     concurrency,
+    ...options,
   });
   await consumer.start();
   consumers.push(consumer);
@@ -102,19 +117,11 @@ describe('durable consumer with an inbox', () => {
         }),
       },
     });
-    const event = createEvent('inquiry.redacted', {
-      accountId: 'acc',
-      subjectId: 'twice',
-      data: { redactedAt: new Date().toISOString() },
-    });
+    const event = redacted('twice');
     // Two different message ids defeat JetStream's de-duplication: both copies reach the consumer.
     await publishRaw(event, `${event.id}-a`);
     await publishRaw(event, `${event.id}-b`);
-    const marker = createEvent('inquiry.redacted', {
-      accountId: 'acc',
-      subjectId: 'twice',
-      data: { redactedAt: new Date().toISOString() },
-    });
+    const marker = redacted('twice');
     await publishRaw(marker, marker.id);
     // The marker is a different event: its effect proves both copies before it were processed.
     await eventually(async () => (await effects('twice')) === 2, { what: 'event and marker handled' });
@@ -141,11 +148,7 @@ describe('durable consumer with an inbox', () => {
         }),
       },
     });
-    const event = createEvent('inquiry.redacted', {
-      accountId: 'acc',
-      subjectId: 'flaky',
-      data: { redactedAt: new Date().toISOString() },
-    });
+    const event = redacted('flaky');
     await publishRaw(event, event.id);
 
     const [parked] = await eventually(
@@ -195,20 +198,12 @@ describe('durable consumer with an inbox', () => {
         }),
       },
     });
-    const event = createEvent('inquiry.redacted', {
-      accountId: 'acc',
-      subjectId: 'phases',
-      data: { redactedAt: new Date().toISOString() },
-    });
+    const event = redacted('phases');
     await publishRaw(event, `${event.id}-a`);
     await eventually(async () => (await effects('phases')) === 1, { what: 'event applied' });
     // The same event again (a redelivery past de-duplication): the inbox has it, so nothing is gathered.
     await publishRaw(event, `${event.id}-b`);
-    const marker = createEvent('inquiry.redacted', {
-      accountId: 'acc',
-      subjectId: 'phases',
-      data: { redactedAt: new Date().toISOString() },
-    });
+    const marker = redacted('phases');
     await publishRaw(marker, marker.id);
     await eventually(async () => (await effects('phases')) === 2, { what: 'marker applied' });
     expect(gathers).toEqual([
@@ -220,7 +215,7 @@ describe('durable consumer with an inbox', () => {
   it('ends an event that does not concern the handler with no transaction and no inbox row', async () => {
     const asked: Array<{ accountId: string; inTransaction: boolean }> = [];
     const outcomes: string[] = [];
-    const consumer = new DurableConsumer(
+    await startConsumer(
       {
         name: 'concerns',
         filter: 'inquiry.redacted.concerns',
@@ -238,30 +233,11 @@ describe('durable consumer with an inbox', () => {
           },
         },
       },
-      bus,
-      dataSource,
-      outbox,
-      logger,
-      {
-        service: 'inboxtest',
-        schema,
-        maxDeliveries: 3,
-        retryBaseMs: 10,
-        onOutcome: (_consumer, outcome) => outcomes.push(outcome),
-      },
+      1,
+      { onOutcome: (_consumer, outcome) => outcomes.push(outcome) },
     );
-    await consumer.start();
-    consumers.push(consumer);
-    const no = createEvent('inquiry.redacted', {
-      accountId: 'concerns-no',
-      subjectId: 'concerns',
-      data: { redactedAt: new Date().toISOString() },
-    });
-    const yes = createEvent('inquiry.redacted', {
-      accountId: 'concerns-yes',
-      subjectId: 'concerns',
-      data: { redactedAt: new Date().toISOString() },
-    });
+    const no = redacted('concerns', 'concerns-no');
+    const yes = redacted('concerns', 'concerns-yes');
     await publishRaw(no, no.id);
     await publishRaw(yes, yes.id);
     await eventually(async () => (await effects('concerns-yes')) === 1, {
@@ -292,21 +268,15 @@ describe('durable consumer with an inbox', () => {
         }),
       },
     });
-    const event = (subjectId: string) =>
-      createEvent('inquiry.redacted', {
-        accountId: 'acc',
-        subjectId,
-        data: { redactedAt: new Date().toISOString() },
-      });
     // The release before: every redaction.
     const before = await startConsumer(spec('inquiry.redacted.>'));
-    const first = event('narrow');
+    const first = redacted('narrow');
     await publishRaw(first, first.id);
     await eventually(async () => (await effects('narrow')) === 1, { what: 'the first event handled' });
     await before.stop();
     // While no replica runs: one event the new filter leaves out, one it keeps.
-    const left = event('narrow-left-out');
-    const kept = event('narrow');
+    const left = redacted('narrow-left-out');
+    const kept = redacted('narrow');
     await publishRaw(left, left.id);
     await publishRaw(kept, kept.id);
     await startConsumer(spec('inquiry.redacted.narrow'));
@@ -336,11 +306,7 @@ describe('durable consumer with an inbox', () => {
         }),
       },
     });
-    const event = createEvent('inquiry.redacted', {
-      accountId: 'acc',
-      subjectId: 'rpcintx',
-      data: { redactedAt: new Date().toISOString() },
-    });
+    const event = redacted('rpcintx');
     await publishRaw(event, event.id);
     const [parked] = await eventually(
       async () => {
@@ -376,11 +342,7 @@ describe('durable consumer with an inbox', () => {
     );
     await consumer.start();
     consumers.push(consumer);
-    const event = createEvent('inquiry.redacted', {
-      accountId: 'acc',
-      subjectId: 'auto',
-      data: { redactedAt: new Date().toISOString() },
-    });
+    const event = redacted('auto');
     await publishRaw(event, event.id);
     const [parked] = await eventually(
       async () => {
@@ -415,11 +377,7 @@ describe('durable consumer with an inbox', () => {
         }),
       },
     });
-    const event = createEvent('inquiry.redacted', {
-      accountId: 'acc',
-      subjectId: 'discarded',
-      data: { redactedAt: new Date().toISOString() },
-    });
+    const event = redacted('discarded');
     await publishRaw(event, event.id);
     const [parked] = await eventually(async () => {
       const list = await consumer.listParked();
@@ -460,11 +418,7 @@ describe('durable consumer with an inbox', () => {
     );
     const published: Record<string, string[]> = {};
     for (const subject of ['order-a', 'order-a', 'order-a', 'order-b', 'order-c', 'order-d', 'order-e']) {
-      const event = createEvent('inquiry.redacted', {
-        accountId: 'acc',
-        subjectId: subject,
-        data: { redactedAt: new Date().toISOString() },
-      });
+      const event = redacted(subject);
       (published[subject] ??= []).push(event.id);
       await publishRaw(event, event.id);
     }
@@ -481,11 +435,7 @@ describe('durable consumer with an inbox', () => {
   });
 
   it('orders by the inquiry an event names, else by its subject', () => {
-    const started = createEvent('inquiry.redacted', {
-      accountId: 'acc',
-      subjectId: 'inq-1',
-      data: { redactedAt: new Date().toISOString() },
-    });
+    const started = redacted('inq-1');
     expect(orderingKeyOf('s', started)).toBe('inq-1');
     expect(orderingKeyOf('s', { ...started, subjectId: 'pv-1', data: { inquiryId: 'inq-2' } })).toBe('inq-2');
     expect(orderingKeyOf('subject.of.junk', null)).toBe('subject.of.junk');

@@ -33,6 +33,18 @@ async function streamSubjects(nc: NatsConnection, stream: string): Promise<strin
   return subjects;
 }
 
+/** A schema of its own for one describe block (no entities; the platform's tables). */
+function testDatabase(schema: string): Promise<DataSource> {
+  return openDatabase({ url: TEST_DATABASE_URL, schema, poolSize: 4, entities: [], migrations: [], logger });
+}
+
+/** The shared NATS in the run's namespace, its stream made. */
+async function testBus(namespace: string, name: string): Promise<NatsBus> {
+  const bus = await NatsBus.connect({ url: TEST_NATS_URL, namespace, name, logger });
+  await bus.ensureStream();
+  return bus;
+}
+
 describe('transactional outbox against the shared NATS', () => {
   const run = uniqueName('outbox');
   const schema = `outbox_${run}`;
@@ -43,16 +55,8 @@ describe('transactional outbox against the shared NATS', () => {
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    dataSource = await openDatabase({
-      url: TEST_DATABASE_URL,
-      schema,
-      poolSize: 4,
-      entities: [],
-      migrations: [],
-      logger,
-    });
-    bus = await NatsBus.connect({ url: TEST_NATS_URL, namespace: run, name: 'outbox-test', logger });
-    await bus.ensureStream();
+    dataSource = await testDatabase(schema);
+    bus = await testBus(run, 'outbox-test');
     relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: 50 });
     outbox = new Outbox(dataSource, schema, bus.namespace, () => relay.wake());
     relay.start();
@@ -151,16 +155,8 @@ describe('outbox relays of several replicas', () => {
   const relays: OutboxRelay[] = [];
 
   beforeAll(async () => {
-    dataSource = await openDatabase({
-      url: TEST_DATABASE_URL,
-      schema,
-      poolSize: 4,
-      entities: [],
-      migrations: [],
-      logger,
-    });
-    bus = await NatsBus.connect({ url: TEST_NATS_URL, namespace: run, name: 'replicas-test', logger });
-    await bus.ensureStream();
+    dataSource = await testDatabase(schema);
+    bus = await testBus(run, 'replicas-test');
     nc = await connect({ servers: TEST_NATS_URL });
   });
   afterAll(async () => {
@@ -231,14 +227,7 @@ describe('outbox relay across a NATS restart', () => {
   beforeAll(async () => {
     port = await freePort();
     server = startNats(port, storeDir);
-    dataSource = await openDatabase({
-      url: TEST_DATABASE_URL,
-      schema,
-      poolSize: 4,
-      entities: [],
-      migrations: [],
-      logger,
-    });
+    dataSource = await testDatabase(schema);
     bus = await eventually(
       () =>
         NatsBus.connect({ url: `nats://127.0.0.1:${port}`, namespace: run, name: 'restart-test', logger }),

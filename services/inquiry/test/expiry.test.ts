@@ -98,12 +98,15 @@ describe('a send the phone service was admitted for', () => {
     const inquiry = await h.createInquiry(acme.partner, { templateId: shortLived });
     // 50 s before its expiry the send is admitted, held for 60 s.
     clock.advanceBy(250_000);
-    const held = await request(
-      h.bus,
-      'rpc.inquiry.lookup',
-      { accountId: acme.accountId, inquiryId: inquiry.id, holdForSendMs: 60_000 },
-      { timeoutMs: 5000 },
-    );
+    /** The phone service's last ask before a send: hold the inquiry open `ms`. */
+    const holdFor = (ms: number) =>
+      request(
+        h.bus,
+        'rpc.inquiry.lookup',
+        { accountId: acme.accountId, inquiryId: inquiry.id, holdForSendMs: ms },
+        { timeoutMs: 5000 },
+      );
+    const held = await holdFor(60_000);
     expect(held.held).toBe(true);
     // A shorter hold asked meanwhile never shortens the one in place.
     const heldUntil = async () =>
@@ -114,12 +117,7 @@ describe('a send the phone service was admitted for', () => {
       );
     const before = await heldUntil();
     expect(Date.parse(before)).toBeGreaterThan(0);
-    const shorter = await request(
-      h.bus,
-      'rpc.inquiry.lookup',
-      { accountId: acme.accountId, inquiryId: inquiry.id, holdForSendMs: 1_000 },
-      { timeoutMs: 5000 },
-    );
+    const shorter = await holdFor(1_000);
     expect(shorter.held).toBe(true);
     expect(await heldUntil()).toBe(before);
     // Past its expiry, while the send is held: the sweeper (every 100 ms) leaves it be.
@@ -127,12 +125,7 @@ describe('a send the phone service was admitted for', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(await status(inquiry.id)).toBe('CREATED');
     // A late ask is no longer held for: the inquiry expired as far as anyone asking now is concerned.
-    const late = await request(
-      h.bus,
-      'rpc.inquiry.lookup',
-      { accountId: acme.accountId, inquiryId: inquiry.id, holdForSendMs: 60_000 },
-      { timeoutMs: 5000 },
-    );
+    const late = await holdFor(60_000);
     expect(late.held).toBe(false);
     clock.advanceBy(10_000);
     await eventually(async () => (await status(inquiry.id)) === 'EXPIRED', {
