@@ -21,21 +21,40 @@ let probe: pg.Client;
 let run = '';
 const observations: Array<{ call: string; services: string[]; openTransactions: number }> = [];
 
-/** Transactions open on the services' connections right now: a transaction whose client is busy elsewhere. */
-async function openTransactions(services: string[]): Promise<number> {
+/**
+ * The services' connections idle inside a transaction now, by pid with the transaction's start. Only
+ * `idle in transaction` counts: a single parameterized statement (the extended protocol) shows as
+ * `active` with its xact_start a fraction of a millisecond before its query_start, so "active in a
+ * transaction" cannot tell it from a statement inside a held one.
+ */
+async function idleInTransaction(services: string[]): Promise<Map<number, string>> {
   const names = services.map((service) => `attestor-${service}_${run}`);
-  const { rows } = await probe.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_stat_activity
+  const { rows } = await probe.query<{ pid: number; xact: string }>(
+    `SELECT pid, xact_start::text AS xact FROM pg_stat_activity
       WHERE application_name = ANY($1) AND pid <> pg_backend_pid()
-        AND (state LIKE 'idle in transaction%' OR (state = 'active' AND xact_start < query_start))`,
+        AND state LIKE 'idle in transaction%'`,
     [names],
   );
-  return rows[0]?.n ?? 0;
+  return new Map(rows.map((row) => [row.pid, row.xact]));
 }
 
-async function observe(call: string, services: string[]): Promise<void> {
+/**
+ * Transactions the asking services hold across the call. A Twilio call is held here for `holdMs`
+ * before it goes on: a transaction held across it is idle at the call and still the same transaction
+ * after the hold, while one another handler runs beside the call (idle between two of its statements
+ * at that instant) has moved on. An rpc ask is not held: one look.
+ */
+async function openTransactions(services: string[], holdMs = 0): Promise<number> {
+  const atCall = await idleInTransaction(services);
+  if (holdMs === 0 || atCall.size === 0) return atCall.size;
+  await new Promise((resolve) => setTimeout(resolve, holdMs));
+  const afterHold = await idleInTransaction(services);
+  return [...atCall].filter(([pid, xact]) => afterHold.get(pid) === xact).length;
+}
+
+async function observe(call: string, services: string[], holdMs = 0): Promise<void> {
   if (run === '') return;
-  observations.push({ call, services, openTransactions: await openTransactions(services) });
+  observations.push({ call, services, openTransactions: await openTransactions(services, holdMs) });
 }
 
 /** Which service asks Twilio this: Verify is the phone service's; Lookup's fields tell fraud from identity. */
@@ -55,7 +74,7 @@ beforeAll(async () => {
       databaseUrl: database.url('attestor'),
       twilioUrl: async (emulatorUrl) => {
         proxy = await startTwilioProxy(emulatorUrl, ({ path, query }) =>
-          observe(`twilio ${path.split('/').slice(0, 4).join('/')}`, twilioCaller(path, query)),
+          observe(`twilio ${path.split('/').slice(0, 4).join('/')}`, twilioCaller(path, query), 50),
         );
         return proxy.url;
       },
