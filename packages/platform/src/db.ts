@@ -9,6 +9,7 @@ import {
   PlatformTables1764115200000,
 } from './bus/migration.js';
 import { CUSTOM_PLANS, PreparingClient } from './prepared-client.js';
+import { inTransaction } from './request-scope.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -99,5 +100,51 @@ export async function databaseReachable(dataSource: DataSource): Promise<boolean
     return true;
   } catch {
     return false;
+  }
+}
+
+/** SQLSTATEs of a lost session: connection exceptions (class 08) and the server shutting it down. */
+const LOST_SESSION = /^(08|57P0[123])/;
+/** What node-postgres and the socket say when the connection went away under a query. */
+const LOST_SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+const LOST_SOCKET_MESSAGE = /Connection terminated|connection error and is not queryable|Client was closed/i;
+
+/**
+ * True when `error` says the connection to PostgreSQL was lost (the server restarted or terminated
+ * the session, the socket broke), not that the statement was refused. TypeORM keeps the driver's
+ * error as `driverError`.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  for (let at: unknown = error, depth = 0; at !== null && typeof at === 'object' && depth < 4; depth++) {
+    const { code, message } = at as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (LOST_SESSION.test(code) || LOST_SOCKET_CODES.has(code))) return true;
+    if (typeof message === 'string' && LOST_SOCKET_MESSAGE.test(message)) return true;
+    at = (at as { driverError?: unknown; cause?: unknown }).driverError ?? (at as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Runs `work` again when the database connection was lost under it — up to `tries` runs in all, a
+ * short pause between — for a write that records what an outside party has already done (Twilio
+ * approved a code): the pool replaces a broken connection, and a blip must not lose the record.
+ * `work` must be safe to run twice: a commit whose answer was lost may have landed, so it has to be
+ * conditional (one effect however often it runs). Any other error, and the last loss, propagate.
+ */
+export async function retryOnConnectionLoss<T>(
+  work: () => Promise<T>,
+  options: { tries?: number; pauseMs?: number; onRetry?: (error: unknown, run: number) => void } = {},
+): Promise<T> {
+  if (inTransaction()) throw new Error('retryOnConnectionLoss runs its own transactions, not inside one');
+  const tries = options.tries ?? 4;
+  const pauseMs = options.pauseMs ?? 100;
+  for (let run = 1; ; run++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (run >= tries || !isConnectionLoss(error)) throw error;
+      options.onRetry?.(error, run);
+      await new Promise((resolve) => setTimeout(resolve, pauseMs * run));
+    }
   }
 }

@@ -128,6 +128,8 @@ export class PhoneHarness {
    * transaction open both when the call arrives and 100 ms later spans the call, and is recorded here.
    */
   watchTransactions = false;
+  /** Awaited while each Twilio request is in flight, before the emulator acts on it (by operation). */
+  whileTwilio: ((operation: string) => Promise<void> | void) | undefined;
   readonly transactionsAcrossCalls: string[] = [];
   readonly callsWatched: string[] = [];
   private observer: pg.Pool | undefined;
@@ -160,7 +162,10 @@ export class PhoneHarness {
       onRequest: (entry) => {
         if (entry.path.startsWith('/v2/')) this.twilioRequests.push(entry);
       },
-      whileInFlight: (request) => this.lookForTransactions(`Twilio ${request.operation}`),
+      whileInFlight: async (request) => {
+        await this.lookForTransactions(`Twilio ${request.operation}`);
+        await this.whileTwilio?.(request.operation);
+      },
     });
     this.twilio = emulatorControl(this.emulator.url);
     this.config = this.configFor(this.overrides);

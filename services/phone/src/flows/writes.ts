@@ -1,4 +1,4 @@
-import type { RequestContext } from '@attestor/platform';
+import { retryOnConnectionLoss, type RequestContext } from '@attestor/platform';
 import { transition, type TransitionCause, type VerificationStatus } from '../domain/verification.js';
 import { publishVerificationEvent, type VerificationEvent } from '../events.js';
 import type { PhoneVerificationRecord, SendOutcome } from '../store/entities.js';
@@ -67,18 +67,32 @@ export class VerificationWrites {
       status: move === null ? before.status : transition(before.status, move.to, move.cause),
     };
     if (move?.to === 'APPROVED') after.approvedAt = this.deps.clock.now();
-    const written = await this.deps.outbox.transaction(
-      async (tx) => {
-        const held = await this.deps.store.settle(tx.manager, after, {
-          token: claim.token,
-          from: before.status,
-        });
-        if (!held) return false;
-        await this.record(tx.manager, after, effects);
-        if (effects.event) await publishVerificationEvent(tx, effects.event, after);
-        return true;
+    // A settle records what Twilio has just done (approved a code, sent one): lost to a database blip,
+    // the code would be gone at Twilio and the next check would find the verification EXPIRED. The
+    // write holds only while the claim does, so a second run after a commit whose answer was lost
+    // writes nothing (and the caller reads what the first one wrote).
+    const written = await retryOnConnectionLoss(
+      () =>
+        this.deps.outbox.transaction(
+          async (tx) => {
+            const held = await this.deps.store.settle(tx.manager, after, {
+              token: claim.token,
+              from: before.status,
+            });
+            if (!held) return false;
+            await this.record(tx.manager, after, effects);
+            if (effects.event) await publishVerificationEvent(tx, effects.event, after);
+            return true;
+          },
+          { requestId: ctx.requestId },
+        ),
+      {
+        onRetry: (error, run) =>
+          ctx.logger.warn(
+            { err: error, verificationId: before.id, run },
+            'database connection lost; settling again',
+          ),
       },
-      { requestId: ctx.requestId },
     );
     if (!written) return null;
     claim.settled = true;
