@@ -336,6 +336,29 @@ describe('chaos: 200 flows through kills, a NATS outage, dropped connections and
       // A fault can cost one extra message at most where the send happened but its answer was lost:
       // a request Twilio served after the client's timeout, or a connection dropped after the send.
       const explicable = faults.twilioDelays + faults.terminatedConnections;
+      // Where a flow did not end APPROVED, what its inquiry and phone verifications went through.
+      const notApproved = [];
+      for (const flow of flows.filter((f) => f.status !== 'APPROVED' && f.inquiryId !== undefined)) {
+        const events = await db.query(
+          `SELECT type, from_status, to_status, reason, at FROM inquiry.inquiry_events
+            WHERE inquiry_id::text = $1 ORDER BY at`,
+          [flow.inquiryId],
+        );
+        const verificationRows = await db.query(
+          `SELECT v.id, v.status, v.status_reason, v.check_attempts, v.send_attempts, v.created_at,
+                  (SELECT json_agg(json_build_object('outcome', s.outcome, 'at', s.created_at) ORDER BY s.created_at)
+                     FROM phone.send_attempts s WHERE s.verification_id = v.id) AS sends
+             FROM phone.phone_verifications v WHERE v.inquiry_id = $1 ORDER BY v.created_at`,
+          [flow.inquiryId],
+        );
+        notApproved.push({
+          index: flow.index,
+          status: flow.status,
+          events: events.rows,
+          verifications: verificationRows.rows,
+          messages: (await emulator.outbox(flow.phone)).length,
+        });
+      }
       const report = {
         flows: FLOWS,
         statuses: byStatus,
@@ -348,6 +371,7 @@ describe('chaos: 200 flows through kills, a NATS outage, dropped connections and
         unsent,
         parked,
         restarts: (launch.output.match(/restarted and ready/g) ?? []).length,
+        notApproved,
       };
       console.log(`chaos report: ${JSON.stringify(report, null, 2)}`);
 
