@@ -6,6 +6,7 @@ export const OPERATIONS = [
   'FetchVerification',
   'UpdateVerification',
   'CreateVerificationCheck',
+  'ListVerificationAttempt',
   'FetchPhoneNumber',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -18,6 +19,7 @@ const VERIFY_OPERATIONS: ReadonlySet<Operation> = new Set([
   'FetchVerification',
   'UpdateVerification',
   'CreateVerificationCheck',
+  'ListVerificationAttempt',
 ]);
 
 export const MAX_FAULTS = 100;

@@ -12,6 +12,7 @@ const UNDECLARED_ERRORS: Record<string, readonly number[]> = {
   FetchVerification: [401, 404],
   UpdateVerification: [400, 401, 404],
   CreateVerificationCheck: [400, 401, 404, 429],
+  ListVerificationAttempt: [400, 401],
   FetchPhoneNumber: [400, 401],
 };
 
@@ -82,6 +83,7 @@ describe('the validator', () => {
       [verifyOai, 'FetchVerification'],
       [verifyOai, 'UpdateVerification'],
       [verifyOai, 'CreateVerificationCheck'],
+      [verifyOai, 'ListVerificationAttempt'],
       [lookupsOai, 'FetchPhoneNumber'],
     ] as const;
     for (const [contract, operationId] of operations) {
@@ -289,6 +291,49 @@ describe('Verify v2 responses conform to twilio_verify_v2.json', () => {
       'CreateVerificationCheck',
       await check({ VerificationSid: sid, Code: '0000000' }),
       429,
+    );
+  });
+});
+
+describe('Verify Attempts responses conform to twilio_verify_v2.json', () => {
+  const attempts = (query: string): Promise<Answer> => call('GET', `/v2/Attempts${query}`);
+
+  it('ListVerificationAttempt: unconverted while pending, the newest converted once approved, paged; 400, 401', async () => {
+    const to = freshNumber();
+    const sid = sidOf(await call('POST', `${SERVICE}/Verifications`, { To: to, Channel: 'sms' }));
+    await call('POST', `${SERVICE}/Verifications`, { To: to, Channel: 'call' });
+    const pending = await attempts(`?VerificationSid=${sid}`);
+    expectConforms(verifyOai, 'ListVerificationAttempt', pending, 200);
+    const statuses = (answer: Answer) =>
+      (answer.body as { attempts: Array<{ conversion_status: string; channel: string }> }).attempts.map(
+        (a) => `${a.channel} ${a.conversion_status}`,
+      );
+    expect(statuses(pending)).toEqual(['sms unconverted', 'call unconverted']);
+    await call('POST', `${SERVICE}/VerificationCheck`, { VerificationSid: sid, Code: await sentCode(to) });
+    // Twilio has deleted the approved verification; its attempts still say how it ended.
+    expect((await call('GET', `${SERVICE}/Verifications/${sid}`)).status).toBe(404);
+    const approved = await attempts(
+      `?VerificationSid=${sid}&VerifyServiceSid=${DEV_CREDENTIALS.verifyServiceSid}`,
+    );
+    expectConforms(verifyOai, 'ListVerificationAttempt', approved, 200);
+    expect(statuses(approved)).toEqual(['sms unconverted', 'call converted']);
+
+    const firstPage = await attempts(`?VerificationSid=${sid}&PageSize=1`);
+    expectConforms(verifyOai, 'ListVerificationAttempt', firstPage, 200);
+    expect((firstPage.body as { meta: { next_page_url: string | null } }).meta.next_page_url).toContain(
+      'Page=1',
+    );
+    const unknown = await attempts(`?VerificationSid=VE${'0'.repeat(32)}`);
+    expectConforms(verifyOai, 'ListVerificationAttempt', unknown, 200);
+    expect(statuses(unknown)).toEqual([]);
+
+    expectConforms(verifyOai, 'ListVerificationAttempt', await attempts('?VerificationSid=nope'), 400);
+    expectConforms(verifyOai, 'ListVerificationAttempt', await attempts('?PageSize=5000'), 400);
+    expectConforms(
+      verifyOai,
+      'ListVerificationAttempt',
+      await call('GET', '/v2/Attempts', undefined, 'Basic eDp5'),
+      401,
     );
   });
 });

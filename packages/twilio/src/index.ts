@@ -19,6 +19,7 @@ export type {
   CheckOutcome,
   FetchOutcome,
   EndOutcome,
+  ConversionOutcome,
   OtpChannel,
   OtpStatus,
   VerificationChannel,

@@ -61,6 +61,12 @@ export type SendOutcome = OtpOutcome<'sent'>;
 export type CheckOutcome = OtpOutcome<'checked'>;
 export type FetchOutcome = OtpOutcome<'found'>;
 export type EndOutcome = OtpOutcome<'ended'>;
+/**
+ * Whether Twilio recorded the right code for a verification, from its Verify Attempts (an attempt is
+ * `converted` once the verification is approved). Twilio keeps the attempts after it has deleted the
+ * verification, so this is what says how a verification it no longer knows ended.
+ */
+export type ConversionOutcome = { kind: 'attempts'; converted: boolean } | TwilioFailure;
 
 /** One-time passcodes: send, check, and end a verification early. No method throws for a Twilio answer. */
 export interface OtpProvider {
@@ -69,6 +75,7 @@ export interface OtpProvider {
   fetch(sid: string): Promise<FetchOutcome>;
   cancel(sid: string): Promise<EndOutcome>;
   approve(sid: string): Promise<EndOutcome>;
+  conversion(sid: string): Promise<ConversionOutcome>;
 }
 
 type VerifyServiceContext = ReturnType<Twilio['verify']['v2']['services']>;
@@ -89,9 +96,13 @@ async function outcome<K extends string>(
 /** OtpProvider over Twilio Verify v2, through the SDK. */
 export class TwilioVerifyOtpProvider implements OtpProvider {
   readonly #service: VerifyServiceContext;
+  readonly #attempts: Twilio['verify']['v2']['verificationAttempts'];
+  readonly #serviceSid: string;
 
   constructor(client: Twilio, verifyServiceSid: string) {
     this.#service = client.verify.v2.services(verifyServiceSid);
+    this.#attempts = client.verify.v2.verificationAttempts;
+    this.#serviceSid = verifyServiceSid;
   }
 
   send(request: SendOtp): Promise<SendOutcome> {
@@ -134,6 +145,19 @@ export class TwilioVerifyOtpProvider implements OtpProvider {
     return outcome('ended', async () =>
       fromVerification(await this.#service.verifications(sid).update({ status: 'approved' })),
     );
+  }
+
+  async conversion(sid: string): Promise<ConversionOutcome> {
+    try {
+      // A verification has at most five send attempts; one page holds them all.
+      const attempts = await callTwilio(() =>
+        this.#attempts.list({ verificationSid: sid, verifyServiceSid: this.#serviceSid, limit: 20 }),
+      );
+      return { kind: 'attempts', converted: attempts.some((a) => a.conversionStatus === 'converted') };
+    } catch (error) {
+      if (error instanceof TwilioProviderError) return failureOf(error);
+      throw error;
+    }
   }
 }
 

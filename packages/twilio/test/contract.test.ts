@@ -225,6 +225,27 @@ describe('OtpProvider', () => {
     });
   });
 
+  it('says from Verify Attempts whether a verification it has deleted was approved', async () => {
+    const conversion = async (sid: string) => {
+      const answer = await otp.conversion(sid);
+      if (!('converted' in answer)) throw new Error(`conversion failed: ${JSON.stringify(answer)}`);
+      return answer.converted;
+    };
+    const approvedTo = destination();
+    const approved = await send(approvedTo);
+    expect(await conversion(approved.sid)).toBe(false);
+    await ok(otp.check({ verificationSid: approved.sid, code: await sentCode(approvedTo) }));
+    expect(await failure(otp.fetch(approved.sid))).toMatchObject({ twilioCode: 20404 });
+    expect(await conversion(approved.sid)).toBe(true);
+
+    const canceled = await send(destination());
+    await ok(otp.cancel(canceled.sid));
+    expect(await conversion(canceled.sid)).toBe(false);
+    const wrong = await send(destination());
+    await ok(otp.check({ verificationSid: wrong.sid, code: '0000000' }));
+    expect(await conversion(wrong.sid)).toBe(false);
+  });
+
   it('refuses a bad To, an unknown channel and a missing code with 60200 (400)', async () => {
     const invalid = { kind: 'invalid', twilioCode: 60200, httpStatus: 400 };
     expect(await failure(otp.send({ to: '+1415', channel: 'sms' }))).toMatchObject(invalid);

@@ -87,7 +87,83 @@ export function verifyRoutes(state: EmulatorState, accountSid: string): Route[] 
     };
   }
 
+  /**
+   * A verification's send attempts as Verify Attempts lists them. The code is one per verification,
+   * so the newest attempt before an approval is the one `converted`; every other is `unconverted`.
+   */
+  function attemptResources(v: Verification): Array<Record<string, unknown>> {
+    const owner = v.channel === 'email' ? undefined : numbers.profile(v.to);
+    const approved = v.status === 'approved';
+    return v.sendCodeAttempts.map((attempt, index) => {
+      const converted = approved && index === v.sendCodeAttempts.length - 1;
+      return {
+        sid: attempt.attemptSid,
+        account_sid: accountSid,
+        service_sid: v.serviceSid,
+        verification_sid: v.sid,
+        date_created: twilioTimestamp(attempt.time),
+        date_updated: twilioTimestamp(converted ? v.updatedAt : attempt.time),
+        conversion_status: converted ? 'converted' : 'unconverted',
+        channel: attempt.channel,
+        price: null,
+        channel_data: {
+          verification_sid: v.sid,
+          to: v.to,
+          ...(owner === undefined
+            ? {}
+            : { carrier: owner.carrierName, mcc: owner.mobileCountryCode, mnc: owner.mobileNetworkCode }),
+        },
+        url: `https://verify.twilio.com/v2/Attempts/${attempt.attemptSid}`,
+      };
+    });
+  }
+
   return [
+    {
+      method: 'GET',
+      pattern: '/v2/Attempts',
+      access: 'twilio',
+      operation: 'ListVerificationAttempt',
+      handle(request) {
+        const { query } = request;
+        const serviceSid = optional(query, 'VerifyServiceSid');
+        const verificationSid = optional(query, 'VerificationSid');
+        if (verificationSid !== null && !VERIFICATION_SID.test(verificationSid)) {
+          throw invalidParameter('VerificationSid', `${verificationSid} is not a Verification SID`);
+        }
+        const pageSize = pageParameter(query, 'PageSize', 50, 1, 1000);
+        const page = pageParameter(query, 'Page', 0, 0, 1_000_000);
+        const verifications =
+          serviceSid !== null && serviceSid !== verify.sid
+            ? []
+            : verificationSid !== null
+              ? [verify.find(verificationSid)].filter((v): v is Verification => v !== undefined)
+              : verify.snapshot();
+        const all = verifications.flatMap(attemptResources);
+        const pageUrl = (n: number) => {
+          const params = new URLSearchParams(query);
+          params.set('PageSize', String(pageSize));
+          params.set('Page', String(n));
+          params.delete('PageToken');
+          return `https://verify.twilio.com/v2/Attempts?${params.toString()}`;
+        };
+        return {
+          status: 200,
+          body: {
+            attempts: all.slice(page * pageSize, (page + 1) * pageSize),
+            meta: {
+              key: 'attempts',
+              page,
+              page_size: pageSize,
+              first_page_url: pageUrl(0),
+              previous_page_url: page > 0 ? pageUrl(page - 1) : null,
+              url: pageUrl(page),
+              next_page_url: (page + 1) * pageSize < all.length ? pageUrl(page + 1) : null,
+            },
+          },
+        };
+      },
+    },
     {
       method: 'POST',
       pattern: '/v2/Services/:serviceSid/Verifications',
@@ -198,6 +274,23 @@ function parseChannel(value: string | null): VerificationChannel {
   if (value === 'sna' || value === 'auto')
     throw invalidParameter('Channel', `${value} is not available in the emulator`);
   throw invalidParameter('Channel', `${value} is not one of ${VERIFICATION_CHANNELS.join(', ')}`);
+}
+
+/** A paging parameter: an integer within bounds, or the default when absent. */
+function pageParameter(
+  query: URLSearchParams,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = optional(query, name);
+  if (text === null) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidParameter(name, `must be an integer from ${min} to ${max}`);
+  }
+  return value;
 }
 
 function required(form: URLSearchParams, name: string): string {
