@@ -21,6 +21,7 @@ import { phoneAsks } from './rpc.js';
 import { PhoneVerificationEntity, SendAttemptEntity } from './store/entities.js';
 import { CreatePhoneTables1764115400000 } from './store/migrations/CreatePhoneTables1764115400000.js';
 import { PhoneChallengesAndClaims1765200000000 } from './store/migrations/PhoneChallengesAndClaims1765200000000.js';
+import { PhoneProviderSidIndex1766000000000 } from './store/migrations/PhoneProviderSidIndex1766000000000.js';
 import { PhoneVerificationStore } from './store/verifications.js';
 
 const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
@@ -38,7 +39,11 @@ function claimLeaseMs(config: PhoneConfig): number {
 export const phoneService: ServiceDefinition<PhoneConfig, PhoneContext> = {
   name: 'phone',
   entities: [PhoneVerificationEntity, SendAttemptEntity],
-  migrations: [CreatePhoneTables1764115400000, PhoneChallengesAndClaims1765200000000],
+  migrations: [
+    CreatePhoneTables1764115400000,
+    PhoneChallengesAndClaims1765200000000,
+    PhoneProviderSidIndex1766000000000,
+  ],
   build({ config, dataSource, schema, bus, outbox, pii, clock, logger, metrics }) {
     const store = new PhoneVerificationStore(dataSource, schema);
     const deps: FlowDeps = {

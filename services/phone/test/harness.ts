@@ -380,6 +380,32 @@ export class PhoneHarness {
     await this.twilio.advanceClock(seconds);
   }
 
+  /**
+   * Checks `code` at Twilio itself, past the service: what Twilio knows after a check of the service
+   * whose answer never came back (it timed out after Twilio approved, or the process died first).
+   */
+  async checkAtTwilio(sid: string, code: string): Promise<string> {
+    return this.verifyApi('/VerificationCheck', { VerificationSid: sid, Code: code });
+  }
+
+  /** Cancels a verification at Twilio itself, past the service. */
+  async cancelAtTwilio(sid: string): Promise<string> {
+    return this.verifyApi(`/Verifications/${sid}`, { Status: 'canceled' });
+  }
+
+  /** A POST to the Verify service at the emulator with the service's credentials; the status it answers. */
+  private async verifyApi(path: string, form: Record<string, string>): Promise<string> {
+    const { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_VERIFY_SERVICE_SID } = this.config;
+    const credentials = Buffer.from(`${TWILIO_ACCOUNT_SID}:${TWILIO_AUTH_TOKEN}`).toString('base64');
+    const response = await fetch(`${this.emulator.url}/v2/Services/${TWILIO_VERIFY_SERVICE_SID}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+    if (!response.ok) throw new Error(`Twilio answered ${response.status} to ${path}`);
+    return ((await response.json()) as { status: string }).status;
+  }
+
   fault(fault: FaultInput): Promise<void> {
     return this.twilio.fault(fault);
   }
@@ -450,6 +476,7 @@ export function operationOf(entry: RequestLogEntry): string {
   if (entry.path.endsWith('/VerificationCheck')) return 'check';
   if (entry.path.endsWith('/Verifications')) return 'send';
   if (/\/Verifications\/VE/.test(entry.path)) return entry.method === 'GET' ? 'fetch' : 'update';
+  if (entry.path.startsWith('/v2/Attempts')) return 'attempts';
   return 'lookup';
 }
 

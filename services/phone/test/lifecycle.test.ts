@@ -110,6 +110,44 @@ describe('checkPhoneVerification', () => {
     expect(after?.status).toBe('EXPIRED');
     await h.event('phone.verification.expired', verification.id);
   });
+
+  it('approves a code Twilio approved on a check whose answer was lost (20404 → fetch 20404 → Verify Attempts converted)', async () => {
+    const { verification, phoneNumber } = await h.started();
+    const code = await h.code(phoneNumber);
+    const { provider_sid: sid } = (await h.row(verification.id)) as { provider_sid: string };
+    expect(await h.checkAtTwilio(sid, code)).toBe('approved');
+    const mark = h.twilioRequests.length;
+    const { result, verification: after } = await h.check(h.partner(), verification.id, code);
+    expect(result.errors).toBeUndefined();
+    expect(after).toMatchObject({ status: 'APPROVED', checkAttempts: 1 });
+    expect(h.verifySince(mark)).toEqual(['check 404', 'fetch 404', 'attempts 200']);
+    await h.event('phone.verification.approved', verification.id);
+    expect(h.eventsOf(verification.id).map((e) => e.type)).not.toContain('phone.verification.expired');
+  });
+
+  it('does not take another inquiry’s approval of the same number as its own: that one ends EXPIRED', async () => {
+    const phoneNumber = h.phoneNumber();
+    const first = await h.started(h.inquiry(), phoneNumber);
+    // Another account's inquiry verifying the same number within ten minutes: Twilio's one verification.
+    const second = await h.started(h.inquiry({ accountId: h.otherAccountId }), phoneNumber);
+    const code = await h.code(phoneNumber);
+    expect((await h.check(h.partner(), first.verification.id, code)).verification?.status).toBe('APPROVED');
+    const { verification: after } = await h.check(
+      h.partner(h.otherAccountId),
+      second.verification.id,
+      '000000',
+    );
+    expect(after?.status).toBe('EXPIRED');
+  });
+
+  it('ends EXPIRED when Twilio deleted the verification without the right code (canceled at Twilio)', async () => {
+    const { verification, phoneNumber } = await h.started();
+    const { provider_sid: sid } = (await h.row(verification.id)) as { provider_sid: string };
+    await h.checkAtTwilio(sid, '000000');
+    expect(await h.cancelAtTwilio(sid)).toBe('canceled');
+    const { verification: after } = await h.check(h.partner(), verification.id, await h.code(phoneNumber));
+    expect(after?.status).toBe('EXPIRED');
+  });
 });
 
 describe('resendPhoneVerification', () => {

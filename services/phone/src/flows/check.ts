@@ -118,7 +118,7 @@ export class CheckVerification {
     const fetched = await this.deps.verify.fetch(record.providerSid ?? '');
     let settled: VerificationStatus | null;
     if (!isFailure(fetched)) settled = settledStatus(fetched.verification.status);
-    else if (fetched.kind === 'not-found') settled = settledStatus('gone');
+    else if (fetched.kind === 'not-found') settled = await this.howItEnded(ctx, record);
     else {
       logProviderFailure(ctx, fetched, record.id);
       throw providerUnavailable();
@@ -131,8 +131,36 @@ export class CheckVerification {
       claim,
       settled,
       settled === 'MAX_ATTEMPTS_REACHED' ? MAX_CHECK_ATTEMPTS_REASON : null,
-      0,
+      // The approving check was one of this verification's, its answer lost: it counts once.
+      settled === 'APPROVED' ? 1 : 0,
     );
+  }
+
+  /**
+   * A verification Twilio has deleted: it ended there, usually by expiring — or it was approved and
+   * this service lost the answer (a check that timed out after Twilio approved the code, a process
+   * that died before its settle). Twilio's Verify Attempts tell: `converted` means the right code was
+   * given. Only when no other verification holds the same SID (two inquiries verifying one number
+   * share Twilio's verification) is that approval this one's; otherwise it ends EXPIRED.
+   */
+  private async howItEnded(
+    ctx: RequestContext,
+    record: PhoneVerificationRecord,
+  ): Promise<VerificationStatus | null> {
+    const expired = settledStatus('gone');
+    if (record.providerSid === null) return expired;
+    if (await this.deps.store.sharesProviderSid(this.deps.store.reader, record)) return expired;
+    const conversion = await this.deps.verify.conversion(record.providerSid);
+    if (isFailure(conversion)) {
+      logProviderFailure(ctx, conversion, record.id);
+      throw providerUnavailable();
+    }
+    if (!conversion.converted) return expired;
+    ctx.logger.info(
+      { verificationId: record.id },
+      'Twilio approved this code on a check whose answer was lost',
+    );
+    return 'APPROVED';
   }
 
   private async end(

@@ -4,9 +4,9 @@ import {
   backoffDelay,
   withRetries,
   type CheckOutcome,
+  type ConversionOutcome,
   type EndOutcome,
   type FetchOutcome,
-  type OtpOutcome,
   type OtpProvider,
   type SendOtp,
   type SendOutcome,
@@ -16,8 +16,9 @@ import { shouldRetry } from '../domain/provider.js';
 
 const MAX_BACKOFF_MS = 2000;
 
-export function isFailure<K extends string>(outcome: OtpOutcome<K>): outcome is TwilioFailure {
-  return !('verification' in outcome);
+/** A Twilio call's outcome that is a failure (every success of the provider's calls lacks a code). */
+export function isFailure<T extends object>(outcome: T | TwilioFailure): outcome is TwilioFailure {
+  return 'twilioCode' in outcome;
 }
 
 /**
@@ -48,10 +49,15 @@ export class VerifyCalls {
     return this.call('cancel', () => this.otp.cancel(sid));
   }
 
-  private call<K extends string>(
+  /** Whether Twilio recorded the right code for `sid` (Verify Attempts), after it deleted it. */
+  conversion(sid: string): Promise<ConversionOutcome> {
+    return this.call('conversion', () => this.otp.conversion(sid));
+  }
+
+  private call<T extends object>(
     operation: string,
-    run: () => Promise<OtpOutcome<K>>,
-  ): Promise<OtpOutcome<K>> {
+    run: () => Promise<T | TwilioFailure>,
+  ): Promise<T | TwilioFailure> {
     if (inTransaction()) {
       throw new Error(`Twilio ${operation} called inside a database transaction: call it before or after`);
     }

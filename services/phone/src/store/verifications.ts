@@ -178,6 +178,16 @@ export class PhoneVerificationStore extends Store {
     return rows[0] === undefined ? null : recordOf(rows[0]);
   }
 
+  /** Whether a verification other than `record` holds its Twilio SID (of any account). */
+  async sharesProviderSid(db: EntityManager, record: PhoneVerificationRecord): Promise<boolean> {
+    const [row] = (await db.query(
+      `SELECT EXISTS (SELECT 1 FROM ${this.table('phone_verifications')}
+                       WHERE provider_sid = $1 AND id <> $2) AS shared`,
+      [record.providerSid, record.id],
+    )) as Array<{ shared: boolean }>;
+    return row?.shared === true;
+  }
+
   /** Gives a claim back without changing the verification (no-op when it is no longer held by `token`). */
   async release(db: EntityManager, accountId: string, id: string, token: string): Promise<void> {
     await db.query(
