@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePortBase } from '../../test/support/launch.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -10,23 +10,6 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
  * every rule is evaluated (and paid for) and recorded, none refuses a send.
  */
 export const RECORD_ONLY_POLICY = 'mutation { updateFraudPolicy(input: { mode: RECORD_ONLY }) { mode } }';
-
-async function freePortBase(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const free = await Promise.all(
-      [0, 1, 2, 3, 4, 10].map(
-        (offset) =>
-          new Promise<boolean>((resolve) => {
-            const server = createServer();
-            server.once('error', () => resolve(false));
-            server.listen(base + offset, '127.0.0.1', () => server.close(() => resolve(true)));
-          }),
-      ),
-    );
-    if (free.every(Boolean)) return base;
-  }
-}
 
 export interface LaunchedPlatform {
   gatewayUrl: string;

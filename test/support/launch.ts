@@ -16,20 +16,38 @@ export async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base whose eleven ports (gateway … emulator) are all free. */
-export async function freePortBase(): Promise<number> {
+/**
+ * The lowest port Linux hands out to outgoing connections (32768 by default). A port picked at or
+ * above it can be taken by any client socket between the check and the listen: a launcher test lost
+ * its gateway's port that way (EADDRINUSE on 33250). So tests pick theirs below it.
+ */
+function ephemeralPortsFrom(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 21_000) return low;
+  } catch {
+    // not Linux
+  }
+  return 32_768;
+}
+
+/** A base from 20000 up whose `size` ports are all free now, below the ephemeral range. */
+async function freeRange(size: number): Promise<number> {
+  const top = ephemeralPortsFrom() - size;
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 4000) * 10;
-    const ports = Array.from({ length: 11 }, (_, offset) => base + offset);
+    const base = 20_000 + Math.floor(Math.random() * (top - 20_000));
+    const ports = Array.from({ length: size }, (_, offset) => base + offset);
     if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return base;
   }
 }
 
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    if (await portIsFree(port)) return port;
-  }
+/** A base whose eleven ports (gateway … emulator) are all free. */
+export function freePortBase(): Promise<number> {
+  return freeRange(11);
+}
+
+export function freePort(): Promise<number> {
+  return freeRange(1);
 }
 
 /** Processes whose working directory is inside `directory` (everything a launcher there started): "pid command". */
