@@ -16,6 +16,9 @@ import {
 } from '@attestor/contracts';
 import type { NatsBus } from './bus/nats.js';
 import { parseConfig, platformConfigShape, type PlatformConfig } from './config.js';
+import { openDatabase } from './db.js';
+import { createLogger } from './logger.js';
+import type { DataSource } from 'typeorm';
 import { signClaims, type Caller, type UnsignedClaims } from './caller.js';
 
 /** Where tests find the real Postgres and NATS (CI and the dev machine run both locally). */
@@ -28,6 +31,26 @@ const testServers = parseConfig(
 );
 export const TEST_DATABASE_URL = testServers.TEST_DATABASE_URL;
 export const TEST_NATS_URL = testServers.TEST_NATS_URL;
+
+/**
+ * A schema of its own on the test Postgres, opened as a service opens its own (no entities; the
+ * platform's outbox/inbox tables unless `platformTables` is false), logging nothing.
+ */
+export function openTestDatabase(
+  schema: string,
+  options: { poolSize?: number; platformTables?: boolean; preparedStatements?: boolean } = {},
+): Promise<DataSource> {
+  return openDatabase({
+    url: TEST_DATABASE_URL,
+    schema,
+    poolSize: options.poolSize ?? 4,
+    entities: [],
+    migrations: [],
+    ...(options.platformTables === false ? { platformTables: false } : {}),
+    ...(options.preparedStatements === false ? { preparedStatements: false } : {}),
+    logger: createLogger({ service: 'test', level: 'silent', format: 'json' }),
+  });
+}
 
 /** A name no other test file uses at the same time: lowercase, valid as a schema and NATS token. */
 export function uniqueName(prefix: string): string {

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { createLogger, isConnectionLoss, openDatabase, retryOnConnectionLoss } from '../src/index.js';
+import { isConnectionLoss, retryOnConnectionLoss } from '../src/index.js';
 import { withinTransaction } from '../src/request-scope.js';
-import { cleanupTestRun, TEST_DATABASE_URL, uniqueName } from '../src/testing.js';
-
-const logger = createLogger({ service: 'connection-loss-test', level: 'silent', format: 'json' });
+import { cleanupTestRun, openTestDatabase, uniqueName } from '../src/testing.js';
 
 /**
  * A write that must not be lost to a database blip, against the real PostgreSQL: the session is
@@ -18,15 +16,7 @@ describe('retryOnConnectionLoss', () => {
   const table = `"${schema}".records`;
 
   beforeAll(async () => {
-    dataSource = await openDatabase({
-      url: TEST_DATABASE_URL,
-      schema,
-      poolSize: 2,
-      entities: [],
-      migrations: [],
-      platformTables: false,
-      logger,
-    });
+    dataSource = await openTestDatabase(schema, { poolSize: 2, platformTables: false });
     await dataSource.query(`CREATE TABLE ${table} (id text PRIMARY KEY)`);
   });
   afterAll(async () => {

@@ -5,7 +5,6 @@ import {
   createLogger,
   DurableConsumer,
   NatsBus,
-  openDatabase,
   orderingKeyOf,
   Outbox,
   applyOnly,
@@ -16,7 +15,7 @@ import {
   type ConsumerOptions,
   type ConsumerSpec,
 } from '../src/index.js';
-import { cleanupTestRun, eventually, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from '../src/testing.js';
+import { cleanupTestRun, eventually, openTestDatabase, TEST_NATS_URL, uniqueName } from '../src/testing.js';
 
 const logger = createLogger({ service: 'inbox-test', level: 'silent', format: 'json' });
 const run = uniqueName('inbox');
@@ -82,14 +81,7 @@ async function startConsumer(
 }
 
 beforeAll(async () => {
-  dataSource = await openDatabase({
-    url: TEST_DATABASE_URL,
-    schema,
-    poolSize: 4,
-    entities: [],
-    migrations: [],
-    logger,
-  });
+  dataSource = await openTestDatabase(schema);
   await dataSource.query(
     `CREATE TABLE "${schema}".effects (id serial PRIMARY KEY, subject_id text NOT NULL)`,
   );

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
-import { createLogger, NatsBus, openDatabase, Outbox, OutboxRelay } from '../src/index.js';
+import { createLogger, NatsBus, Outbox, OutboxRelay } from '../src/index.js';
 import {
   cleanupTestRun,
   eventually,
   freePort,
-  TEST_DATABASE_URL,
+  openTestDatabase,
   TEST_NATS_URL,
   uniqueName,
 } from '../src/testing.js';
@@ -33,11 +33,6 @@ async function streamSubjects(nc: NatsConnection, stream: string): Promise<strin
   return subjects;
 }
 
-/** A schema of its own for one describe block (no entities; the platform's tables). */
-function testDatabase(schema: string): Promise<DataSource> {
-  return openDatabase({ url: TEST_DATABASE_URL, schema, poolSize: 4, entities: [], migrations: [], logger });
-}
-
 /** The shared NATS in the run's namespace, its stream made. */
 async function testBus(namespace: string, name: string): Promise<NatsBus> {
   const bus = await NatsBus.connect({ url: TEST_NATS_URL, namespace, name, logger });
@@ -55,7 +50,7 @@ describe('transactional outbox against the shared NATS', () => {
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    dataSource = await testDatabase(schema);
+    dataSource = await openTestDatabase(schema);
     bus = await testBus(run, 'outbox-test');
     relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: 50 });
     outbox = new Outbox(dataSource, schema, bus.namespace, () => relay.wake());
@@ -155,7 +150,7 @@ describe('outbox relays of several replicas', () => {
   const relays: OutboxRelay[] = [];
 
   beforeAll(async () => {
-    dataSource = await testDatabase(schema);
+    dataSource = await openTestDatabase(schema);
     bus = await testBus(run, 'replicas-test');
     nc = await connect({ servers: TEST_NATS_URL });
   });
@@ -227,7 +222,7 @@ describe('outbox relay across a NATS restart', () => {
   beforeAll(async () => {
     port = await freePort();
     server = startNats(port, storeDir);
-    dataSource = await testDatabase(schema);
+    dataSource = await openTestDatabase(schema);
     bus = await eventually(
       () =>
         NatsBus.connect({ url: `nats://127.0.0.1:${port}`, namespace: run, name: 'restart-test', logger }),

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { createLogger, openDatabase, statementName } from '../src/index.js';
-import { cleanupTestRun, TEST_DATABASE_URL, uniqueName } from '../src/testing.js';
+import { statementName } from '../src/index.js';
+import { cleanupTestRun, openTestDatabase, uniqueName } from '../src/testing.js';
 
-const logger = createLogger({ service: 'prepared-test', level: 'silent', format: 'json' });
 const run = uniqueName('prepared');
 const schema = `prepared_${run}`;
 let dataSource: DataSource;
@@ -18,14 +17,7 @@ async function prepared(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  dataSource = await openDatabase({
-    url: TEST_DATABASE_URL,
-    schema,
-    poolSize: 1,
-    entities: [],
-    migrations: [],
-    logger,
-  });
+  dataSource = await openTestDatabase(schema, { poolSize: 1 });
   await dataSource.query(`CREATE TABLE "${schema}".items (id int PRIMARY KEY, label text NOT NULL)`);
 });
 afterAll(async () => {
@@ -81,15 +73,7 @@ describe('repeated statements run prepared', () => {
 
 describe('with DB_PREPARED_STATEMENTS=false', () => {
   it('runs every statement unnamed', async () => {
-    const plain = await openDatabase({
-      url: TEST_DATABASE_URL,
-      schema,
-      poolSize: 1,
-      preparedStatements: false,
-      entities: [],
-      migrations: [],
-      logger,
-    });
+    const plain = await openTestDatabase(schema, { poolSize: 1, preparedStatements: false });
     try {
       const read = `SELECT label FROM "${schema}".items WHERE id = $1 AND label IS NOT NULL`;
       for (let i = 0; i < 3; i++) await plain.query(read, [1]);
