@@ -28,10 +28,12 @@ interface DeliveryRow {
   last_status_code: number | null;
 }
 
+/** The webhook's first delivery: a later inquiry adds another, and an unordered read may return that one. */
 const deliveryOf = async (webhookId: string) =>
   (
     await h.sql<DeliveryRow>(
-      `SELECT id, status, attempts, next_attempt_at, created_at, last_status_code FROM $schema.webhook_deliveries WHERE webhook_id = $1`,
+      `SELECT id, status, attempts, next_attempt_at, created_at, last_status_code FROM $schema.webhook_deliveries
+        WHERE webhook_id = $1 ORDER BY created_at, id LIMIT 1`,
       [webhookId],
     )
   )[0];
