@@ -262,6 +262,8 @@ describe('the dashboard in a browser', () => {
     // Phone numbers come back masked.
     await panel.getByRole('status').filter({ hasText: 'Added +1******0199 to the block list.' }).waitFor();
     const blocked = panel.locator('table.list-entries tbody tr', { hasText: '+1******0199' });
+    // The status can be announced before the list has re-rendered with the new entry.
+    await blocked.waitFor();
     expect((await blocked.locator('td').allInnerTexts()).slice(0, 3)).toEqual([
       'Block',
       'Phone number',
