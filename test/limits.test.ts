@@ -203,6 +203,61 @@ describe('input hygiene', () => {
   });
 });
 
+describe('hostile documents and bodies (found by probing a running npm start)', () => {
+  it('refuses a fragment bomb (2 KB expanding to 2^40 selections) by its depth and cost, without expanding it', async () => {
+    const query =
+      `query($i: ID!) { inquiry(id: $i) { ...F0 } } ` +
+      Array.from({ length: 40 }, (_, i) => `fragment F${i} on Inquiry { id ...F${i + 1} ...F${i + 1} }`).join(
+        ' ',
+      ) +
+      ' fragment F40 on Inquiry { id }';
+    const result = await platform.gql(key, query, { i: inquiryId });
+    const reasons = result.errors?.map((e) => [e.extensions?.['code'], e.extensions?.['reason']]);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        ['BAD_USER_INPUT', 'QUERY_TOO_DEEP'],
+        ['BAD_USER_INPUT', 'QUERY_TOO_COMPLEX'],
+      ]),
+    );
+    // The cost is counted exactly, each fragment once: 2 for the object and 2^41 - 1 under it.
+    expect(result.errors?.map((e) => e.message).join(' ')).toContain(`it costs ${2 ** 41 + 1},`);
+  });
+
+  it('walks variables nested 5,000 deep without overflowing, and still finds a NUL at the bottom', async () => {
+    // Written out by hand: JSON.stringify itself overflows at this depth inside the test runner.
+    const post = async (leaf: string) => {
+      const deep = `${'['.repeat(5000)}${leaf}${']'.repeat(5000)}`;
+      const response = await fetch(platform.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: `{"query":"{ account { id } }","variables":{"deep":${deep}}}`,
+      });
+      return (await response.json()) as {
+        data?: unknown;
+        errors?: Array<{ extensions?: Record<string, unknown> }>;
+      };
+    };
+    const clean = await post('"x"');
+    expect(clean.errors).toBeUndefined();
+    const dirty = await post('"a\\u0000"');
+    expect(codeOf(dirty)).toBe('BAD_USER_INPUT');
+    expect(dirty.errors?.[0]?.extensions?.['field']).toBe(`deep${'[0]'.repeat(5000)}`);
+  });
+
+  it('answers a persisted-query hash that is not the query’s with 400 BAD_USER_INPUT', async () => {
+    const response = await fetch(platform.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({
+        query: '{ account { id } }',
+        extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } },
+      }),
+    });
+    expect(response.status).toBe(400);
+    expect(codeOf((await response.json()) as never)).toBe('BAD_USER_INPUT');
+  });
+});
+
 describe('HTTP', () => {
   it('closes the socket after refusing a body over the limit, so the next request does not wait behind it', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });

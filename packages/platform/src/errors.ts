@@ -88,6 +88,18 @@ function originalOf(error: unknown): unknown {
 }
 
 /**
+ * An error Apollo raised itself about the request, without a code but with a 4xx status: "provided
+ * sha does not match query" (a persisted-query hash that is not the query's) is one.
+ */
+function isUncodedRequestError(error: unknown): boolean {
+  // Apollo's formatted copy says INTERNAL_SERVER_ERROR for a missing code; the error itself has none.
+  if (!(error instanceof GraphQLError) || error.originalError || error.extensions['code'] !== undefined)
+    return false;
+  const status = (error.extensions['http'] as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/**
  * Apollo `formatError`: keeps the message and code of an AppError or of a request error, and turns
  * anything else into INTERNAL with a generic message, logging the original. Stack traces, SQL and
  * driver messages therefore never leave the process.
@@ -108,7 +120,7 @@ export function createFormatError(logger: Logger) {
         extensions: publicExtensions(code, formatted.extensions),
       };
     }
-    if (typeof code === 'string' && requestErrorCodes.has(code)) {
+    if ((typeof code === 'string' && requestErrorCodes.has(code)) || isUncodedRequestError(error)) {
       return {
         message: formatted.message,
         ...base,

@@ -30,25 +30,33 @@ export function unsafeInputMessage(input: UnsafeInput): string {
   return `${input.field} ${describe[input.problem]}`;
 }
 
-/** The first unsafe string among variable values, with its path. */
+/**
+ * The first unsafe string among variable values, with its path. Walks with a stack of its own, not by
+ * recursion: variables are the caller's JSON, and 5,000 nested arrays (a 10 KB body) overflowed the
+ * call stack of the recursive walk.
+ */
 export function findUnsafeVariable(value: unknown, path: string): UnsafeInput | null {
-  if (typeof value === 'string') {
-    const problem = stringProblem(value);
-    return problem === null ? null : { field: path, problem };
-  }
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findUnsafeVariable(item, `${path}[${index}]`);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      const keyProblem = stringProblem(key);
-      if (keyProblem) return { field: path, problem: keyProblem };
-      const found = findUnsafeVariable(item, path === '' ? key : `${path}.${key}`);
-      if (found) return found;
+  const pending: Array<{ value: unknown; path: string }> = [{ value, path }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value: item, path: at } = next;
+    if (typeof item === 'string') {
+      const problem = stringProblem(item);
+      if (problem !== null) return { field: at, problem };
+    } else if (Array.isArray(item)) {
+      // Pushed last to first, so the first item is looked at first.
+      for (let index = item.length - 1; index >= 0; index--) {
+        pending.push({ value: item[index], path: `${at}[${index}]` });
+      }
+    } else if (typeof item === 'object' && item !== null) {
+      const entries = Object.entries(item);
+      for (const [key] of entries) {
+        const keyProblem = stringProblem(key);
+        if (keyProblem) return { field: at, problem: keyProblem };
+      }
+      for (let index = entries.length - 1; index >= 0; index--) {
+        const [key, child] = entries[index]!;
+        pending.push({ value: child, path: at === '' ? key : `${at}.${key}` });
+      }
     }
   }
   return null;
