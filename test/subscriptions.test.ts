@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { eventually } from '@attestor/platform/testing';
-import { newAccount as createAccount, watch } from './support/flow.js';
+import { newAccount as createAccount, watch, wsAt } from './support/flow.js';
 import { ADMIN_TOKEN, latestCode, seedNumber, startPlatform, type Platform } from './support/platform.js';
 
 let platform: Platform;
@@ -191,5 +191,106 @@ describe('inquiriesUpdated over graphql-ws (the dashboard live list)', () => {
     const subscription = watch(client, WATCH_ACCOUNT, {});
     await eventually(() => subscription.done(), { what: 'the refusal' });
     expect(JSON.stringify(subscription.error() ?? subscription.messages)).toContain('FORBIDDEN');
+  });
+});
+
+/** The codes and reasons of what a subscription ended with: an `error` message, or an errors-only `next`. */
+function refusalOf(subscription: ReturnType<typeof watch>): Array<{ code: unknown; reason: unknown }> {
+  const ended = subscription.error();
+  const errors = (Array.isArray(ended) ? ended : (subscription.messages[0]?.errors ?? [])) as Array<{
+    extensions?: { code?: unknown; reason?: unknown };
+  }>;
+  return errors.map((e) => ({ code: e.extensions?.code, reason: e.extensions?.reason }));
+}
+
+describe('hostile operations over graphql-ws', () => {
+  /** 40 fragments, each spreading the next twice: 2 KB that expand to 2^40 selections. */
+  const fragmentBomb = (id: string) =>
+    `subscription { inquiryUpdated(id: "${id}") { ...F0 } } ` +
+    Array.from({ length: 40 }, (_, i) => `fragment F${i} on Inquiry { id ...F${i + 1} ...F${i + 1} }`).join(
+      ' ',
+    ) +
+    ' fragment F40 on Inquiry { id }';
+
+  it('refuses what the HTTP endpoint refuses, with its codes and reasons, and the socket stays open', async () => {
+    const apiKey = await newAccount('Hostile Socket Co');
+    const inquiry = await newInquiry(apiKey, '+14155550182');
+    const client = platform.ws(apiKey);
+    clients.push(client);
+    const hostile = {
+      bomb: fragmentBomb(inquiry.id),
+      nested: `subscription { inquiryUpdated(id: "${inquiry.id}") ${'{ id events '.repeat(30_000)}${'}'.repeat(30_001)} }`,
+      aliases: `subscription { inquiryUpdated(id: "${inquiry.id}") { ${Array.from({ length: 51 }, (_, i) => `a${i}: id`).join(' ')} } }`,
+    };
+    const refused = Object.fromEntries(
+      Object.entries(hostile).map(([name, query]) => [name, watch(client, query, {})]),
+    );
+    await eventually(() => Object.values(refused).every((s) => s.done()), { what: 'three refusals' });
+    expect(refusalOf(refused['bomb']!)).toEqual(
+      expect.arrayContaining([
+        { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP' },
+        { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' },
+      ]),
+    );
+    expect(refusalOf(refused['nested']!)).toEqual([{ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_TOKENS' }]);
+    expect(refusalOf(refused['aliases']!)).toEqual([{ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_ALIASES' }]);
+
+    // A refusal made while running the selection (a NUL in a variable) arrives as a coded message too.
+    const nul = watch(client, 'subscription($id: ID!, $note: String) { inquiryUpdated(id: $id) { id } }', {
+      id: inquiry.id,
+      note: 'a\u0000b',
+    });
+    await eventually(() => nul.done(), { what: 'the NUL refusal' });
+    expect(refusalOf(nul)).toEqual([{ code: 'BAD_USER_INPUT', reason: undefined }]);
+
+    const fine = watch(client, WATCH, { id: inquiry.id });
+    await eventually(() => fine.messages.length > 0, { what: 'the current state on the same socket' });
+    expect(fine.messages[0]?.errors).toBeUndefined();
+    expect(fine.error()).toBeUndefined();
+  });
+
+  it('caps open subscriptions per socket, per account and per session token, and frees a place on complete', async () => {
+    const gateway = await platform.startGateway({
+      SUBSCRIPTIONS_PER_SOCKET: '3',
+      SUBSCRIPTIONS_PER_ACCOUNT: '5',
+      SUBSCRIPTIONS_PER_SESSION: '2',
+    });
+    const url = `http://127.0.0.1:${gateway.port}/graphql`;
+    const apiKey = await newAccount('Quota Co');
+    const inquiry = await newInquiry(apiKey, '+14155550183');
+    const open = async (client: ReturnType<typeof wsAt>, count: number) => {
+      const list = Array.from({ length: count }, () => watch(client, WATCH, { id: inquiry.id }));
+      await eventually(() => list.every((s) => s.messages.length > 0 || s.done()), { what: 'answers' });
+      return list;
+    };
+    const accepted = (list: Array<ReturnType<typeof watch>>) =>
+      list.filter((s) => !s.done() && s.messages[0]?.errors === undefined);
+    const refusedAs = (list: Array<ReturnType<typeof watch>>) =>
+      list.filter((s) => s.done()).map((s) => refusalOf(s));
+    const tooMany = [{ code: 'RATE_LIMITED', reason: 'TOO_MANY_SUBSCRIPTIONS' }];
+
+    const first = wsAt(url, apiKey);
+    clients.push(first);
+    const onFirst = await open(first, 4);
+    expect(accepted(onFirst)).toHaveLength(3);
+    expect(refusedAs(onFirst)).toEqual([tooMany]);
+
+    const second = wsAt(url, apiKey);
+    clients.push(second);
+    const onSecond = await open(second, 3);
+    expect(accepted(onSecond)).toHaveLength(2);
+    expect(refusedAs(onSecond)).toEqual([tooMany]);
+
+    // The end user's session token counts apart: the account's five do not stop it.
+    const user = wsAt(url, inquiry.sessionToken);
+    clients.push(user);
+    const onUser = await open(user, 3);
+    expect(accepted(onUser)).toHaveLength(2);
+    expect(refusedAs(onUser)).toEqual([tooMany]);
+
+    accepted(onFirst)[0]!.unsubscribe();
+    await eventually(() => gateway.activeSubscriptions() === 6, { what: 'one place freed' });
+    const again = await open(second, 1);
+    expect(accepted(again)).toHaveLength(1);
   });
 });

@@ -45,6 +45,10 @@ export const gatewayConfigShape = {
   QUERY_MAX_TOKENS: positiveInt.max(100_000).default(2000),
   QUERY_MAX_DIRECTIVES: positiveInt.max(1000).default(20),
   QUERY_MAX_COST: positiveInt.max(10_000_000).default(10_000),
+  /** Open subscriptions per WebSocket, per account's API keys and per session token, on each gateway. */
+  SUBSCRIPTIONS_PER_SOCKET: positiveInt.max(100_000).default(100),
+  SUBSCRIPTIONS_PER_ACCOUNT: positiveInt.max(1_000_000).default(2000),
+  SUBSCRIPTIONS_PER_SESSION: positiveInt.max(10_000).default(10),
   /** The built web app served at `/` (default: web/dist of this repository). */
   WEB_ROOT: z.string().min(1).optional(),
   /** Schema introspection: on by default, except in production. */

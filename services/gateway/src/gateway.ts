@@ -251,6 +251,12 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     authenticate: (authorization, requestId) => authenticator.authenticate(authorization, requestId),
     admit,
     clientIp,
+    limits: { maxTokens: config.QUERY_MAX_TOKENS, validationRules: limits.validationRules },
+    quota: {
+      perSocket: config.SUBSCRIPTIONS_PER_SOCKET,
+      perAccount: config.SUBSCRIPTIONS_PER_ACCOUNT,
+      perSession: config.SUBSCRIPTIONS_PER_SESSION,
+    },
   });
   metrics.gauge(
     'attestor_subscriptions_active',

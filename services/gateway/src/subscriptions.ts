@@ -1,7 +1,19 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ApolloServer } from '@apollo/server';
-import { GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  print,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { eventFilter, isUuid, normalizeNamespace } from '@attestor/contracts';
@@ -17,6 +29,7 @@ import {
   SubscriptionPlanError,
 } from './inquiry-subscription.js';
 import { errorResult, openFeed, type FeedDeps } from './subscription-feed.js';
+import { quotaMessage, SubscriptionQuota, type QuotaLimits } from './subscription-quota.js';
 
 export interface SubscriptionOptions {
   server: Server;
@@ -28,9 +41,14 @@ export interface SubscriptionOptions {
   authenticate(authorization: string | undefined, requestId: string): Promise<Caller>;
   admit(caller: Caller): Promise<Admission>;
   clientIp(request: IncomingMessage): string | null;
+  /** The HTTP endpoint's limits, met by every operation sent over a socket before it runs. */
+  limits: { maxTokens: number; validationRules: ValidationRule[] };
+  quota: QuotaLimits;
 }
 
 interface SocketContext extends GatewayContext {
+  /** The graphql-ws connection the operation came on (its subscriptions count against its quota). */
+  socket: object;
   /** Checks the connection's credentials again (revoked keys, expired sessions) before each message. */
   reauthenticate(): Promise<Caller>;
 }
@@ -45,6 +63,7 @@ interface SocketContext extends GatewayContext {
 export function attachSubscriptions(options: SubscriptionOptions) {
   const { apollo, bus, logger } = options;
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const quota = new SubscriptionQuota(options.quota);
   let active = 0;
 
   options.server.on('upgrade', (request, socket, head) => {
@@ -78,7 +97,24 @@ export function attachSubscriptions(options: SubscriptionOptions) {
   const subscribe = (args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> | ExecutionResult => {
     const context = args.contextValue as SocketContext;
     const deps: FeedDeps = { bus, logger, runQuery, reauthenticate: context.reauthenticate };
+    let place: { release: () => void } | null = null;
+    const hold = (): ExecutionResult | null => {
+      const taken = quota.take(context.socket, context.caller);
+      if (!('release' in taken)) {
+        return {
+          errors: [
+            new GraphQLError(quotaMessage(taken), {
+              extensions: { code: ErrorCode.RATE_LIMITED, reason: 'TOO_MANY_SUBSCRIPTIONS' },
+            }),
+          ],
+        };
+      }
+      place = taken;
+      active += 1;
+      return null;
+    };
     const release = () => {
+      place?.release();
       active -= 1;
     };
     try {
@@ -91,7 +127,8 @@ export function attachSubscriptions(options: SubscriptionOptions) {
         }
         const accountId = context.caller.accountId;
         const plan = planAccountFeedQuery(args.document, args.operationName);
-        active += 1;
+        const refused = hold();
+        if (refused) return refused;
         return openFeed(
           deps,
           {
@@ -113,7 +150,8 @@ export function attachSubscriptions(options: SubscriptionOptions) {
       const plan = planInquiryQuery(args.document, args.operationName, args.variableValues);
       const inquiryId = plan.inquiryId;
       if (!inquiryId || !isUuid(inquiryId)) return errorResult(ErrorCode.NOT_FOUND, 'Inquiry not found');
-      active += 1;
+      const refused = hold();
+      if (refused) return refused;
       return openFeed(
         deps,
         {
@@ -155,7 +193,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
           return false;
         }
       },
-      onSubscribe: async (ctx) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const connection = connections.get(ctx);
         if (!connection)
           return [new GraphQLError('Not authenticated', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
@@ -167,13 +205,34 @@ export function attachSubscriptions(options: SubscriptionOptions) {
             }),
           ];
         }
-        return undefined;
+        const schema = options.schema();
+        if (!schema) {
+          return [
+            new GraphQLError('The gateway is starting, try again', {
+              extensions: { code: ErrorCode.INTERNAL },
+            }),
+          ];
+        }
+        const document = parseBounded(payload.query, options.limits.maxTokens);
+        if (document instanceof GraphQLError) return [document];
+        const errors = validate(schema, document, [...specifiedRules, ...options.limits.validationRules]);
+        if (errors.length > 0) return errors.map(asRequestError);
+        return {
+          schema,
+          document,
+          ...(payload.operationName ? { operationName: payload.operationName } : {}),
+          ...(payload.variables ? { variableValues: payload.variables } : {}),
+        };
       },
+      // Results run through Apollo carry its formatted errors (plain objects), which graphql-ws
+      // would call toJSON on: the socket closed with 4500 on the first refused delivery.
+      onNext: (_ctx, _id, _payload, _args, result) => formattedResult(result),
       context: (ctx): SocketContext => {
         const connection = connections.get(ctx);
         if (!connection) throw new Error('context for an unauthenticated socket');
         const requestId = randomUUID();
         return {
+          socket: ctx,
           caller: connection.caller,
           requestId,
           ip: connection.ip,
@@ -195,5 +254,40 @@ export function attachSubscriptions(options: SubscriptionOptions) {
       await dispose.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * The operation's text parsed as the HTTP endpoint parses it: within the token limit (which also
+ * bounds the parser's recursion: 30,000 nested selections overflowed its stack), errors coded.
+ */
+function parseBounded(query: string, maxTokens: number): DocumentNode | GraphQLError {
+  try {
+    return parse(query, { maxTokens });
+  } catch (error) {
+    const message = error instanceof GraphQLError ? error.message : 'The query could not be parsed';
+    const tooLong = message.includes('tokens');
+    return new GraphQLError(message, {
+      extensions: { code: ErrorCode.BAD_USER_INPUT, ...(tooLong ? { reason: 'TOO_MANY_TOKENS' } : {}) },
+    });
+  }
+}
+
+/** A validation error as the client sees it: its own code and reason if a limit set them, else BAD_USER_INPUT. */
+function asRequestError(error: GraphQLError): GraphQLError {
+  const reason = error.extensions['reason'];
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(typeof reason === 'string' ? { reason } : {}) },
+  });
+}
+
+/** The wire form of a result, whether its errors are GraphQLErrors or already formatted by Apollo. */
+export function formattedResult(result: ExecutionResult): FormattedExecutionResult {
+  const { errors, ...rest } = result;
+  if (!errors) return rest as FormattedExecutionResult;
+  return {
+    ...(rest as FormattedExecutionResult),
+    errors: errors.map((error) => (typeof error.toJSON === 'function' ? error.toJSON() : error)),
   };
 }
