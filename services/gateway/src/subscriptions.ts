@@ -80,10 +80,20 @@ export function attachSubscriptions(options: SubscriptionOptions) {
     { authorization: string | undefined; caller: Caller; ip: string | null }
   >();
 
+  // A feed runs its one document on every event: printed once, not once per delivery.
+  const printed = new WeakMap<DocumentNode, string>();
+  const textOf = (document: DocumentNode): string => {
+    let text = printed.get(document);
+    if (text === undefined) {
+      text = print(document);
+      printed.set(document, text);
+    }
+    return text;
+  };
   const runQuery: FeedDeps['runQuery'] = async (args, context) => {
     const response = await apollo.executeOperation(
       {
-        query: print(args.document),
+        query: textOf(args.document),
         variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
         ...(args.operationName ? { operationName: args.operationName } : {}),
       },
