@@ -243,6 +243,19 @@ describe('hostile operations over graphql-ws', () => {
     await eventually(() => nul.done(), { what: 'the NUL refusal' });
     expect(refusalOf(nul)).toEqual([{ code: 'BAD_USER_INPUT', reason: undefined }]);
 
+    // The operation to run and its variables, as over HTTP (graphql-ws answered these without a code).
+    const unnamed = watch(client, `subscription A { inquiryUpdated(id: "${inquiry.id}") { id } }`, {}, 'B');
+    const several = watch(
+      client,
+      `subscription A { inquiryUpdated(id: "${inquiry.id}") { id } } subscription B { inquiriesUpdated { id } }`,
+      {},
+    );
+    const missing = watch(client, 'subscription($id: ID!) { inquiryUpdated(id: $id) { id } }', {});
+    await eventually(() => [unnamed, several, missing].every((s) => s.done()), { what: 'three more' });
+    for (const refused of [unnamed, several, missing]) {
+      expect(refusalOf(refused)).toEqual([{ code: 'BAD_USER_INPUT', reason: undefined }]);
+    }
+
     const fine = watch(client, WATCH, { id: inquiry.id });
     await eventually(() => fine.messages.length > 0, { what: 'the current state on the same socket' });
     expect(fine.messages[0]?.errors).toBeUndefined();

@@ -122,12 +122,17 @@ export interface Watched {
 }
 
 /** Collects a subscription's messages until it completes or errors. */
-export function watch(client: Client, query: string, variables: Record<string, unknown>): Watched {
+export function watch(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  operationName?: string,
+): Watched {
   const messages: ExecutionResult[] = [];
   let ended: unknown = undefined;
   let finished = false;
   const unsubscribe = client.subscribe(
-    { query, variables },
+    { query, variables, ...(operationName ? { operationName } : {}) },
     {
       next: (message) => void messages.push(message as ExecutionResult),
       error: (error) => {

@@ -2,6 +2,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ApolloServer } from '@apollo/server';
 import {
+  getOperationAST,
+  getVariableValues,
   GraphQLError,
   parse,
   print,
@@ -227,6 +229,24 @@ export function attachSubscriptions(options: SubscriptionOptions) {
         if (document instanceof GraphQLError) return [document];
         const errors = validate(schema, document, [...specifiedRules, ...options.limits.validationRules]);
         if (errors.length > 0) return errors.map(asRequestError);
+        // As over HTTP: which operation runs, and variables of its types, are the caller's to get right.
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
+          const message = payload.operationName
+            ? `Unknown operation named "${payload.operationName.slice(0, 100)}"`
+            : 'Several operations in the document: send operationName to say which to run';
+          return [
+            new GraphQLError(message, {
+              extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'operationName' },
+            }),
+          ];
+        }
+        const coerced = getVariableValues(
+          schema,
+          operation.variableDefinitions ?? [],
+          payload.variables ?? {},
+        );
+        if (coerced.errors) return coerced.errors.map(asRequestError);
         return {
           schema,
           document,
