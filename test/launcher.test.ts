@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import {
   existsSync,
   mkdirSync,
@@ -525,6 +526,33 @@ describe('npm start from a fresh copy of the repository', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toMatch(/^config: CONTEXT_SECRET: is the public development default/);
+  });
+
+  it('stops before starting anything when a service port is taken, naming it and the way out', async () => {
+    // Another npm start on the same ports used to answer this one's readiness checks: "ready", while
+    // its own children failed to bind.
+    const base = await freePortBase();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(base + 2, '127.0.0.1', resolve));
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/dev/start.ts'], {
+        cwd: root,
+        env: { PATH: process.env['PATH'] ?? '', ATTESTOR_PORT_BASE: String(base) },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stdout).not.toMatch(/ready|starting/);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^npm start: 127\\.0\\.0\\.1: port ${base + 2} \\(phone\\) already in use\\. .*ATTESTOR_PORT_BASE=${base + 1000} npm start`,
+          ),
+        ),
+      ]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 
   it('stops with one line naming a bad variable', () => {

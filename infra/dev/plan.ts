@@ -220,6 +220,16 @@ export function planChildren(
   }));
 }
 
+/** The ports the children will listen on, named by child (the emulator's only when it runs). */
+export function listeningPorts(config: LauncherConfig): Array<{ name: string; port: number }> {
+  const { ports } = config;
+  return [
+    { name: 'gateway', port: ports.gateway },
+    ...subgraphNames.map((name) => ({ name, port: ports[name] })),
+    ...(config.twilio.kind === 'emulator' ? [{ name: 'twilio emulator', port: ports.emulator }] : []),
+  ];
+}
+
 function subgraphUrl(host: string, port: number): string {
   return `${httpBase(host, port)}/graphql`;
 }

@@ -13,10 +13,12 @@ import {
   httpBase,
   isLocalHost,
   LaunchError,
+  listeningPorts,
   parseLauncherConfig,
   planChildren,
   type LauncherConfig,
 } from './plan.js';
+import { portProblemMessage, unusablePorts } from './ports.js';
 import { createDatabase, probePostgres } from './postgres.js';
 import { seconds, untilReady } from './readiness.js';
 import {
@@ -73,6 +75,11 @@ class Launcher {
   async run(): Promise<void> {
     let config = parseLauncherConfig(this.env);
     this.shutdownTimeoutMs = config.platform.SHUTDOWN_TIMEOUT_MS;
+    // Before anything starts: the services' ports must be free (another npm start is the usual holder).
+    const unusable = await unusablePorts(config.platform.HOST, listeningPorts(config));
+    if (unusable.length > 0) {
+      throw new LaunchError(portProblemMessage(config.platform.HOST, unusable, config.ports.gateway));
+    }
 
     // NATS is checked first: its failure (no server, no binary) needs no cleanup and is the likelier one.
     const nats = await this.natsPlan(config);
