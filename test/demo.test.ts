@@ -52,6 +52,8 @@ describe('npm run demo', () => {
       API_KEY: apiKey,
     });
     expect(code).toBe(1);
-    expect(output).toMatch(/no Twilio emulator|npm start/);
+    expect(output).toMatch(
+      /nothing answers at http:\/\/127\.0\.0\.1:9\/graphql: start the platform with `npm start` first/,
+    );
   });
 });

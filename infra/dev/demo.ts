@@ -93,9 +93,19 @@ async function latestCode(to: string): Promise<string> {
   return code;
 }
 
+/** The gateway first: with nothing running, "no Twilio emulator" would send the reader the wrong way. */
+async function gatewayAnswers(): Promise<void> {
+  try {
+    await fetch(new URL('/health', gatewayUrl), { signal: AbortSignal.timeout(5_000) });
+  } catch {
+    throw new DemoError(`nothing answers at ${gatewayUrl}: start the platform with \`npm start\` first`);
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`Attestor demo against ${gatewayUrl}\n`);
   const key = apiKey();
+  await gatewayAnswers();
   await emulator('/numbers', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
