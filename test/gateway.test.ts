@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'graphql';
@@ -138,6 +139,61 @@ describe('gateway authentication and scopes', () => {
         ).toEqual([]);
         expect(error.message).not.toMatch(/SELECT|relation|stack|at .*\.ts/);
       }
+    }
+  });
+});
+
+describe('a subgraph that does not answer', () => {
+  it('leaves the rest of the answer, and says which service is missing, under INTERNAL', async () => {
+    // fraud refused (nothing listens), identity failing with HTTP 503.
+    const failing = createServer((_req, res) => res.writeHead(503).end('down for maintenance'));
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const gateway = await platform.startGateway({
+      FRAUD_URL: `http://127.0.0.1:${closedPort}/graphql`,
+      IDENTITY_URL: `http://127.0.0.1:${(failing.address() as { port: number }).port}/graphql`,
+    });
+    try {
+      const template = await platform.gql<{ createInquiryTemplate: { id: string } }>(
+        apiKey,
+        'mutation { createInquiryTemplate(input: { name: "Both", steps: [PHONE_OTP, DATABASE_NAME_MATCH] }) { id } }',
+      );
+      const created = await platform.gql<{ createInquiry: { inquiry: { id: string } } }>(
+        apiKey,
+        'mutation($t: ID!) { createInquiry(input: { templateId: $t }) { inquiry { id } } }',
+        { t: template.data!.createInquiryTemplate.id },
+      );
+      const id = created.data!.createInquiry.inquiry.id;
+      const ask = async (query: string, variables: Record<string, unknown> = {}) =>
+        (
+          await post(`http://127.0.0.1:${gateway.port}/graphql`, JSON.stringify({ query, variables }), {
+            authorization: `Bearer ${apiKey}`,
+          })
+        ).json;
+      const messages = (result: ExecutionResult) =>
+        (result.errors ?? []).map((e) => [e.extensions?.['code'], e.message]);
+      // The inquiry subgraph answers; the identity part of the selection is null, and the error says why.
+      const partial = await ask(
+        'query($id: ID!) { inquiry(id: $id) { id status databaseVerification { status } } }',
+        {
+          id,
+        },
+      );
+      expect(partial.data).toEqual({ inquiry: { id, status: 'CREATED', databaseVerification: null } });
+      expect(messages(partial)).toEqual([
+        ['INTERNAL', 'The identity service failed (HTTP 503); the fields it serves are null in this answer'],
+      ]);
+      const refused = await ask('{ fraudPolicy { mode } }');
+      expect(refused.data ?? null).toBeNull();
+      expect(messages(refused)).toEqual([
+        ['INTERNAL', 'The fraud service did not answer; the fields it serves are null in this answer'],
+      ]);
+    } finally {
+      await gateway.stop();
+      await new Promise((resolve) => failing.close(resolve));
     }
   });
 });

@@ -35,6 +35,8 @@ export class AppError extends GraphQLError {
     readonly code: ErrorCode,
     message: string,
     details: ErrorDetails = {},
+    /** What went wrong underneath, for the log only (an INTERNAL AppError is logged with it). */
+    override readonly cause?: unknown,
   ) {
     super(message, { extensions: { code, ...details } });
     this.name = 'AppError';
@@ -114,6 +116,9 @@ export function createFormatError(logger: Logger) {
     };
     // A GraphQLError with one of our codes is ours: thrown here, or relayed from a subgraph by the gateway.
     if (original instanceof GraphQLError && isErrorCode(code)) {
+      if (code === ErrorCode.INTERNAL && original instanceof AppError) {
+        logger.error({ err: original.cause ?? original, path: formatted.path }, formatted.message);
+      }
       return {
         message: formatted.message,
         ...base,

@@ -130,7 +130,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH ?? supergraphPath, logger),
     buildService: ({ name, url }) =>
-      new SignedDataSource(subgraphUrls[name as SubgraphName] ?? url, transport),
+      new SignedDataSource(subgraphUrls[name as SubgraphName] ?? url, transport, name),
     logger,
   });
   let apiSchema: GraphQLSchema | undefined;

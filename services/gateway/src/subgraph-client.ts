@@ -3,8 +3,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { getOperationAST, GraphQLError } from 'graphql';
 import {
+  AppError,
   contextHeaders,
   encodeClaims,
+  ErrorCode,
   inSpan,
   signEncodedClaims,
   SpanKind,
@@ -133,6 +135,8 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(
     url: string,
     private readonly transport: SubgraphTransport,
+    /** The subgraph's name, for the error a client sees when it does not answer. */
+    private readonly name: string,
   ) {
     this.url = new URL(url);
   }
@@ -160,7 +164,25 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
       operationName: request.operationName,
       extensions: request.extensions,
     });
-    const answer = await this.transport({ url: this.url, headers, body, sharing });
+    let answer: SubgraphAnswer;
+    try {
+      answer = await this.transport({ url: this.url, headers, body, sharing });
+    } catch (error) {
+      // Refused, reset or timed out: the rest of the answer stands, and the client learns which part is
+      // missing and why (the cause itself is logged by the error formatter, not shown).
+      throw new AppError(
+        ErrorCode.INTERNAL,
+        `The ${this.name} service did not answer; the fields it serves are null in this answer`,
+        {},
+        error,
+      );
+    }
+    if (answer.status >= 500) {
+      throw new AppError(
+        ErrorCode.INTERNAL,
+        `The ${this.name} service failed (HTTP ${answer.status}); the fields it serves are null in this answer`,
+      );
+    }
     if (answer.status < 200 || answer.status >= 300) throw errorFromAnswer(this.url, answer);
     const parsed: unknown = parseAnswer(answer);
     if (typeof parsed !== 'object' || parsed === null) {
