@@ -179,6 +179,8 @@ export function attachSubscriptions(options: SubscriptionOptions) {
         release,
       );
     } catch (error) {
+      // A place taken for a feed that then failed to open (NATS closing under it) is given back.
+      if (place !== null) release();
       if (error instanceof SubscriptionPlanError) return errorResult(ErrorCode.BAD_USER_INPUT, error.message);
       throw error;
     }
