@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
-import { eventually } from '@attestor/platform/testing';
+import { eventually, TEST_NATS_URL } from '@attestor/platform/testing';
+import { CuttableProxy } from './support/cuttable-proxy.js';
 import { newAccount as createAccount, watch, wsAt } from './support/flow.js';
 import { ADMIN_TOKEN, latestCode, seedNumber, startPlatform, type Platform } from './support/platform.js';
 
@@ -202,6 +203,46 @@ function refusalOf(subscription: ReturnType<typeof watch>): Array<{ code: unknow
   }>;
   return errors.map((e) => ({ code: e.extensions?.code, reason: e.extensions?.reason }));
 }
+
+describe('a gateway that loses NATS', () => {
+  it('reads each followed inquiry again after it reconnects, so a change made meanwhile arrives', async () => {
+    const proxy = new CuttableProxy(new URL(TEST_NATS_URL));
+    await proxy.start();
+    const gateway = await platform.startGateway({ NATS_URL: `nats://127.0.0.1:${proxy.port}` });
+    try {
+      const apiKey = await newAccount('Reconnect Co');
+      await seedNumber(platform.emulator, { phoneNumber: '+14155550184', smsPumpingRiskScore: 3 });
+      const inquiry = await newInquiry(apiKey, '+14155550184');
+      const client = wsAt(`http://127.0.0.1:${gateway.port}/graphql`, apiKey);
+      clients.push(client);
+      const subscription = watch(client, WATCH, { id: inquiry.id });
+      await eventually(() => subscription.messages.length === 1, { what: 'the current state' });
+
+      // The inquiry goes PENDING while this gateway is cut off from NATS: its event passes it by.
+      const cut = proxy.outage(3000);
+      const started = await platform.gql(
+        inquiry.sessionToken,
+        'mutation($id: ID!) { startPhoneVerification(inquiryId: $id, phoneNumber: "+14155550184") { verification { id } } }',
+        { id: inquiry.id },
+      );
+      expect(started.errors).toBeUndefined();
+      await cut;
+
+      type Message = { inquiryUpdated: { status: string } };
+      await eventually(() => subscription.messages.length >= 2, {
+        what: 'the state after the reconnect',
+        timeoutMs: 20_000,
+      });
+      expect(subscription.messages.map((m) => (m.data as Message).inquiryUpdated.status)).toEqual([
+        'CREATED',
+        'PENDING',
+      ]);
+    } finally {
+      await gateway.stop();
+      await proxy.close();
+    }
+  }, 60_000);
+});
 
 describe('hostile operations over graphql-ws', () => {
   /** 40 fragments, each spreading the next twice: 2 KB that expand to 2^40 selections. */

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { connect } from 'nats';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamName } from '@attestor/contracts';
 import { TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from '@attestor/platform/testing';
+import { CuttableProxy } from '../support/cuttable-proxy.js';
 import { emulatorControl, type EmulatorControl } from '@attestor/twilio-emulator';
 import { gqlAt } from '../support/flow.js';
 import { freePortBase, Launch, pidOf, processesIn } from '../support/launch.js';
@@ -23,45 +23,6 @@ const FLOWS = 200;
 const SPACING_MS = 300;
 const NATS_CUT_MS = 30_000;
 const STEP_BUDGET_MS = 150_000;
-
-/** A TCP proxy in front of NATS that can be cut: every connection dropped, new ones refused. */
-class CuttableProxy {
-  private readonly sockets = new Set<Socket>();
-  private cut = false;
-  private server: Server | undefined;
-  port = 0;
-
-  constructor(private readonly target: URL) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      if (this.cut) return client.destroy();
-      const upstream = tcpConnect(Number(this.target.port || 4222), this.target.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-
-  async outage(ms: number): Promise<void> {
-    this.cut = true;
-    for (const socket of this.sockets) socket.destroy();
-    await sleep(ms);
-    this.cut = false;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -16,6 +16,8 @@ export interface FeedDeps {
   bus: NatsBus;
   logger: Logger;
   reauthenticate(): Promise<Caller>;
+  /** Calls `resync` after each NATS reconnect (events of the outage were missed); returns the unwatch. */
+  watchReconnects(resync: () => void): () => void;
   runQuery(
     args: Pick<ExecutionArgs, 'document' | 'variableValues' | 'operationName'>,
     context: GatewayContext,
@@ -41,7 +43,8 @@ export interface FeedSpec {
  * the supergraph with the subscriber's re-checked credentials, in arrival order. Several transitions
  * can commit together (COMPLETED then APPROVED), so each message shows in `status` the status its
  * event reached; identical consecutive messages of one inquiry are sent once. The NATS subscription
- * is released the moment the stream ends (client completes, socket closes, credentials expire).
+ * is released the moment the stream ends (client completes, socket closes, credentials expire). After a
+ * NATS reconnect an inquiry's feed reads its state again, so a change made during the outage arrives.
  */
 export function openFeed(
   deps: FeedDeps,
@@ -54,6 +57,7 @@ export function openFeed(
   // The NATS subscription is made below; the stream can only close after that.
   const stream = new ResultStream(() => {
     subscription.unsubscribe();
+    unwatch();
     onRelease();
   });
   const last = new Map<string, string>();
@@ -118,6 +122,13 @@ export function openFeed(
   enqueue(async () => {
     await deps.bus.connection.flush();
     if (spec.initialInquiry !== null) await deliver(spec.initialInquiry, null);
+  });
+  // Core NATS does not replay what it published while this gateway was away: after a reconnect the
+  // inquiry's current state is read again and sent if it changed (an account feed cannot know which of
+  // its inquiries changed, and waits for the next event).
+  const unwatch = deps.watchReconnects(() => {
+    const inquiryId = spec.initialInquiry;
+    if (inquiryId !== null) enqueue(() => deliver(inquiryId, null));
   });
   return stream;
 }

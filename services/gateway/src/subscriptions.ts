@@ -67,6 +67,18 @@ export function attachSubscriptions(options: SubscriptionOptions) {
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const quota = new SubscriptionQuota(options.quota);
   let active = 0;
+  const resyncs = new Set<() => void>();
+  const watchReconnects = (resync: () => void) => {
+    resyncs.add(resync);
+    return () => void resyncs.delete(resync);
+  };
+  void (async () => {
+    for await (const status of bus.connection.status()) {
+      if (status.type !== 'reconnect') continue;
+      logger.info({ feeds: resyncs.size }, 'NATS reconnected: subscription feeds read their state again');
+      for (const resync of resyncs) resync();
+    }
+  })();
 
   options.server.on('upgrade', (request, socket, head) => {
     const path = (request.url ?? '/').split('?')[0];
@@ -108,7 +120,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
 
   const subscribe = (args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> | ExecutionResult => {
     const context = args.contextValue as SocketContext;
-    const deps: FeedDeps = { bus, logger, runQuery, reauthenticate: context.reauthenticate };
+    const deps: FeedDeps = { bus, logger, runQuery, reauthenticate: context.reauthenticate, watchReconnects };
     let place: { release: () => void } | null = null;
     const hold = (): ExecutionResult | null => {
       const taken = quota.take(context.socket, context.caller);
