@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Subscription } from 'nats';
 import { eventEnvelopeSchema, type EventEnvelope } from '@attestor/contracts';
-import { AppError, ErrorCode, type Caller, type Logger, type NatsBus } from '@attestor/platform';
+import { AppError, ErrorCode, RecentMap, type Caller, type Logger, type NatsBus } from '@attestor/platform';
 import type { GatewayContext } from './context.js';
 import type { InquiryQueryPlan } from './inquiry-subscription.js';
 import { ResultStream } from './result-stream.js';
+
+const LAST_MESSAGES_KEPT = 1000;
 
 export const errorResult = (code: ErrorCode, message: string): ExecutionResult => ({
   errors: [new GraphQLError(message, { extensions: { code } })],
@@ -60,7 +62,9 @@ export function openFeed(
     unwatch();
     onRelease();
   });
-  const last = new Map<string, string>();
+  // The last message per inquiry, to send identical ones once: an account feed sees every inquiry of
+  // a busy account for as long as the dashboard stays open, so only the most recent are kept.
+  const last = new RecentMap<string, string>(LAST_MESSAGES_KEPT);
   let chain = Promise.resolve();
   const enqueue = (work: () => Promise<void>) => {
     chain = chain.then(work).catch((error: unknown) => {
