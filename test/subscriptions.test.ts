@@ -303,6 +303,38 @@ describe('hostile operations over graphql-ws', () => {
     expect(fine.error()).toBeUndefined();
   });
 
+  it('hides field suggestions in production, over the socket as over HTTP', async () => {
+    // Production refuses the public development secrets; a refused document never reaches a
+    // subgraph, so this gateway's own secrets need not match theirs.
+    const gateway = await platform.startGateway({
+      NODE_ENV: 'production',
+      CONTEXT_SECRET: 'production-context-secret-for-this-test-0123456789',
+      ADMIN_TOKEN: 'production-admin-token-for-this-test-0123456789',
+    });
+    const url = `http://127.0.0.1:${gateway.port}/graphql`;
+    const apiKey = await newAccount('Suggestion Co');
+    const overHttp = await (
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({ query: '{ inquiri(id: "x") { id } }' }),
+      })
+    ).json();
+    const client = wsAt(url, apiKey);
+    clients.push(client);
+    const overSocket = watch(client, 'subscription { inquiryUpdated(id: "x") { statu } }', {});
+    await eventually(() => overSocket.done(), { what: 'the refusal' });
+    const messages = [
+      ...(overHttp as { errors: Array<{ message: string }> }).errors.map((e) => e.message),
+      ...(overSocket.error() as Array<{ message: string }>).map((e) => e.message),
+    ];
+    expect(messages).toHaveLength(2);
+    for (const message of messages) {
+      expect(message).toContain('[Suggestion hidden]');
+      expect(message).not.toMatch(/Did you mean|"inquiry"|"status"/);
+    }
+  });
+
   it('caps open subscriptions per socket, per account and per session token, and frees a place on complete', async () => {
     const gateway = await platform.startGateway({
       SUBSCRIPTIONS_PER_SOCKET: '3',

@@ -251,7 +251,11 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     authenticate: (authorization, requestId) => authenticator.authenticate(authorization, requestId),
     admit,
     clientIp,
-    limits: { maxTokens: config.QUERY_MAX_TOKENS, validationRules: limits.validationRules },
+    limits: {
+      maxTokens: config.QUERY_MAX_TOKENS,
+      validationRules: limits.validationRules,
+      fieldSuggestions: !production,
+    },
     quota: {
       perSocket: config.SUBSCRIPTIONS_PER_SOCKET,
       perAccount: config.SUBSCRIPTIONS_PER_ACCOUNT,

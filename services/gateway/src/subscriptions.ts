@@ -44,7 +44,7 @@ export interface SubscriptionOptions {
   admit(caller: Caller): Promise<Admission>;
   clientIp(request: IncomingMessage): string | null;
   /** The HTTP endpoint's limits, met by every operation sent over a socket before it runs. */
-  limits: { maxTokens: number; validationRules: ValidationRule[] };
+  limits: { maxTokens: number; validationRules: ValidationRule[]; fieldSuggestions: boolean };
   quota: QuotaLimits;
 }
 
@@ -242,7 +242,9 @@ export function attachSubscriptions(options: SubscriptionOptions) {
         const document = parseBounded(payload.query, options.limits.maxTokens);
         if (document instanceof GraphQLError) return [document];
         const errors = validate(schema, document, [...specifiedRules, ...options.limits.validationRules]);
-        if (errors.length > 0) return errors.map(asRequestError);
+        if (errors.length > 0) {
+          return errors.map((error) => asRequestError(error, options.limits.fieldSuggestions));
+        }
         // As over HTTP: which operation runs, and variables of its types, are the caller's to get right.
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) {
@@ -260,7 +262,9 @@ export function attachSubscriptions(options: SubscriptionOptions) {
           operation.variableDefinitions ?? [],
           payload.variables ?? {},
         );
-        if (coerced.errors) return coerced.errors.map(asRequestError);
+        if (coerced.errors) {
+          return coerced.errors.map((error) => asRequestError(error, options.limits.fieldSuggestions));
+        }
         return {
           schema,
           document,
@@ -301,6 +305,8 @@ export function attachSubscriptions(options: SubscriptionOptions) {
   };
 }
 
+const SUGGESTION_MASK = '[Suggestion hidden]';
+
 /**
  * The operation's text parsed as the HTTP endpoint parses it: within the token limit (which also
  * bounds the parser's recursion: 30,000 nested selections overflowed its stack), errors coded.
@@ -317,10 +323,17 @@ function parseBounded(query: string, maxTokens: number): DocumentNode | GraphQLE
   }
 }
 
-/** A validation error as the client sees it: its own code and reason if a limit set them, else BAD_USER_INPUT. */
-function asRequestError(error: GraphQLError): GraphQLError {
+/**
+ * A validation error as the client sees it: its own code and reason if a limit set them, else
+ * BAD_USER_INPUT; without field suggestions ("Did you mean …?", which reveal the schema) when they are
+ * off, masked as GraphQL Armor masks them over HTTP.
+ */
+function asRequestError(error: GraphQLError, fieldSuggestions: boolean): GraphQLError {
   const reason = error.extensions['reason'];
-  return new GraphQLError(error.message, {
+  const message = fieldSuggestions
+    ? error.message
+    : error.message.replace(/Did you mean ".+"/g, SUGGESTION_MASK);
+  return new GraphQLError(message, {
     ...(error.nodes ? { nodes: error.nodes } : {}),
     extensions: { code: ErrorCode.BAD_USER_INPUT, ...(typeof reason === 'string' ? { reason } : {}) },
   });
