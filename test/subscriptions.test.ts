@@ -333,6 +333,11 @@ describe('hostile operations over graphql-ws', () => {
       expect(message).toContain('[Suggestion hidden]');
       expect(message).not.toMatch(/Did you mean|"inquiry"|"status"/);
     }
+    // Nor is introspection open over the socket (a query runs through Apollo, which refuses it there).
+    const introspection = watch(client, '{ __schema { types { name } } }', {});
+    await eventually(() => introspection.done(), { what: 'the introspection answer' });
+    expect(JSON.stringify(introspection.messages)).not.toContain('"types"');
+    expect(refusalOf(introspection)).toEqual([{ code: 'BAD_USER_INPUT', reason: undefined }]);
   });
 
   it('caps open subscriptions per socket, per account and per session token, and frees a place on complete', async () => {
