@@ -68,7 +68,25 @@ describe('checkPhoneVerification', () => {
     );
   });
 
-  it.each(['', '123', '12345678901', '12ab56', ' 123456'])(
+  it('reads the code as a person enters it: spaced, dashed, full-width or in Arabic-Indic digits', async () => {
+    const { verification, phoneNumber } = await h.started();
+    const code = await h.code(phoneNumber);
+    const spaced = ` ${code.slice(0, 3)} ${code.slice(3)}\n`;
+    const fullWidth = [...code].map((d) => String.fromCodePoint(0xff10 + Number(d))).join('');
+    const arabic = [...code].map((d) => String.fromCodePoint(0x0660 + Number(d))).join('');
+    const wrongArabic = [...wrong(code)].map((d) => String.fromCodePoint(0x0660 + Number(d))).join('');
+    // A wrong code in another script is checked (and counted) like any wrong code.
+    const miss = await h.check(h.partner(), verification.id, wrongArabic);
+    expect(miss.verification).toMatchObject({ status: 'PENDING', checkAttempts: 1 });
+    const approved = await h.check(h.partner(), verification.id, spaced);
+    expect(approved.verification).toMatchObject({ status: 'APPROVED', checkAttempts: 2 });
+    for (const entered of [fullWidth, arabic]) {
+      const again = await h.check(h.partner(), verification.id, entered);
+      expect(again.verification?.status).toBe('APPROVED');
+    }
+  });
+
+  it.each(['', '123', '12345678901', '12ab56', '12.34.56'])(
     'refuses the code "%s" with BAD_USER_INPUT on code',
     async (code) => {
       const { verification } = await h.started();

@@ -20,6 +20,29 @@ export function isCodeWellFormed(code: string): boolean {
   return CODE.test(code);
 }
 
+/** Spaces and dashes people type or paste between digits ("123 456", "123-456", a trailing newline). */
+const CODE_SEPARATORS = /[\s\u00AD\u2010-\u2015\u2212-]/gu;
+/** The zero of each script whose digits phones' keyboards type (Arabic-Indic, Persian, Devanagari…). */
+const DIGIT_ZEROS = [
+  0x0660, 0x06f0, 0x0966, 0x09e6, 0x0a66, 0x0ae6, 0x0b66, 0x0be6, 0x0c66, 0x0ce6, 0x0d66, 0x0e50, 0x0ed0,
+  0x0f20, 0x1040, 0x17e0, 0x1810,
+];
+
+/**
+ * The code as Twilio wants it, from the code as a person entered it: separators dropped, full-width
+ * digits (NFKC) and other scripts' digits read as 0–9. Null when that is not 4 to 10 digits.
+ */
+export function readCode(entered: string): string | null {
+  const compact = entered.normalize('NFKC').replace(CODE_SEPARATORS, '');
+  let ascii = '';
+  for (const character of compact) {
+    const point = character.codePointAt(0)!;
+    const zero = DIGIT_ZEROS.find((z) => point >= z && point <= z + 9);
+    ascii += zero === undefined ? character : String(point - zero);
+  }
+  return isCodeWellFormed(ascii) ? ascii : null;
+}
+
 /**
  * The shape of the locales Verify translates messages into (`en`, `pt-BR`, `zh-HK`): a two-letter
  * language, optionally a region or script. Whether Twilio has that translation is Twilio's answer.

@@ -1,6 +1,6 @@
 import { badInput, requireReadScope, type ReadScope, type RequestContext } from '@attestor/platform';
 import type { CheckOutcome } from '@attestor/twilio';
-import { isCodeWellFormed } from '../domain/inputs.js';
+import { readCode } from '../domain/inputs.js';
 import { MAX_CHECK_ATTEMPTS_REASON, settledStatus, twilioOutcomeTable } from '../domain/provider.js';
 import {
   checkableStatuses,
@@ -38,9 +38,10 @@ export class CheckVerification {
     private readonly writes: VerificationWrites,
   ) {}
 
-  async run(ctx: RequestContext, verificationId: string, code: string): Promise<PhoneVerificationRecord> {
+  async run(ctx: RequestContext, verificationId: string, entered: string): Promise<PhoneVerificationRecord> {
     const scope = requireReadScope(ctx.caller);
-    if (!isCodeWellFormed(code)) throw badInput('code must be 4 to 10 digits', 'code');
+    const code = readCode(entered);
+    if (code === null) throw badInput('code must be 4 to 10 digits', 'code');
     const id = requireVerificationId(verificationId);
     return this.deps.claims.verification(
       scope,

@@ -4,6 +4,7 @@ import { bindingOf, readSolution, solutionProblem, type Challenge } from '../../
 import {
   friendlyNameOf,
   isCodeWellFormed,
+  readCode,
   isDefaultCountryWellFormed,
   isLocaleWellFormed,
   providerChannel,
@@ -61,6 +62,21 @@ describe('inputs', () => {
   });
   it.each(['', '123', '12345678901', '12a456', ' 123456', '12 34'])('refuses the code "%s"', (code) => {
     expect(isCodeWellFormed(code)).toBe(false);
+  });
+  it.each([
+    ['123456', '123456'],
+    [' 123456\n', '123456'],
+    ['123 456', '123456'],
+    ['12-34-56', '123456'],
+    ['１２３４５６', '123456'],
+    ['١٢٣٤٥٦', '123456'],
+    ['۱۲۳۴۵۶', '123456'],
+    ['१२३४५६', '123456'],
+  ])('reads the code %j as Twilio wants it, %s', (entered, code) => {
+    expect(readCode(entered)).toBe(code);
+  });
+  it.each(['', '123', '12345678901', '12a456', '12.34.56', '١٢٣'])('reads no code from %j', (entered) => {
+    expect(readCode(entered)).toBeNull();
   });
   it.each(['en', 'pt-BR', 'zh-HK', 'fr'])('accepts the locale %s', (locale) => {
     expect(isLocaleWellFormed(locale)).toBe(true);
