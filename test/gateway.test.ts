@@ -6,7 +6,8 @@ import { parse } from 'graphql';
 import { composeServices } from '@apollo/composition';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionResult } from 'graphql-ws';
-import { eventually } from '@attestor/platform/testing';
+import { eventually, unreachableUrl } from '@attestor/platform/testing';
+import { newInquiry, newTemplate } from './support/flow.js';
 import { readSubgraphSdl, subgraphs, supergraphPath } from '../services/gateway/src/subgraphs.js';
 import { ADMIN_TOKEN, startPlatform, type Platform } from './support/platform.js';
 
@@ -148,25 +149,13 @@ describe('a subgraph that does not answer', () => {
     // fraud refused (nothing listens), identity failing with HTTP 503.
     const failing = createServer((_req, res) => res.writeHead(503).end('down for maintenance'));
     await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const closedPort = (closed.address() as { port: number }).port;
-    await new Promise((resolve) => closed.close(resolve));
     const gateway = await platform.startGateway({
-      FRAUD_URL: `http://127.0.0.1:${closedPort}/graphql`,
+      FRAUD_URL: `${await unreachableUrl()}/graphql`,
       IDENTITY_URL: `http://127.0.0.1:${(failing.address() as { port: number }).port}/graphql`,
     });
     try {
-      const template = await platform.gql<{ createInquiryTemplate: { id: string } }>(
-        apiKey,
-        'mutation { createInquiryTemplate(input: { name: "Both", steps: [PHONE_OTP, DATABASE_NAME_MATCH] }) { id } }',
-      );
-      const created = await platform.gql<{ createInquiry: { inquiry: { id: string } } }>(
-        apiKey,
-        'mutation($t: ID!) { createInquiry(input: { templateId: $t }) { inquiry { id } } }',
-        { t: template.data!.createInquiryTemplate.id },
-      );
-      const id = created.data!.createInquiry.inquiry.id;
+      const templateId = await newTemplate(platform.gql, apiKey, ['PHONE_OTP', 'DATABASE_NAME_MATCH']);
+      const { id } = await newInquiry(platform.gql, apiKey, templateId);
       const ask = async (query: string, variables: Record<string, unknown> = {}) =>
         (
           await post(`http://127.0.0.1:${gateway.port}/graphql`, JSON.stringify({ query, variables }), {

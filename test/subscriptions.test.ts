@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { eventually, TEST_NATS_URL } from '@attestor/platform/testing';
 import { CuttableProxy } from './support/cuttable-proxy.js';
-import { newAccount as createAccount, watch, wsAt } from './support/flow.js';
+import { gqlAt, newAccount as createAccount, watch, wsAt } from './support/flow.js';
 import { ADMIN_TOKEN, latestCode, seedNumber, startPlatform, type Platform } from './support/platform.js';
 
 let platform: Platform;
@@ -313,19 +313,13 @@ describe('hostile operations over graphql-ws', () => {
     });
     const url = `http://127.0.0.1:${gateway.port}/graphql`;
     const apiKey = await newAccount('Suggestion Co');
-    const overHttp = await (
-      await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-        body: JSON.stringify({ query: '{ inquiri(id: "x") { id } }' }),
-      })
-    ).json();
+    const overHttp = await gqlAt(url)(apiKey, '{ inquiri(id: "x") { id } }');
     const client = wsAt(url, apiKey);
     clients.push(client);
     const overSocket = watch(client, 'subscription { inquiryUpdated(id: "x") { statu } }', {});
     await eventually(() => overSocket.done(), { what: 'the refusal' });
     const messages = [
-      ...(overHttp as { errors: Array<{ message: string }> }).errors.map((e) => e.message),
+      ...(overHttp.errors ?? []).map((e) => e.message),
       ...(overSocket.error() as Array<{ message: string }>).map((e) => e.message),
     ];
     expect(messages).toHaveLength(2);
