@@ -20,6 +20,11 @@ export type QuotaRefusal = { scope: 'socket' | 'account' | 'session'; limit: num
 export class SubscriptionQuota {
   private readonly bySocket = new WeakMap<object, number>();
   private readonly byCredential = new Map<string, number>();
+  /** Open subscriptions on this gateway, all callers together (the metric and `activeSubscriptions`). */
+  get held(): number {
+    return this.open;
+  }
+  private open = 0;
 
   constructor(private readonly limits: QuotaLimits) {}
 
@@ -28,15 +33,17 @@ export class SubscriptionQuota {
     const { key, scope, limit } = this.credentialOf(caller);
     const onSocket = this.bySocket.get(socket) ?? 0;
     if (onSocket >= this.limits.perSocket) return { scope: 'socket', limit: this.limits.perSocket };
-    const held = this.byCredential.get(key) ?? 0;
-    if (held >= limit) return { scope, limit };
+    const ofCredential = this.byCredential.get(key) ?? 0;
+    if (ofCredential >= limit) return { scope, limit };
     this.bySocket.set(socket, onSocket + 1);
-    this.byCredential.set(key, held + 1);
+    this.byCredential.set(key, ofCredential + 1);
+    this.open += 1;
     let released = false;
     return {
       release: () => {
         if (released) return;
         released = true;
+        this.open -= 1;
         this.bySocket.set(socket, (this.bySocket.get(socket) ?? 1) - 1);
         const left = (this.byCredential.get(key) ?? 1) - 1;
         if (left > 0) this.byCredential.set(key, left);

@@ -66,7 +66,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
   const { apollo, bus, logger } = options;
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const quota = new SubscriptionQuota(options.quota);
-  let active = 0;
+  const validationRules = [...specifiedRules, ...options.limits.validationRules];
   const resyncs = new Set<() => void>();
   const watchReconnects = (resync: () => void) => {
     resyncs.add(resync);
@@ -134,13 +134,9 @@ export function attachSubscriptions(options: SubscriptionOptions) {
         };
       }
       place = taken;
-      active += 1;
       return null;
     };
-    const release = () => {
-      place?.release();
-      active -= 1;
-    };
+    const release = () => place?.release();
     try {
       if (subscriptionKind(args.document, args.operationName) === 'inquiriesUpdated') {
         if (context.caller.kind !== 'partner') {
@@ -241,7 +237,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
         }
         const document = parseBounded(payload.query, options.limits.maxTokens);
         if (document instanceof GraphQLError) return [document];
-        const errors = validate(schema, document, [...specifiedRules, ...options.limits.validationRules]);
+        const errors = validate(schema, document, validationRules);
         if (errors.length > 0) {
           return errors.map((error) => asRequestError(error, options.limits.fieldSuggestions));
         }
@@ -296,7 +292,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
 
   return {
     /** Client subscriptions currently holding a NATS subscription. */
-    active: () => active,
+    active: () => quota.held,
     async close(): Promise<void> {
       for (const client of wsServer.clients) client.close(CloseCode.GoingAway, 'Going away');
       await dispose.dispose();
