@@ -242,6 +242,55 @@ describe('a gateway that loses NATS', () => {
       await proxy.close();
     }
   }, 60_000);
+
+  it('reads back the events of the outage for an account feed, so the inquiries that changed arrive', async () => {
+    const proxy = new CuttableProxy(new URL(TEST_NATS_URL));
+    await proxy.start();
+    const gateway = await platform.startGateway({ NATS_URL: `nats://127.0.0.1:${proxy.port}` });
+    try {
+      const apiKey = await newAccount('Reconnect Feed Co');
+      const other = await newAccount('Bystander Co');
+      await seedNumber(platform.emulator, {
+        phoneNumber: '+14155550185',
+        smsPumpingRiskScore: 3,
+        lineType: 'mobile',
+      });
+      const inquiry = await newInquiry(apiKey, '+14155550185');
+      const client = wsAt(`http://127.0.0.1:${gateway.port}/graphql`, apiKey);
+      clients.push(client);
+      const subscription = watch(client, WATCH_ACCOUNT, {});
+      // The feed is live once it shows a change made after it opened.
+      const before = await newInquiry(apiKey, '+14155550186');
+      type Message = { inquiriesUpdated: { id: string; status: string } };
+      const updates = () => subscription.messages.map((m) => (m.data as Message).inquiriesUpdated);
+      await eventually(() => updates().some((u) => u.id === before.id), { what: 'the feed live' });
+      const seen = updates().length;
+
+      // While this gateway is cut off, the account's inquiry goes PENDING and another account's is made.
+      const cut = proxy.outage(3000);
+      const started = await platform.gql(
+        inquiry.sessionToken,
+        'mutation($id: ID!) { startPhoneVerification(inquiryId: $id, phoneNumber: "+14155550185") { verification { id } } }',
+        { id: inquiry.id },
+      );
+      expect(started.errors).toBeUndefined();
+      const bystander = await newInquiry(other, '+14155550187');
+      await cut;
+
+      await eventually(() => updates().some((u) => u.id === inquiry.id && u.status === 'PENDING'), {
+        what: 'the change made during the outage',
+        timeoutMs: 20_000,
+      });
+      const after = updates().slice(seen);
+      expect(after.filter((u) => u.id === inquiry.id)).toEqual([
+        { id: inquiry.id, status: 'PENDING', referenceId: null },
+      ]);
+      expect(after.some((u) => u.id === bystander.id)).toBe(false);
+    } finally {
+      await gateway.stop();
+      await proxy.close();
+    }
+  }, 60_000);
 });
 
 describe('hostile operations over graphql-ws', () => {

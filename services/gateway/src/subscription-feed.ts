@@ -13,13 +13,16 @@ export const errorResult = (code: ErrorCode, message: string): ExecutionResult =
   errors: [new GraphQLError(message, { extensions: { code } })],
 });
 
+/** Told of a NATS reconnect, with the stored inquiry events the outage may have hidden (read on first call). */
+export type Resync = (missed: () => Promise<EventEnvelope[]>) => void;
+
 /** What a feed needs from the gateway: the subscriber's re-checked credentials and the supergraph. */
 export interface FeedDeps {
   bus: NatsBus;
   logger: Logger;
   reauthenticate(): Promise<Caller>;
   /** Calls `resync` after each NATS reconnect (events of the outage were missed); returns the unwatch. */
-  watchReconnects(resync: () => void): () => void;
+  watchReconnects(resync: Resync): () => void;
   runQuery(
     args: Pick<ExecutionArgs, 'document' | 'variableValues' | 'operationName'>,
     context: GatewayContext,
@@ -46,7 +49,8 @@ export interface FeedSpec {
  * can commit together (COMPLETED then APPROVED), so each message shows in `status` the status its
  * event reached; identical consecutive messages of one inquiry are sent once. The NATS subscription
  * is released the moment the stream ends (client completes, socket closes, credentials expire). After a
- * NATS reconnect an inquiry's feed reads its state again, so a change made during the outage arrives.
+ * NATS reconnect a feed reads again the state of what it follows that changed meanwhile, so a change
+ * made during the outage arrives.
  */
 export function openFeed(
   deps: FeedDeps,
@@ -127,17 +131,27 @@ export function openFeed(
     await deps.bus.connection.flush();
     if (spec.initialInquiry !== null) await deliver(spec.initialInquiry, null);
   });
-  // Core NATS does not replay what it published while this gateway was away: after a reconnect the
-  // inquiry's current state is read again and sent if it changed (an account feed cannot know which of
-  // its inquiries changed, and waits for the next event).
-  const unwatch = deps.watchReconnects(() => {
-    const inquiryId = spec.initialInquiry;
-    if (inquiryId !== null) enqueue(() => deliver(inquiryId, null));
+  // Core NATS does not replay what it published while this gateway was away: after a reconnect an
+  // inquiry's feed reads its state again, and an account feed reads the current state of each of its
+  // inquiries that the stored events of the outage name (the most recent LAST_MESSAGES_KEPT).
+  const unwatch = deps.watchReconnects((missed) => {
+    const followed = spec.initialInquiry;
+    if (followed !== null) return enqueue(() => deliver(followed, null));
+    enqueue(async () => {
+      const changed = new Set<string>();
+      for (const event of await missed()) {
+        const inquiryId = spec.inquiryOf(event);
+        if (inquiryId === null) continue;
+        changed.delete(inquiryId);
+        changed.add(inquiryId);
+      }
+      for (const inquiryId of [...changed].slice(-LAST_MESSAGES_KEPT)) await deliver(inquiryId, null);
+    });
   });
   return stream;
 }
 
-function safeJson(data: Uint8Array): unknown {
+export function safeJson(data: Uint8Array): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(data));
   } catch {

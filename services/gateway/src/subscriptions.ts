@@ -18,8 +18,14 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { eventFilter, isUuid, normalizeNamespace } from '@attestor/contracts';
-import { ErrorCode, type Caller, type Logger, type NatsBus } from '@attestor/platform';
+import {
+  eventEnvelopeSchema,
+  eventFilter,
+  isUuid,
+  normalizeNamespace,
+  type EventEnvelope,
+} from '@attestor/contracts';
+import { ErrorCode, STALE_DETECTION_MS, type Caller, type Logger, type NatsBus } from '@attestor/platform';
 import { CloseCode } from './close-codes.js';
 import type { GatewayContext } from './context.js';
 import type { Admission } from './rate-limit.js';
@@ -30,8 +36,38 @@ import {
   subscriptionKind,
   SubscriptionPlanError,
 } from './inquiry-subscription.js';
-import { errorResult, openFeed, type FeedDeps } from './subscription-feed.js';
+import { errorResult, openFeed, safeJson, type FeedDeps, type Resync } from './subscription-feed.js';
 import { quotaMessage, SubscriptionQuota, type QuotaLimits } from './subscription-quota.js';
+
+/** Clocks of this gateway and the NATS server may differ by this much. */
+const RECONNECT_MARGIN_MS = 5_000;
+/** The most stored events one reconnect reads back (a long outage of a busy platform has more). */
+const MISSED_EVENTS_READ = 20_000;
+
+/** The inquiry events stored since `since`, read once per reconnect for every account feed. */
+async function readMissed(
+  bus: NatsBus,
+  logger: Logger,
+  filter: string,
+  since: Date,
+): Promise<EventEnvelope[]> {
+  try {
+    const { messages, truncated } = await bus.storedSince(filter, since, MISSED_EVENTS_READ);
+    if (truncated) {
+      logger.warn(
+        { read: messages.length, since },
+        'NATS reconnected: only the oldest missed events were read back',
+      );
+    }
+    return messages.flatMap((m) => {
+      const parsed = eventEnvelopeSchema.safeParse(safeJson(m.data));
+      return parsed.success ? [parsed.data] : [];
+    });
+  } catch (error) {
+    logger.warn({ err: error }, 'NATS reconnected: the missed events could not be read back');
+    return [];
+  }
+}
 
 export interface SubscriptionOptions {
   server: Server;
@@ -67,16 +103,25 @@ export function attachSubscriptions(options: SubscriptionOptions) {
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const quota = new SubscriptionQuota(options.quota);
   const validationRules = [...specifiedRules, ...options.limits.validationRules];
-  const resyncs = new Set<() => void>();
-  const watchReconnects = (resync: () => void) => {
+  const resyncs = new Set<Resync>();
+  const watchReconnects = (resync: Resync) => {
     resyncs.add(resync);
     return () => void resyncs.delete(resync);
   };
+  const inquiryEvents = `${normalizeNamespace(bus.namespace)}inquiry.>`;
   void (async () => {
+    let lostAt: number | null = null;
     for await (const status of bus.connection.status()) {
+      if (status.type === 'disconnect') lostAt ??= Date.now();
       if (status.type !== 'reconnect') continue;
-      logger.info({ feeds: resyncs.size }, 'NATS reconnected: subscription feeds read their state again');
-      for (const resync of resyncs) resync();
+      // A frozen connection is reported lost only once found stale: messages may have gone missing
+      // for that long before.
+      const since = new Date((lostAt ?? Date.now()) - STALE_DETECTION_MS - RECONNECT_MARGIN_MS);
+      lostAt = null;
+      logger.info({ feeds: resyncs.size }, 'NATS reconnected: subscription feeds catch up');
+      let read: Promise<EventEnvelope[]> | undefined;
+      const missed = () => (read ??= readMissed(bus, logger, inquiryEvents, since));
+      for (const resync of resyncs) resync(missed);
     }
   })();
 

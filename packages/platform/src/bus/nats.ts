@@ -1,5 +1,6 @@
 import {
   connect,
+  DeliverPolicy,
   DiscardPolicy,
   headers as natsHeaders,
   nanos,
@@ -22,6 +23,14 @@ export interface NatsOptions {
 
 const STREAM_MAX_AGE_DAYS = 7;
 const DUPLICATE_WINDOW_MINUTES = 2;
+/**
+ * A connection that stops answering (frozen, not closed) is found stale after this many unanswered
+ * pings: within PING_INTERVAL_MS × MAX_PINGS_OUT, instead of the client's default 4 minutes.
+ */
+const PING_INTERVAL_MS = 10_000;
+const MAX_PINGS_OUT = 3;
+/** How long before its reported disconnect a connection may already have been losing messages. */
+export const STALE_DETECTION_MS = PING_INTERVAL_MS * MAX_PINGS_OUT;
 
 /** One subject filter per publishing service (`inquiry.>`, `phone.>`…), derived from the event catalog. */
 export function streamSubjects(namespace: string): string[] {
@@ -58,6 +67,8 @@ export class NatsBus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       timeout: 5000,
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: MAX_PINGS_OUT,
     });
     const jsm = await connection.jetstreamManager();
     const bus = new NatsBus(connection, jsm, normalizeNamespace(options.namespace), options.logger);
@@ -127,6 +138,45 @@ export class NatsBus {
     if (requestId) h.set('Attestor-Request-Id', requestId);
     if (traceparent) h.set('traceparent', traceparent);
     await this.js.publish(subject, payload, { msgID: eventId, headers: h, timeout: 5000 });
+  }
+
+  /**
+   * The stored events on `filter` published since `since`, oldest first, at most `max` (what a core
+   * subscriber missed while it was away: the stream keeps STREAM_MAX_AGE_DAYS). An ordered consumer,
+   * deleted when done; `truncated` says the cap was reached before the end.
+   */
+  async storedSince(
+    filter: string,
+    since: Date,
+    max: number,
+  ): Promise<{ messages: Array<{ subject: string; data: Uint8Array }>; truncated: boolean }> {
+    const consumer = await this.js.consumers.get(this.stream, {
+      filterSubjects: filter,
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: since.toISOString(),
+    });
+    const messages: Array<{ subject: string; data: Uint8Array }> = [];
+    let pending = 1;
+    try {
+      while (pending > 0 && messages.length < max) {
+        // A batch ends early at the stream's end (pending 0); with nothing to read, after `expires`.
+        const batch = await consumer.fetch({
+          max_messages: Math.min(500, max - messages.length),
+          expires: 1000,
+        });
+        let got = 0;
+        for await (const message of batch) {
+          got += 1;
+          messages.push({ subject: message.subject, data: message.data });
+          pending = message.info.pending;
+          if (pending === 0) break;
+        }
+        if (got === 0) pending = 0;
+      }
+    } finally {
+      await consumer.delete().catch(() => false);
+    }
+    return { messages, truncated: pending > 0 };
   }
 
   /** True when the server answers a round trip within a second: the readiness probe's NATS half. */
