@@ -198,4 +198,56 @@ describe('two replicas of every subgraph behind two gateways', () => {
     expect(allowed).toHaveLength(10);
     expect(refused).toHaveLength(6);
   }, 60_000);
+
+  it("count open subscriptions against one quota between them, and free a stopped gateway's", async () => {
+    // Two more gateways whose account quota is 3 open subscriptions, counted on the shared store.
+    const [a, b] = await Promise.all(
+      [0, 1].map(() => platform.startGateway({ SUBSCRIPTIONS_PER_ACCOUNT: '3' })),
+    );
+    const urlOf = (gateway: RunningGateway) => `http://127.0.0.1:${gateway.port}/graphql`;
+    const key = await newAccount(gateways[0]!.gql, ADMIN_TOKEN, 'Quota Co');
+    const inquiry = await newInquiry(
+      gateways[0]!.gql,
+      key,
+      await newTemplate(gateways[0]!.gql, key, ['PHONE_OTP']),
+    );
+    const open = (gateway: RunningGateway) => {
+      const client = wsAt(urlOf(gateway), key);
+      clients.push(client);
+      return watch(client, WATCH, { id: inquiry.id });
+    };
+    const refusal = (watched: Watched) => {
+      const error = watched.messages[0]?.errors?.[0];
+      return error
+        ? { code: error.extensions?.['code'], reason: error.extensions?.['reason'], message: error.message }
+        : null;
+    };
+    const live = (watched: Watched) => watched.messages[0]?.data !== undefined && !watched.done();
+
+    const held = [open(a!), open(a!), open(b!)];
+    await eventually(() => held.every(live), { what: 'three subscriptions open over two gateways' });
+    // Alone, gateway b would hold 3 of its own: together the account holds its 3.
+    const fourth = open(b!);
+    await eventually(() => fourth.done(), { what: 'the fourth refused' });
+    expect(refusal(fourth)).toEqual({
+      code: 'RATE_LIMITED',
+      reason: 'TOO_MANY_SUBSCRIPTIONS',
+      message: "Too many open subscriptions: this account's API keys may hold 3; complete one first",
+    });
+
+    // One ended on a frees a place on b.
+    held[0]!.unsubscribe();
+    const again = open(b!);
+    await eventually(() => live(again) || again.done(), { what: 'a subscription after one ended' });
+    expect(refusal(again)).toBeNull();
+
+    // Gateway a stops (its sockets with it): its hold goes, and b may open one more.
+    await a!.stop();
+    const afterStop = open(b!);
+    await eventually(() => live(afterStop) || afterStop.done(), { what: 'a subscription after a stopped' });
+    expect(refusal(afterStop)).toBeNull();
+    const over = open(b!);
+    await eventually(() => over.done(), { what: 'the quota full on b alone' });
+    expect(refusal(over)?.reason).toBe('TOO_MANY_SUBSCRIPTIONS');
+  }, 60_000);
 });

@@ -39,3 +39,4 @@ export {
 } from './bus/consumer.js';
 export { request, respond, RpcTimeoutError } from './bus/rpc.js';
 export { responder } from './workers.js';
+export { withTimeout } from './timeout.js';

@@ -6,7 +6,12 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { CUSTOM_PLANS, openDatabase, type Logger } from '@attestor/platform';
+import { CUSTOM_PLANS, openDatabase, withTimeout, type Logger } from '@attestor/platform';
+import {
+  GatewaySubscriptionHolds1766000000000,
+  postgresHoldStore,
+  type HoldStore,
+} from './subscription-holds.js';
 
 export type Admission = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -18,6 +23,8 @@ export interface RateLimit {
   readonly shared: boolean;
   /** A shared limit whose store failed or was late on the last request (this instance decides). */
   isDegraded(): boolean;
+  /** The shared store also counts every gateway's open subscriptions (subscription-holds.ts). */
+  holdStore?: (counts: ReadonlyMap<string, number>) => HoldStore;
   close(): Promise<void>;
 }
 
@@ -85,14 +92,6 @@ export interface SharedRateLimitOptions {
   logger: Logger;
 }
 
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
 /**
  * One limit for every gateway: rate-limiter-flexible on PostgreSQL (one upsert per request, on a pool
  * of its own). When the store fails or answers later than `timeoutMs`, an insurance limiter — this
@@ -105,7 +104,7 @@ export async function sharedRateLimit(options: SharedRateLimitOptions): Promise<
     schema: options.schema,
     poolSize: 1,
     entities: [],
-    migrations: [GatewayRateLimits1765000000000],
+    migrations: [GatewayRateLimits1765000000000, GatewaySubscriptionHolds1766000000000],
     platformTables: false,
     logger: options.logger,
   });
@@ -154,6 +153,14 @@ export async function sharedRateLimit(options: SharedRateLimitOptions): Promise<
       }
     },
     isDegraded: () => degraded,
+    holdStore: (counts) =>
+      postgresHoldStore({
+        pool,
+        schema: options.schema,
+        timeoutMs: options.timeoutMs,
+        snapshot: () => counts,
+        logger: options.logger,
+      }),
     close: () => pool.end(),
   };
 }

@@ -37,6 +37,7 @@ import {
   SubscriptionPlanError,
 } from './inquiry-subscription.js';
 import { errorResult, openFeed, safeJson, type FeedDeps, type Resync } from './subscription-feed.js';
+import type { HoldStore } from './subscription-holds.js';
 import { quotaMessage, SubscriptionQuota, type QuotaLimits } from './subscription-quota.js';
 
 /** Clocks of this gateway and the NATS server may differ by this much. */
@@ -82,6 +83,8 @@ export interface SubscriptionOptions {
   /** The HTTP endpoint's limits, met by every operation sent over a socket before it runs. */
   limits: { maxTokens: number; validationRules: ValidationRule[]; fieldSuggestions: boolean };
   quota: QuotaLimits;
+  /** Where every gateway counts its subscriptions together (unset: each gateway on its own). */
+  holdStore?: (counts: ReadonlyMap<string, number>) => HoldStore;
 }
 
 interface SocketContext extends GatewayContext {
@@ -101,7 +104,8 @@ interface SocketContext extends GatewayContext {
 export function attachSubscriptions(options: SubscriptionOptions) {
   const { apollo, bus, logger } = options;
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
-  const quota = new SubscriptionQuota(options.quota);
+  const quota = new SubscriptionQuota(options.quota, logger);
+  if (options.holdStore) quota.share(options.holdStore);
   const validationRules = [...specifiedRules, ...options.limits.validationRules];
   const resyncs = new Set<Resync>();
   const watchReconnects = (resync: Resync) => {
@@ -163,12 +167,14 @@ export function attachSubscriptions(options: SubscriptionOptions) {
     return response.body.singleResult as ExecutionResult;
   };
 
-  const subscribe = (args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> | ExecutionResult => {
+  const subscribe = async (
+    args: ExecutionArgs,
+  ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const context = args.contextValue as SocketContext;
     const deps: FeedDeps = { bus, logger, runQuery, reauthenticate: context.reauthenticate, watchReconnects };
     let place: { release: () => void } | null = null;
-    const hold = (): ExecutionResult | null => {
-      const taken = quota.take(context.socket, context.caller);
+    const hold = async (): Promise<ExecutionResult | null> => {
+      const taken = await quota.take(context.socket, context.caller);
       if (!('release' in taken)) {
         return {
           errors: [
@@ -192,7 +198,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
         }
         const accountId = context.caller.accountId;
         const plan = planAccountFeedQuery(args.document, args.operationName);
-        const refused = hold();
+        const refused = await hold();
         if (refused) return refused;
         return openFeed(
           deps,
@@ -215,7 +221,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
       const plan = planInquiryQuery(args.document, args.operationName, args.variableValues);
       const inquiryId = plan.inquiryId;
       if (!inquiryId || !isUuid(inquiryId)) return errorResult(ErrorCode.NOT_FOUND, 'Inquiry not found');
-      const refused = hold();
+      const refused = await hold();
       if (refused) return refused;
       return openFeed(
         deps,
@@ -342,6 +348,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
       for (const client of wsServer.clients) client.close(CloseCode.GoingAway, 'Going away');
       await dispose.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await quota.close();
     },
   };
 }

@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@attestor/platform';
-import { TEST_DATABASE_URL, uniqueName } from '@attestor/platform/testing';
+import { partnerCaller as partner, TEST_DATABASE_URL, uniqueName } from '@attestor/platform/testing';
 import { memoryRateLimit, sharedRateLimit, windowOf, type RateLimit } from '../src/rate-limit.js';
+import { SubscriptionQuota } from '../src/subscription-quota.js';
 
 const logger = createLogger({ service: 'rate-limit-test', level: 'silent', format: 'json' });
 
@@ -82,5 +83,73 @@ describe('shared on PostgreSQL', () => {
         timeout: 10_000,
       })
       .toBe(true);
+  }, 30_000);
+});
+
+describe('subscription holds on the shared store', () => {
+  const schema = `gw_${uniqueName('holds')}`;
+  const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+  const opened: RateLimit[] = [];
+  const limits = { perSocket: 100, perAccount: 2, perSession: 1 };
+  const gatewayQuota = async (timeoutMs = 200) => {
+    const limit = await sharedRateLimit({
+      url: TEST_DATABASE_URL,
+      schema,
+      poolSize: 2,
+      timeoutMs,
+      ratePerSecond: 5,
+      burst: 10,
+      logger,
+    });
+    opened.push(limit);
+    const quota = new SubscriptionQuota(limits, logger);
+    quota.share(limit.holdStore!);
+    return quota;
+  };
+  afterAll(async () => {
+    for (const limit of opened) await limit.close();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  it("count every gateway's, stop counting a silent gateway's, and fall back to the instance when down", async () => {
+    const [one, two] = await Promise.all([gatewayQuota(), gatewayQuota()]);
+    const caller = partner(uniqueName('acct'));
+    const socket = {};
+    const first = await one.take(socket, caller);
+    const second = await two.take({}, caller);
+    expect('release' in first && 'release' in second).toBe(true);
+    expect(await one.take(socket, caller)).toEqual({ scope: 'account', limit: 2 });
+    expect(await two.take({}, caller)).toEqual({ scope: 'account', limit: 2 });
+
+    // A release on one gateway frees the place for the other at once.
+    if ('release' in first) first.release();
+    await expect.poll(async () => 'release' in (await two.take({}, caller)), { timeout: 5000 }).toBe(true);
+
+    // A gateway whose heartbeat stopped 31 s ago (it died) holds nothing any more.
+    const otherId = uniqueName('acct');
+    const other = partner(otherId);
+    expect('release' in (await one.take({}, other))).toBe(true);
+    expect('release' in (await one.take({}, other))).toBe(true);
+    expect(await two.take({}, other)).toEqual({ scope: 'account', limit: 2 });
+    await admin.query(
+      `UPDATE "${schema}".subscription_holds SET seen_at = now() - interval '31 seconds' WHERE key = $1`,
+      [`account:${otherId}`],
+    );
+    expect('release' in (await two.take({}, other))).toBe(true);
+
+    // The store locked away: each gateway counts its own (the limit still holds on each), and answers.
+    const late = await gatewayQuota(150);
+    const client = await admin.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`LOCK TABLE "${schema}".subscription_holds IN ACCESS EXCLUSIVE MODE`);
+      const alone = partner(uniqueName('acct'));
+      const taken = [await late.take({}, alone), await late.take({}, alone), await late.take({}, alone)];
+      expect(taken.map((t) => 'release' in t)).toEqual([true, true, false]);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   }, 30_000);
 });

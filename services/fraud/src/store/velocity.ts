@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { CUSTOM_PLANS, PreparingClient, type Logger } from '@attestor/platform';
+import { CUSTOM_PLANS, PreparingClient, withTimeout, type Logger } from '@attestor/platform';
 import {
   velocityCounters,
   velocityLimits,
@@ -166,14 +166,6 @@ export function localVelocity(): VelocityCounterStore {
   );
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`velocity store did not answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * The velocity the engine uses: the shared counters, and this instance's own as a fallback. Every
  * send is added to both, so when the shared store stops answering the local counts already hold this
@@ -189,7 +181,14 @@ export class Velocity {
 
   async read(keys: VelocityKeys, at: Date): Promise<VelocityRead> {
     try {
-      return { counts: await withTimeout(this.shared.read(keys, at), this.timeoutMs), source: 'SHARED' };
+      return {
+        counts: await withTimeout(
+          this.shared.read(keys, at),
+          this.timeoutMs,
+          `velocity store did not answer in ${this.timeoutMs} ms`,
+        ),
+        source: 'SHARED',
+      };
     } catch (error) {
       this.logger.warn({ err: error }, 'velocity store unavailable; counting on this instance');
       return { counts: await this.local.read(keys, at), source: 'LOCAL' };
@@ -200,7 +199,11 @@ export class Velocity {
     if (counters.length === 0) return;
     await this.local.add(keys, counters, at);
     try {
-      await withTimeout(this.shared.add(keys, counters, at), this.timeoutMs);
+      await withTimeout(
+        this.shared.add(keys, counters, at),
+        this.timeoutMs,
+        `velocity store did not answer in ${this.timeoutMs} ms`,
+      );
     } catch (error) {
       this.logger.warn({ err: error }, 'velocity store unavailable; send counted on this instance only');
     }
