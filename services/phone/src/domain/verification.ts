@@ -149,6 +149,22 @@ export function isVerificationStatus(value: string): value is VerificationStatus
 /** Twilio Verify's own limit: the fifth wrong code ends the verification here. */
 export const MAX_CHECK_ATTEMPTS = 5;
 
+/** Twilio Verify's send limit: at most this many codes per verification in SEND_WINDOW_MS. */
+export const MAX_SENDS = 5;
+export const SEND_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Seconds until another send is within Verify's limit, given when the verification's codes went out
+ * in the last SEND_WINDOW_MS (oldest first); null when one may go now.
+ */
+export function sendLimitWaitSeconds(sentAt: readonly Date[], now: Date): number | null {
+  const recent = sentAt.filter((at) => now.getTime() - at.getTime() < SEND_WINDOW_MS);
+  if (recent.length < MAX_SENDS) return null;
+  // The window frees a place when the oldest of the last MAX_SENDS leaves it.
+  const freeing = recent[recent.length - MAX_SENDS]!.getTime() + SEND_WINDOW_MS;
+  return Math.max(1, Math.ceil((freeing - now.getTime()) / 1000));
+}
+
 export function hasExpired(expiresAt: Date, now: Date): boolean {
   return expiresAt.getTime() <= now.getTime();
 }

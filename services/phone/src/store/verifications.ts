@@ -362,6 +362,22 @@ export class PhoneVerificationStore extends Store {
     });
   }
 
+  /** When the verification's codes went out since `since` (its SENT attempts), oldest first. */
+  async sentSince(
+    db: EntityManager,
+    accountId: string,
+    verificationId: string,
+    since: Date,
+  ): Promise<Date[]> {
+    const rows = (await db.query(
+      `SELECT created_at FROM ${this.table('send_attempts')}
+        WHERE account_id = $1 AND verification_id = $2 AND outcome = 'SENT' AND created_at > $3
+        ORDER BY created_at`,
+      [accountId, verificationId, since],
+    )) as Array<{ created_at: Date }>;
+    return rows.map((row) => new Date(row.created_at));
+  }
+
   /** Erases the number of every verification of one inquiry; returns how many rows were redacted. */
   async redactInquiry(db: EntityManager, accountId: string, inquiryId: string, at: Date): Promise<number> {
     const [, count] = (await db.query(
