@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import { eventually, TEST_NATS_URL } from '@attestor/platform/testing';
 import { CuttableProxy } from './support/cuttable-proxy.js';
 import { gqlAt, newAccount as createAccount, watch, wsAt } from './support/flow.js';
@@ -426,5 +427,48 @@ describe('hostile operations over graphql-ws', () => {
     await eventually(() => gateway.activeSubscriptions() === 6, { what: 'one place freed' });
     const again = await open(second, 1);
     expect(accepted(again)).toHaveLength(1);
+  });
+
+  it('caps open sockets per account and per session token on a gateway: the next closes 1013, a closed one frees a place', async () => {
+    const gateway = await platform.startGateway({ WEBSOCKETS_PER_ACCOUNT: '2', WEBSOCKETS_PER_SESSION: '1' });
+    const url = `ws://127.0.0.1:${gateway.port}/graphql`;
+    const apiKey = await newAccount('Socket Cap Co');
+    const inquiry = await newInquiry(apiKey, '+14155550189');
+    const opened: WebSocket[] = [];
+    /** A socket's connection_init answered: acknowledged, or closed with a code and reason. */
+    const connect = (token: string) =>
+      new Promise<{ socket: WebSocket; answer: 'ack' | { code: number; reason: string } }>((resolve) => {
+        const socket = new WebSocket(url, 'graphql-transport-ws');
+        opened.push(socket);
+        socket.on('open', () =>
+          socket.send(
+            JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }),
+          ),
+        );
+        socket.on('message', (data) => {
+          if ((JSON.parse(String(data)) as { type: string }).type === 'connection_ack')
+            resolve({ socket, answer: 'ack' });
+        });
+        socket.on('close', (code, reason) => resolve({ socket, answer: { code, reason: String(reason) } }));
+      });
+    try {
+      const [a, b] = [await connect(apiKey), await connect(apiKey)];
+      expect([a.answer, b.answer]).toEqual(['ack', 'ack']);
+      expect((await connect(apiKey)).answer).toEqual({
+        code: 1013,
+        reason: "Too many open sockets: this account's API keys may hold 2 here",
+      });
+      // The session token counts apart from its account's keys.
+      expect((await connect(inquiry.sessionToken)).answer).toBe('ack');
+      expect((await connect(inquiry.sessionToken)).answer).toEqual({
+        code: 1013,
+        reason: 'Too many open sockets: this session token may hold 1 here',
+      });
+      // A closed socket gives its place back.
+      a.socket.close();
+      await eventually(async () => (await connect(apiKey)).answer === 'ack', { what: 'a place freed' });
+    } finally {
+      for (const socket of opened) socket.terminate();
+    }
   });
 });

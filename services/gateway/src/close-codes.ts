@@ -7,6 +7,8 @@ import { CloseCode as ProtocolCloseCode } from 'graphql-ws';
 export const CloseCode = {
   /** The gateway is shutting down (RFC 6455). */
   GoingAway: 1001,
+  /** Too many connections for these credentials, or too fast (RFC 6455; clients retry later). */
+  TryAgainLater: 1013,
   /** connection_init was refused: missing, invalid or revoked credentials. */
   Forbidden: ProtocolCloseCode.Forbidden,
   /** No connection_init within the wait timeout. */

@@ -49,6 +49,9 @@ export const gatewayConfigShape = {
   SUBSCRIPTIONS_PER_SOCKET: positiveInt.max(100_000).default(100),
   SUBSCRIPTIONS_PER_ACCOUNT: positiveInt.max(1_000_000).default(2000),
   SUBSCRIPTIONS_PER_SESSION: positiveInt.max(10_000).default(10),
+  /** Open WebSockets per account's API keys and per session token, on each gateway. */
+  WEBSOCKETS_PER_ACCOUNT: positiveInt.max(1_000_000).default(1000),
+  WEBSOCKETS_PER_SESSION: positiveInt.max(10_000).default(10),
   /** The built web app served at `/` (default: web/dist of this repository). */
   WEB_ROOT: z.string().min(1).optional(),
   /** Schema introspection: on by default, except in production. */

@@ -261,6 +261,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       perAccount: config.SUBSCRIPTIONS_PER_ACCOUNT,
       perSession: config.SUBSCRIPTIONS_PER_SESSION,
     },
+    sockets: { perAccount: config.WEBSOCKETS_PER_ACCOUNT, perSession: config.WEBSOCKETS_PER_SESSION },
     ...(limiter.holdStore ? { holdStore: limiter.holdStore } : {}),
   });
   metrics.gauge(

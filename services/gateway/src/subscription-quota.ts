@@ -88,14 +88,51 @@ export class SubscriptionQuota {
   }
 
   private credentialOf(caller: Caller): { key: string; scope: QuotaRefusal['scope']; limit: number } {
-    switch (caller.kind) {
-      case 'session':
-        return { key: `session:${caller.inquiryId}`, scope: 'session', limit: this.limits.perSession };
-      case 'partner':
-        return { key: `account:${caller.accountId}`, scope: 'account', limit: this.limits.perAccount };
-      default:
-        return { key: 'admin', scope: 'account', limit: this.limits.perAccount };
-    }
+    return credentialOf(caller, this.limits);
+  }
+}
+
+/** Whose quota a caller draws on: its session's inquiry, or its account's API keys (admin: one key). */
+function credentialOf(
+  caller: Caller,
+  limits: { perAccount: number; perSession: number },
+): { key: string; scope: 'account' | 'session'; limit: number } {
+  switch (caller.kind) {
+    case 'session':
+      return { key: `session:${caller.inquiryId}`, scope: 'session', limit: limits.perSession };
+    case 'partner':
+      return { key: `account:${caller.accountId}`, scope: 'account', limit: limits.perAccount };
+    default:
+      return { key: 'admin', scope: 'account', limit: limits.perAccount };
+  }
+}
+
+/**
+ * Open WebSockets per credential on this gateway instance: what a socket costs (memory, a file
+ * descriptor, a re-check of its credentials before each message) is this instance's, so an account's
+ * API keys, or one session token, can hold only so many here however fast they connect.
+ */
+export class SocketQuota {
+  private readonly byCredential = new Map<string, number>();
+
+  constructor(private readonly limits: { perAccount: number; perSession: number }) {}
+
+  /** Takes a place for one socket: the release to call when it closes, or the refusal. */
+  take(caller: Caller): { release: () => void } | { scope: 'account' | 'session'; limit: number } {
+    const { key, scope, limit } = credentialOf(caller, this.limits);
+    const held = this.byCredential.get(key) ?? 0;
+    if (held >= limit) return { scope, limit };
+    this.byCredential.set(key, held + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.byCredential.get(key) ?? 1) - 1;
+        if (left > 0) this.byCredential.set(key, left);
+        else this.byCredential.delete(key);
+      },
+    };
   }
 }
 

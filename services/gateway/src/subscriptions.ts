@@ -38,7 +38,7 @@ import {
 } from './inquiry-subscription.js';
 import { errorResult, openFeed, safeJson, type FeedDeps, type Resync } from './subscription-feed.js';
 import type { HoldStore } from './subscription-holds.js';
-import { quotaMessage, SubscriptionQuota, type QuotaLimits } from './subscription-quota.js';
+import { quotaMessage, SocketQuota, SubscriptionQuota, type QuotaLimits } from './subscription-quota.js';
 
 /** Clocks of this gateway and the NATS server may differ by this much. */
 const RECONNECT_MARGIN_MS = 5_000;
@@ -83,6 +83,8 @@ export interface SubscriptionOptions {
   /** The HTTP endpoint's limits, met by every operation sent over a socket before it runs. */
   limits: { maxTokens: number; validationRules: ValidationRule[]; fieldSuggestions: boolean };
   quota: QuotaLimits;
+  /** Open sockets per account's API keys and per session token on this gateway. */
+  sockets: { perAccount: number; perSession: number };
   /** Where every gateway counts its subscriptions together (unset: each gateway on its own). */
   holdStore?: (counts: ReadonlyMap<string, number>) => HoldStore;
 }
@@ -106,6 +108,7 @@ export function attachSubscriptions(options: SubscriptionOptions) {
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const quota = new SubscriptionQuota(options.quota, logger);
   if (options.holdStore) quota.share(options.holdStore);
+  const sockets = new SocketQuota(options.sockets);
   const validationRules = [...specifiedRules, ...options.limits.validationRules];
   const resyncs = new Set<Resync>();
   const watchReconnects = (resync: Resync) => {
@@ -259,6 +262,23 @@ export function attachSubscriptions(options: SubscriptionOptions) {
         const authorization = typeof raw === 'string' ? raw : undefined;
         try {
           const caller = await options.authenticate(authorization, randomUUID());
+          // A connection takes a rate-limit token, and a place among the credential's open sockets;
+          // refused, it closes with Try Again Later (1013), which graphql-ws clients retry after a pause.
+          const admitted = await options.admit(caller);
+          if (!admitted.allowed) {
+            ctx.extra.socket.close(CloseCode.TryAgainLater, 'Too many requests for these credentials');
+            return false;
+          }
+          const place = sockets.take(caller);
+          if (!('release' in place)) {
+            const holder = place.scope === 'session' ? 'this session token' : "this account's API keys";
+            ctx.extra.socket.close(
+              CloseCode.TryAgainLater,
+              `Too many open sockets: ${holder} may hold ${place.limit} here`,
+            );
+            return false;
+          }
+          ctx.extra.socket.once('close', place.release);
           connections.set(ctx, { authorization, caller, ip: options.clientIp(ctx.extra.request) });
           return true;
         } catch {
