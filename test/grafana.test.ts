@@ -17,6 +17,7 @@ const METRICS = {
   attestor_graphql_errors_total: 'counter',
   attestor_rate_limited_total: 'counter',
   attestor_subscriptions_active: 'gauge',
+  attestor_websockets_open: 'gauge',
   attestor_sms_sent_total: 'counter',
   attestor_sms_blocked_total: 'counter',
   attestor_sms_challenged_total: 'counter',

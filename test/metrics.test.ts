@@ -89,6 +89,7 @@ describe('/metrics', () => {
       ),
     ).toBeGreaterThanOrEqual(1);
     expect(gateway).toContain('attestor_subscriptions_active{service="gateway"} 0');
+    expect(gateway).toMatch(/attestor_websockets_open\{service="gateway"\} \d+/);
     expect(gateway).toContain('process_cpu_user_seconds_total{service="gateway"}');
 
     const phoneMetrics = await scrape(`${base(platform.services.phone.url)}/metrics`);

@@ -270,6 +270,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     [],
     (gauge) => gauge.set(subscriptions.active()),
   );
+  metrics.gauge('attestor_websockets_open', 'WebSockets open on this gateway', [], (gauge) =>
+    gauge.set(subscriptions.sockets()),
+  );
   const port = http.port;
   const url = `http://${config.HOST}:${port}/graphql`;
   logger.info({ url }, 'gateway ready');

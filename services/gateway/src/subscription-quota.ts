@@ -43,7 +43,7 @@ export class SubscriptionQuota {
 
   /** Takes a place for one subscription: the release to call when it ends, or why there is none. */
   async take(socket: object, caller: Caller): Promise<{ release: () => void } | QuotaRefusal> {
-    const { key, scope, limit } = this.credentialOf(caller);
+    const { key, scope, limit } = credentialOf(caller, this.limits);
     const onSocket = this.bySocket.get(socket) ?? 0;
     if (onSocket >= this.limits.perSocket) return { scope: 'socket', limit: this.limits.perSocket };
     const ofCredential = this.byCredential.get(key) ?? 0;
@@ -58,9 +58,7 @@ export class SubscriptionQuota {
       released = true;
       this.open -= 1;
       this.bySocket.set(socket, (this.bySocket.get(socket) ?? 1) - 1);
-      const left = (this.byCredential.get(key) ?? 1) - 1;
-      if (left > 0) this.byCredential.set(key, left);
-      else this.byCredential.delete(key);
+      takeOne(this.byCredential, key);
       this.store
         ?.write(key, () => this.byCredential.get(key) ?? 0)
         .catch((error: unknown) => {
@@ -86,10 +84,13 @@ export class SubscriptionQuota {
   async close(): Promise<void> {
     await this.store?.close();
   }
+}
 
-  private credentialOf(caller: Caller): { key: string; scope: QuotaRefusal['scope']; limit: number } {
-    return credentialOf(caller, this.limits);
-  }
+/** One fewer held under `key`; a key that holds none leaves the map (what the heartbeat writes). */
+function takeOne(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
 }
 
 /** Whose quota a caller draws on: its session's inquiry, or its account's API keys (admin: one key). */
@@ -128,9 +129,7 @@ export class SocketQuota {
       release: () => {
         if (released) return;
         released = true;
-        const left = (this.byCredential.get(key) ?? 1) - 1;
-        if (left > 0) this.byCredential.set(key, left);
-        else this.byCredential.delete(key);
+        takeOne(this.byCredential, key);
       },
     };
   }

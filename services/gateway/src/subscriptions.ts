@@ -364,6 +364,8 @@ export function attachSubscriptions(options: SubscriptionOptions) {
   return {
     /** Client subscriptions currently holding a NATS subscription. */
     active: () => quota.held,
+    /** WebSockets open (acknowledged or still to send connection_init). */
+    sockets: () => wsServer.clients.size,
     async close(): Promise<void> {
       for (const client of wsServer.clients) client.close(CloseCode.GoingAway, 'Going away');
       await dispose.dispose();
