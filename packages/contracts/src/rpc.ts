@@ -72,6 +72,8 @@ export const rpcCatalog = {
       reasons: z.array(z.string()),
       /** A channel that would be allowed where this one is not (a landline: CALL), or null. */
       suggestedChannel: z.enum(phoneChannels).nullable().default(null),
+      /** A CHALLENGE's proof of work, as a multiple of the usual (1 to 8; more under a growing attack). */
+      challengeWork: z.number().int().min(1).max(8).default(1),
     }),
   },
 } as const;

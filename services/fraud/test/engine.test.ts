@@ -10,7 +10,13 @@ import {
 import { listVerdict, normalizeCidr, type ListEntry } from '../src/domain/lists.js';
 import { numberShapeOf, prefixesOf } from '../src/domain/number.js';
 import { defaultPolicy, type FraudPolicy } from '../src/domain/policy.js';
-import { assess, defaultThresholds, type AssessmentInput, type NumberFacts } from '../src/domain/rules.js';
+import {
+  assess,
+  challengeWorkOf,
+  defaultThresholds,
+  type AssessmentInput,
+  type NumberFacts,
+} from '../src/domain/rules.js';
 import { mergeStats } from '../src/domain/stats.js';
 import { adaptiveLimit, countersTouched } from '../src/domain/velocity.js';
 
@@ -227,6 +233,37 @@ describe('conversion breakers', () => {
     expect(assess(input({ accountEverVerified: true, conversions: [served], breakers })).decision).toBe(
       'CHALLENGE',
     );
+  });
+
+  it('asks more proof of work as a breaker’s key keeps failing: ×1 below twice its threshold, then doubling, at most ×8', () => {
+    const breakers = [openBreaker('COUNTRY', 'US', 10)];
+    const work = (unverified: number, overrides: Partial<AssessmentInput> = {}) => {
+      const result = assess(
+        input({
+          accountEverVerified: true,
+          conversions: [conversion('COUNTRY', [unverified + 50, 50], true)],
+          breakers,
+          ...overrides,
+        }),
+      );
+      return [result.decision, result.challengeWork, result.details.breakerPressure];
+    };
+    expect(work(10)).toEqual(['CHALLENGE', 1, 1]);
+    expect(work(19)).toEqual(['CHALLENGE', 1, 1.9]);
+    expect(work(20)).toEqual(['CHALLENGE', 2, 2]);
+    expect(work(45)).toEqual(['CHALLENGE', 4, 4.5]);
+    expect(work(80)).toEqual(['CHALLENGE', 8, 8]);
+    expect(work(1000)).toEqual(['CHALLENGE', 8, 100]);
+    // Solved, it is an ALLOW and asks nothing; a challenge no breaker asked for asks the usual work.
+    expect(work(80, { challengeSolved: true }).slice(0, 2)).toEqual(['ALLOW', 1]);
+    const scored = assess(input({ facts: { ...clean, smsPumpingRiskScore: 72 } }));
+    expect([scored.decision, scored.challengeWork]).toEqual(['CHALLENGE', 1]);
+    expect([
+      challengeWorkOf(0),
+      challengeWorkOf(Number.NaN),
+      challengeWorkOf(3.9),
+      challengeWorkOf(16),
+    ]).toEqual([1, 1, 2, 8]);
   });
 
   it('holds an open ACCOUNT breaker against countries the account never verified in only', () => {

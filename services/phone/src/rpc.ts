@@ -48,6 +48,7 @@ export function phoneAsks(bus: NatsBus, timeoutMs: number): PhoneAsks {
           decision: reply.decision,
           reasons: reply.reasons,
           suggestedChannel: reply.suggestedChannel,
+          challengeWork: reply.challengeWork,
         };
       } catch (error) {
         // No answer, or the fraud service failed to assess: the configured fail mode decides.

@@ -132,6 +132,26 @@ describe('CHALLENGE', () => {
     }
   });
 
+  it('asks the proof of work the fraud engine sets: CHALLENGE_MAX_NUMBER × challengeWork, still solvable', async () => {
+    h.fraud = (ask) =>
+      ask.challengeSolved
+        ? h.allow(ask)
+        : { ...challengeSms(ask), reasons: ['BREAKER_OPEN'], challengeWork: 4 };
+    try {
+      const { inquiry, phoneNumber, verification } = await challenged();
+      // The harness's CHALLENGE_MAX_NUMBER is 2000.
+      expect(verification.challenge?.maxNumber).toBe(8000);
+      const solved = await h.startVerification(h.partner(), {
+        inquiryId: inquiry.id,
+        phoneNumber,
+        challengeSolution: await solve(verification.challenge!),
+      });
+      expect(solved.verification).toMatchObject({ status: 'PENDING', sendAttempts: 1 });
+    } finally {
+      h.fraud = h.allow;
+    }
+  });
+
   it('challenges a resend: PENDING → CHALLENGED, the code already sent still works', async () => {
     const { verification, phoneNumber } = await h.started();
     h.fraud = challengeSms;

@@ -180,6 +180,8 @@ export interface AssessmentDetails {
   enforcedDecision: RiskDecision;
   /** The combined score before the decision floors it (docs/fraud.md "Score"). */
   combinedScore: number;
+  /** The acting breakers' worst unverified sends ÷ their threshold (0 with none acting). */
+  breakerPressure: number;
 }
 
 export interface Assessment {
@@ -193,7 +195,23 @@ export interface Assessment {
   suggestedChannel: PhoneChannel | null;
   /** Breakers to open with this decision. */
   opens: BreakerOpening[];
+  /** How many times the usual proof of work a CHALLENGE asks (1 otherwise): challengeWorkOf. */
+  challengeWork: number;
   details: AssessmentDetails;
+}
+
+/** The most a challenge multiplies the usual proof of work by. */
+export const MAX_CHALLENGE_WORK = 8;
+
+/**
+ * A challenge asked by an open breaker costs more the further its key's unverified sends are past the
+ * breaker's threshold: ×1 up to twice the threshold, then doubling with each doubling of the pressure,
+ * at most MAX_CHALLENGE_WORK. An attacker who pays the proof of work pays more for each message as the
+ * attack grows; a real user of a key under attack waits a few seconds more, and only while it lasts.
+ */
+export function challengeWorkOf(breakerPressure: number): number {
+  if (!(breakerPressure >= 2)) return 1;
+  return Math.min(MAX_CHALLENGE_WORK, 2 ** Math.floor(Math.log2(breakerPressure)));
 }
 
 const label = (breaker: { scope: string; label: string }) => `${breaker.scope}:${breaker.label}`;
@@ -203,6 +221,7 @@ interface Evaluated {
   combinedScore: number;
   opens: BreakerOpening[];
   lineTypeCallable: boolean;
+  breakerPressure: number;
 }
 
 function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
@@ -252,16 +271,20 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
   // A PREFIX breaker escalates; so does a COUNTRY breaker for a country where an account that has
   // verified elsewhere never verified anyone: no known real user of the account is there to turn
   // away, and a challenge alone lets an attacker who pays its proof of work through.
+  const unverifiedAt = (b: { scope: string; key: string }) => {
+    const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
+    return conversion
+      ? Math.max(unverifiedOf(conversion.window['1h']), unverifiedOf(conversion.window['24h']))
+      : 0;
+  };
   const escalated = acting.filter((b) => {
     const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
     const unserved =
       b.scope === 'COUNTRY' && signals.accountEverVerified && conversion?.everVerified === false;
     if (b.scope !== 'PREFIX' && !unserved) return false;
-    const unverified = conversion
-      ? Math.max(unverifiedOf(conversion.window['1h']), unverifiedOf(conversion.window['24h']))
-      : 0;
-    return unverified >= breakerModel.prefixBlockFactor * b.threshold;
+    return unverifiedAt(b) >= breakerModel.prefixBlockFactor * b.threshold;
   });
+  const breakerPressure = Math.max(0, ...acting.map((b) => unverifiedAt(b) / Math.max(1, b.threshold)));
 
   // The combined score: Lookup's score or the carrier's category, plus weak signals.
   const weak: string[] = [];
@@ -416,6 +439,7 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
     combinedScore,
     opens,
     lineTypeCallable,
+    breakerPressure,
     rules: rules.map(({ rule, fired, saw }) => {
       const entry = ruleTable[rule];
       const off =
@@ -456,7 +480,7 @@ export function assess(input: AssessmentInput): Assessment {
     breakerModel: defaultBreakerModel,
     ...stripUndefined(input),
   };
-  const { rules, combinedScore, opens, lineTypeCallable } = evaluate(input, signals);
+  const { rules, combinedScore, opens, lineTypeCallable, breakerPressure } = evaluate(input, signals);
   const fired = rules.filter((rule) => rule.fired);
   let enforcedDecision: RiskDecision = fired.some((rule) => rule.effect === 'BLOCK')
     ? 'BLOCK'
@@ -486,6 +510,7 @@ export function assess(input: AssessmentInput): Assessment {
       : decision === 'CHALLENGE' && input.policy.challengeAcceptsCall && signals.channel !== 'CALL'
         ? 'CALL'
         : null;
+  const breakerAsked = fired.some((rule) => rule.rule === 'BREAKER_OPEN');
   return {
     decision,
     score: clampScore(score),
@@ -493,7 +518,8 @@ export function assess(input: AssessmentInput): Assessment {
     mode: input.policy.mode,
     suggestedChannel,
     opens,
-    details: { rules, thresholds: input.thresholds, enforcedDecision, combinedScore },
+    challengeWork: decision === 'CHALLENGE' && breakerAsked ? challengeWorkOf(breakerPressure) : 1,
+    details: { rules, thresholds: input.thresholds, enforcedDecision, combinedScore, breakerPressure },
   };
 }
 

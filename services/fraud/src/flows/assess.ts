@@ -272,5 +272,6 @@ function replyOf(assessmentId: string, outcome: Assessment): AssessReply {
     score: outcome.score,
     reasons: outcome.reasons,
     suggestedChannel: outcome.suggestedChannel,
+    challengeWork: outcome.challengeWork,
   };
 }

@@ -9,6 +9,8 @@ export type RiskVerdict =
       reasons: string[];
       /** A channel the fraud engine would allow where the one asked for is refused. */
       suggestedChannel: PhoneChannel | null;
+      /** A CHALLENGE's proof of work as a multiple of the usual (more while an attack grows). */
+      challengeWork: number;
     }
   | { kind: 'unavailable' };
 
@@ -18,7 +20,7 @@ export type FraudFailMode = 'closed' | 'open';
 export type SendDecision =
   | { action: 'send'; assessmentId: string | null; assessmentSkipped: boolean }
   | { action: 'block'; assessmentId: string; reasons: string[] }
-  | { action: 'challenge'; assessmentId: string; reasons: string[] }
+  | { action: 'challenge'; assessmentId: string; reasons: string[]; work: number }
   /** Refused on this channel, allowed on another: the caller is told which, nothing is stored. */
   | { action: 'use-channel'; assessmentId: string; channel: PhoneChannel }
   /** No verdict and FRAUD_FAIL_MODE=closed: nothing is sent. */
@@ -40,7 +42,7 @@ export function decideSend(
     return { action: 'use-channel', assessmentId, channel: suggestedChannel };
   }
   if (verdict.decision === 'CHALLENGE') {
-    return { action: 'challenge', assessmentId, reasons: verdict.reasons };
+    return { action: 'challenge', assessmentId, reasons: verdict.reasons, work: verdict.challengeWork };
   }
   return {
     action: 'block',

@@ -9,6 +9,9 @@ import {
   type ChallengeSolution,
 } from '../domain/challenge.js';
 
+/** The hardest challenge issued, whatever the work asked (CHALLENGE_MAX_NUMBER's own ceiling). */
+const MAX_NUMBER_CEILING = 10_000_000;
+
 /** The ALTCHA HMAC key: derived from CONTEXT_SECRET, so it is as secret and as per-installation as that. */
 export function challengeKeyOf(contextSecret: string): string {
   return createHmac('sha256', contextSecret).update('attestor/phone/altcha').digest('hex');
@@ -26,11 +29,13 @@ export class ChallengeIssuer {
     private readonly options: { maxNumber: number; ttlSeconds: number },
   ) {}
 
-  async issue(verificationId: string): Promise<Challenge> {
+  /** A challenge for the verification, `work` times as hard to solve as CHALLENGE_MAX_NUMBER makes it. */
+  async issue(verificationId: string, work = 1): Promise<Challenge> {
     const expires = new Date(this.clock.now().getTime() + this.options.ttlSeconds * 1000);
+    const maxNumber = Math.min(MAX_NUMBER_CEILING, this.options.maxNumber * Math.max(1, Math.floor(work)));
     const issued = await createChallenge({
       hmacKey: this.hmacKey,
-      maxnumber: this.options.maxNumber,
+      maxnumber: maxNumber,
       expires,
       params: { v: verificationId },
     });
@@ -39,7 +44,7 @@ export class ChallengeIssuer {
       challenge: issued.challenge,
       salt: issued.salt,
       signature: issued.signature,
-      maxNumber: issued.maxnumber ?? this.options.maxNumber,
+      maxNumber: issued.maxnumber ?? maxNumber,
     };
   }
 

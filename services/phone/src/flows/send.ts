@@ -97,7 +97,7 @@ async function decide(deps: FlowDeps, ctx: RequestContext, send: SendRequest): P
     case 'challenge':
       return {
         kind: 'challenged',
-        challenge: await deps.challenges.issue(send.verificationId),
+        challenge: await deps.challenges.issue(send.verificationId, decision.work),
         reason: ['CHALLENGE_REQUIRED', ...decision.reasons].join(','),
         assessmentId: decision.assessmentId,
         assessmentSkipped: false,

@@ -141,7 +141,15 @@ describe('risk decisions', () => {
     decision: 'ALLOW' | 'CHALLENGE' | 'BLOCK',
     reasons: string[] = [],
     suggestedChannel: 'SMS' | 'CALL' | null = null,
-  ): RiskVerdict => ({ kind: 'assessed', assessmentId: 'ra_1', decision, reasons, suggestedChannel });
+    challengeWork = 1,
+  ): RiskVerdict => ({
+    kind: 'assessed',
+    assessmentId: 'ra_1',
+    decision,
+    reasons,
+    suggestedChannel,
+    challengeWork,
+  });
 
   it('sends on ALLOW and remembers the assessment', () => {
     expect(decideSend(assessed('ALLOW'), 'closed', 'SMS')).toEqual({
@@ -162,6 +170,12 @@ describe('risk decisions', () => {
       action: 'challenge',
       assessmentId: 'ra_1',
       reasons: ['HIGH_PUMPING_RISK'],
+      work: 1,
+    });
+    // The work the fraud engine asks for a challenge is passed on to it.
+    expect(decideSend(assessed('CHALLENGE', ['BREAKER_OPEN'], null, 4), 'closed', 'SMS')).toMatchObject({
+      action: 'challenge',
+      work: 4,
     });
   });
 
