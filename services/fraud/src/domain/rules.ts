@@ -268,15 +268,16 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
     ...signals.breakers.map((b) => ({ scope: b.scope, label: b.label, threshold: b.threshold, key: b.key })),
     ...opens.map((o) => ({ ...o.conversion, threshold: o.trip.threshold })),
   ].filter((b) => b.scope !== 'ACCOUNT' || !countryEverVerified);
-  // A PREFIX breaker escalates; so does a COUNTRY breaker for a country where an account that has
-  // verified elsewhere never verified anyone: no known real user of the account is there to turn
-  // away, and a challenge alone lets an attacker who pays its proof of work through.
+  /** A key's unverified sends, the worse of its two windows. */
   const unverifiedAt = (b: { scope: string; key: string }) => {
     const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
     return conversion
       ? Math.max(unverifiedOf(conversion.window['1h']), unverifiedOf(conversion.window['24h']))
       : 0;
   };
+  // A PREFIX breaker escalates; so does a COUNTRY breaker for a country where an account that has
+  // verified elsewhere never verified anyone: no known real user of the account is there to turn
+  // away, and a challenge alone lets an attacker who pays its proof of work through.
   const escalated = acting.filter((b) => {
     const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
     const unserved =
@@ -284,6 +285,7 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
     if (b.scope !== 'PREFIX' && !unserved) return false;
     return unverifiedAt(b) >= breakerModel.prefixBlockFactor * b.threshold;
   });
+  // How far past their thresholds the acting breakers' keys are: what a challenge costs (challengeWorkOf).
   const breakerPressure = Math.max(0, ...acting.map((b) => unverifiedAt(b) / Math.max(1, b.threshold)));
 
   // The combined score: Lookup's score or the carrier's category, plus weak signals.
