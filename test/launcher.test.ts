@@ -500,13 +500,15 @@ describe('npm start from a fresh copy of the repository', () => {
   it('stops at once, with one line, when no NATS answers and nats-server is not installed', async () => {
     const copy = copyOfRepository();
     cleanups.push(() => rmSync(copy, { recursive: true, force: true }));
-    // PATH with node only: no nats-server on it.
+    // PATH with node only: no nats-server on it. Ports of its own: an `npm start` may be running on
+    // the default ones while the tests run, and a taken port is refused before NATS is looked for.
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/dev/start.ts'], {
       cwd: copy,
       env: {
         PATH: dirname(process.execPath),
         NATS_URL: `nats://127.0.0.1:${await freePort()}`,
         DATABASE_URL: TEST_DATABASE_URL,
+        ATTESTOR_PORT_BASE: String(await freePortBase()),
       },
       encoding: 'utf8',
     });
