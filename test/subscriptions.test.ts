@@ -205,12 +205,24 @@ function refusalOf(subscription: ReturnType<typeof watch>): Array<{ code: unknow
   return errors.map((e) => ({ code: e.extensions?.code, reason: e.extensions?.reason }));
 }
 
+/** A gateway of its own whose NATS connection goes through a proxy the test can cut; stopped after `work`. */
+async function behindCuttableNats(
+  work: (gateway: { port: number }, proxy: CuttableProxy) => Promise<void>,
+): Promise<void> {
+  const proxy = new CuttableProxy(new URL(TEST_NATS_URL));
+  await proxy.start();
+  const gateway = await platform.startGateway({ NATS_URL: `nats://127.0.0.1:${proxy.port}` });
+  try {
+    await work(gateway, proxy);
+  } finally {
+    await gateway.stop();
+    await proxy.close();
+  }
+}
+
 describe('a gateway that loses NATS', () => {
   it('reads each followed inquiry again after it reconnects, so a change made meanwhile arrives', async () => {
-    const proxy = new CuttableProxy(new URL(TEST_NATS_URL));
-    await proxy.start();
-    const gateway = await platform.startGateway({ NATS_URL: `nats://127.0.0.1:${proxy.port}` });
-    try {
+    await behindCuttableNats(async (gateway, proxy) => {
       const apiKey = await newAccount('Reconnect Co');
       await seedNumber(platform.emulator, { phoneNumber: '+14155550184', smsPumpingRiskScore: 3 });
       const inquiry = await newInquiry(apiKey, '+14155550184');
@@ -238,17 +250,11 @@ describe('a gateway that loses NATS', () => {
         'CREATED',
         'PENDING',
       ]);
-    } finally {
-      await gateway.stop();
-      await proxy.close();
-    }
+    });
   }, 60_000);
 
   it('reads back the events of the outage for an account feed, so the inquiries that changed arrive', async () => {
-    const proxy = new CuttableProxy(new URL(TEST_NATS_URL));
-    await proxy.start();
-    const gateway = await platform.startGateway({ NATS_URL: `nats://127.0.0.1:${proxy.port}` });
-    try {
+    await behindCuttableNats(async (gateway, proxy) => {
       const apiKey = await newAccount('Reconnect Feed Co');
       const other = await newAccount('Bystander Co');
       await seedNumber(platform.emulator, {
@@ -287,10 +293,7 @@ describe('a gateway that loses NATS', () => {
         { id: inquiry.id, status: 'PENDING', referenceId: null },
       ]);
       expect(after.some((u) => u.id === bystander.id)).toBe(false);
-    } finally {
-      await gateway.stop();
-      await proxy.close();
-    }
+    });
   }, 60_000);
 });
 

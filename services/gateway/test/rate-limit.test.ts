@@ -29,9 +29,9 @@ describe('in memory', () => {
   });
 });
 
-describe('shared on PostgreSQL', () => {
-  const schema = `gw_${uniqueName('rl')}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+/** Shared limits (5/s, bursts of 10) on a schema of their own; `opened` for the block's afterAll to close. */
+function sharedOnFreshSchema(name: string) {
+  const schema = `gw_${uniqueName(name)}`;
   const opened: RateLimit[] = [];
   const open = async (timeoutMs = 200) => {
     const limit = await sharedRateLimit({
@@ -46,6 +46,12 @@ describe('shared on PostgreSQL', () => {
     opened.push(limit);
     return limit;
   };
+  return { schema, open, opened };
+}
+
+describe('shared on PostgreSQL', () => {
+  const { schema, open, opened } = sharedOnFreshSchema('rl');
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   afterAll(async () => {
     for (const limit of opened) await limit.close();
     await admin.connect().catch(() => undefined);
@@ -87,21 +93,11 @@ describe('shared on PostgreSQL', () => {
 });
 
 describe('subscription holds on the shared store', () => {
-  const schema = `gw_${uniqueName('holds')}`;
+  const { schema, open, opened } = sharedOnFreshSchema('holds');
   const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  const opened: RateLimit[] = [];
   const limits = { perSocket: 100, perAccount: 2, perSession: 1 };
   const gatewayQuota = async (timeoutMs = 200) => {
-    const limit = await sharedRateLimit({
-      url: TEST_DATABASE_URL,
-      schema,
-      poolSize: 2,
-      timeoutMs,
-      ratePerSecond: 5,
-      burst: 10,
-      logger,
-    });
-    opened.push(limit);
+    const limit = await open(timeoutMs);
     const quota = new SubscriptionQuota(limits, logger);
     quota.share(limit.holdStore!);
     return quota;
