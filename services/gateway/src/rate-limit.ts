@@ -158,7 +158,7 @@ export async function sharedRateLimit(options: SharedRateLimitOptions): Promise<
         pool,
         schema: options.schema,
         timeoutMs: options.timeoutMs,
-        snapshot: () => counts,
+        counts,
         logger: options.logger,
       }),
     close: () => pool.end(),

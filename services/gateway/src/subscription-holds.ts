@@ -43,8 +43,8 @@ export interface HoldStoreOptions {
   schema: string;
   /** Past this a reservation counts as failed (the instance decides); its transaction may still end. */
   timeoutMs: number;
-  /** This instance's counts (keys it holds none of absent), written every heartbeat: a failed write heals. */
-  snapshot(): ReadonlyMap<string, number>;
+  /** This instance's live counts (keys it holds none of absent), written every heartbeat: a failed write heals. */
+  counts: ReadonlyMap<string, number>;
   logger: Logger;
 }
 
@@ -86,9 +86,9 @@ export function postgresHoldStore(options: HoldStoreOptions): HoldStore {
   // Keys whose last write failed: the heartbeat writes them again (a count of 0 deletes the row).
   const unwritten = new Set<string>();
   const heartbeat = async () => {
-    const counts = [...options.snapshot()].filter(([, held]) => held > 0);
+    const counts = [...options.counts].filter(([, held]) => held > 0);
     const keys = counts.map(([key]) => key);
-    const gone = [...unwritten].filter((key) => !options.snapshot().has(key));
+    const gone = [...unwritten].filter((key) => !options.counts.has(key));
     await pool.query(
       `WITH mine AS (
          INSERT INTO ${table} (instance, key, held, seen_at)

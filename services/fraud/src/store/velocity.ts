@@ -179,16 +179,14 @@ export class Velocity {
     private readonly logger: Logger,
   ) {}
 
+  /** The shared store's answer, or a rejection once it is later than `timeoutMs`. */
+  private inTime<T>(work: Promise<T>): Promise<T> {
+    return withTimeout(work, this.timeoutMs, `velocity store did not answer in ${this.timeoutMs} ms`);
+  }
+
   async read(keys: VelocityKeys, at: Date): Promise<VelocityRead> {
     try {
-      return {
-        counts: await withTimeout(
-          this.shared.read(keys, at),
-          this.timeoutMs,
-          `velocity store did not answer in ${this.timeoutMs} ms`,
-        ),
-        source: 'SHARED',
-      };
+      return { counts: await this.inTime(this.shared.read(keys, at)), source: 'SHARED' };
     } catch (error) {
       this.logger.warn({ err: error }, 'velocity store unavailable; counting on this instance');
       return { counts: await this.local.read(keys, at), source: 'LOCAL' };
@@ -199,11 +197,7 @@ export class Velocity {
     if (counters.length === 0) return;
     await this.local.add(keys, counters, at);
     try {
-      await withTimeout(
-        this.shared.add(keys, counters, at),
-        this.timeoutMs,
-        `velocity store did not answer in ${this.timeoutMs} ms`,
-      );
+      await this.inTime(this.shared.add(keys, counters, at));
     } catch (error) {
       this.logger.warn({ err: error }, 'velocity store unavailable; send counted on this instance only');
     }
