@@ -62,25 +62,36 @@ export function fraudConsumers(stores: FraudEventStores, pii: PiiCipher, clock: 
     sendCount: event.data.sendCount,
   });
 
-  /** The keys a verification counts under: its country, its prefixes (from the event or our assessment), the account. */
-  const keysOf = async (tx: Transaction, event: PhoneEvent): Promise<ConversionKey[]> => {
-    const prefixes =
-      event.data.prefixHashes.length > 0
-        ? event.data.prefixHashes
-        : await assessments.prefixHashesOf(tx.manager, event.accountId, event.subjectId);
-    return [
-      { scope: 'COUNTRY', key: event.data.countryCode },
-      ...prefixes.map((key) => ({ scope: 'PREFIX' as const, key })),
-      { scope: 'ACCOUNT', key: '' },
-    ];
+  /**
+   * The keys a verification counts under — its country, its prefixes (from the event or our
+   * assessment), the address it was asked from, the account — and whether its first message went out
+   * on a passed challenge.
+   */
+  const keysOf = async (
+    tx: Transaction,
+    event: PhoneEvent,
+  ): Promise<{ keys: ConversionKey[]; solved: boolean }> => {
+    const facts = await assessments.conversionFactsOf(tx.manager, event.accountId, event.subjectId);
+    const prefixes = event.data.prefixHashes.length > 0 ? event.data.prefixHashes : facts.prefixHashes;
+    return {
+      keys: [
+        { scope: 'COUNTRY', key: event.data.countryCode },
+        ...prefixes.map((key) => ({ scope: 'PREFIX' as const, key })),
+        ...(facts.ipHash === null ? [] : [{ scope: 'IP' as const, key: facts.ipHash }]),
+        { scope: 'ACCOUNT', key: '' },
+      ],
+      solved: facts.solved,
+    };
   };
 
   /** Conversions count verifications: one that sent (its first message) and one that was verified. */
   const count = async (tx: Transaction, event: PhoneEvent, change: OutcomeChange) => {
     if (!change.firstSend && !change.newlyVerified) return;
-    await conversions.add(tx.manager, event.accountId, await keysOf(tx, event), clock.now(), {
+    const { keys, solved } = await keysOf(tx, event);
+    await conversions.add(tx.manager, event.accountId, keys, clock.now(), {
       sent: change.firstSend ? 1 : 0,
       verified: change.newlyVerified ? 1 : 0,
+      solved,
     });
   };
 

@@ -27,6 +27,7 @@ import { DecisionContextStore } from './store/decision-context.js';
 import { fraudEntities } from './store/entities.js';
 import { ListStore } from './store/lists.js';
 import { LookupCache } from './store/lookups.js';
+import { AddChallengeConversions1765152000000 } from './store/migrations/AddChallengeConversions1765152000000.js';
 import { AddFraudEngine1764806400000 } from './store/migrations/AddFraudEngine1764806400000.js';
 import { AddSettingsVersions1764979200000 } from './store/migrations/AddSettingsVersions1764979200000.js';
 import { CreateFraudTables1764201600000 } from './store/migrations/CreateFraudTables1764201600000.js';
@@ -44,7 +45,12 @@ const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url)
 export const fraudService: ServiceDefinition<FraudConfig, FraudContext> = {
   name: 'fraud',
   entities: fraudEntities,
-  migrations: [CreateFraudTables1764201600000, AddFraudEngine1764806400000, AddSettingsVersions1764979200000],
+  migrations: [
+    CreateFraudTables1764201600000,
+    AddFraudEngine1764806400000,
+    AddSettingsVersions1764979200000,
+    AddChallengeConversions1765152000000,
+  ],
   build: (deps) => buildFraud(deps).parts,
 };
 

@@ -4,6 +4,7 @@ import {
   coolingMinutesOf,
   defaultBreakerModel,
   tripOf,
+  unverifiedOf,
   type KeyConversion,
   type OpenBreaker,
 } from '../src/domain/breaker.js';
@@ -232,6 +233,44 @@ describe('conversion breakers', () => {
     const served = conversion('COUNTRY', [30, 20], true);
     expect(assess(input({ accountEverVerified: true, conversions: [served], breakers })).decision).toBe(
       'CHALLENGE',
+    );
+  });
+
+  it('counts a send that passed a challenge three times while it has not verified, once when it has', () => {
+    const solved = (sent: number, verified: number, solvedSent: number, solvedVerified: number) => ({
+      sent,
+      verified,
+      solvedSent,
+      solvedVerified,
+    });
+    expect(unverifiedOf(model, solved(4, 0, 0, 0))).toBe(4);
+    expect(unverifiedOf(model, solved(4, 0, 1, 0))).toBe(6);
+    expect(unverifiedOf(model, solved(4, 1, 1, 1))).toBe(3);
+    expect(unverifiedOf(model, { sent: 2, verified: 0 })).toBe(2);
+    // A prefix with one unverified send trips only once a second one passed a challenge.
+    const prefix = (solvedSent: number): KeyConversion => ({
+      ...conversion('PREFIX', [1, 0], false),
+      window: { '1h': solved(1, 0, solvedSent, 0), '24h': solved(1, 0, solvedSent, 0) },
+    });
+    expect(tripOf(model, prefix(0))).toBeNull();
+    expect(tripOf(model, prefix(1))).toMatchObject({ window: '1h', unverified: 3, threshold: 1 });
+  });
+
+  it('counts the client address: low floors even for a brand-new account, and a block at 3 × its threshold', () => {
+    expect(breakerThreshold(model, conversion('IP', [0, 0], false, [0, 0], 'ip1'), '1h')).toBe(2);
+    expect(breakerThreshold(model, conversion('IP', [0, 0], true, [0, 0], 'ip1'), '1h')).toBe(3);
+    expect(breakerThreshold(model, conversion('IP', [0, 0], false, [0, 0], 'ip1'), '24h')).toBe(3);
+    expect(tripOf(model, conversion('IP', [3, 0], false, [3, 0], 'ip1'), true)?.threshold).toBe(2);
+    const address = (unverified: number) => conversion('IP', [unverified, 0], false, [unverified, 0], 'ip1');
+    const breakers = [openBreaker('IP', 'ip1', 2)];
+    expect(assess(input({ conversions: [address(5)], breakers })).decision).toBe('CHALLENGE');
+    expect(assess(input({ conversions: [address(6)], breakers })).reasons).toEqual([
+      'BREAKER_ESCALATED',
+      'BREAKER_OPEN',
+    ]);
+    // A solved challenge does not pass the block.
+    expect(assess(input({ conversions: [address(6)], breakers, challengeSolved: true })).decision).toBe(
+      'BLOCK',
     );
   });
 

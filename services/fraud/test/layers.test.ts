@@ -417,6 +417,89 @@ describe('conversion breakers from the phone events', () => {
   });
 });
 
+describe('the client address and passed challenges', () => {
+  it('opens a breaker on an address whose sends never verify, and blocks it once a passed challenge does not verify either', async () => {
+    // A brand-new account: its country and account keep their higher floors, so only the address trips.
+    const accountId = newAccount();
+    const ip = '203.0.113.7';
+    const before = await inboxCount();
+    for (let i = 0; i < 3; i++) {
+      const phone = await number();
+      const a = await assess(accountId, phone, { ip });
+      expect(a.decision).toBe('ALLOW');
+      await sent(accountId, a, phone);
+    }
+    await handled(before, 3);
+    // The same address written another way is the same key.
+    const fourth = await number();
+    const challenged = await assess(accountId, fourth, { ip: '::ffff:203.0.113.7' });
+    expect(challenged).toMatchObject({ decision: 'CHALLENGE', reasons: ['BREAKER_OPEN'] });
+    const listed = await h.gql<{ fraudBreakers: Array<Record<string, unknown>> }>(
+      partnerCaller(accountId),
+      `{ fraudBreakers { scope key reason unverifiedSends threshold } }`,
+    );
+    expect(listed.data?.fraudBreakers).toEqual([
+      { scope: 'IP', key: ip, reason: '3 unverified sends in 1h exceed 2', unverifiedSends: 3, threshold: 2 },
+    ]);
+    // The client solves the challenge: the message goes out, and is never verified.
+    const solved = await assess(accountId, fourth, {
+      ip,
+      verificationId: challenged.verificationId,
+      inquiryId: challenged.inquiryId,
+      challengeSolved: true,
+    });
+    expect(solved).toMatchObject({ decision: 'ALLOW', reasons: ['BREAKER_OPEN', 'CHALLENGE_PASSED'] });
+    const afterSolved = await inboxCount();
+    await sent(accountId, solved, fourth);
+    await handled(afterSolved, 1);
+    // 4 unverified sends, the solved one counted 3 times: 6 = 3 × the threshold, a block no proof of work passes.
+    const fifth = await assess(accountId, await number(), { ip, challengeSolved: true });
+    expect(fifth).toMatchObject({ decision: 'BLOCK', reasons: ['BREAKER_ESCALATED', 'BREAKER_OPEN'] });
+    // Another address of the same account is not held to it.
+    expect((await assess(accountId, await number(), { ip: '203.0.113.8' })).decision).toBe('ALLOW');
+    const [counted] = await h.sql<{ sent: number; solved_sent: number }>(
+      `SELECT sum(sent)::int AS sent, sum(solved_sent)::int AS solved_sent FROM "${h.config.DB_SCHEMA}".conversions
+        WHERE account_id = $1 AND scope = 'IP'`,
+      [accountId],
+    );
+    expect(counted).toEqual({ sent: 4, solved_sent: 1 });
+  });
+
+  it('stops counting a passed challenge against its keys once it verifies', async () => {
+    const accountId = newAccount();
+    const ip = '203.0.113.9';
+    const phone = await number('US', 72);
+    const a = await assess(accountId, phone, { ip, challengeSolved: true });
+    expect(a.reasons).toContain('CHALLENGE_PASSED');
+    const before = await inboxCount();
+    await sent(accountId, a, phone);
+    await approved(accountId, a, phone);
+    await handled(before, 2);
+    const rows = await h.sql<{
+      scope: string;
+      sent: number;
+      verified: number;
+      solved_sent: number;
+      solved_verified: number;
+    }>(
+      `SELECT scope, sum(sent)::int AS sent, sum(verified)::int AS verified, sum(solved_sent)::int AS solved_sent,
+              sum(solved_verified)::int AS solved_verified
+         FROM "${h.config.DB_SCHEMA}".conversions WHERE account_id = $1 GROUP BY scope ORDER BY scope`,
+      [accountId],
+    );
+    expect(rows.map((r) => r.scope)).toEqual(['ACCOUNT', 'COUNTRY', 'IP', 'PREFIX']);
+    for (const row of rows) {
+      expect(row).toMatchObject({ verified: row.sent, solved_sent: row.sent, solved_verified: row.sent });
+    }
+    // The address verified once: it is on the higher floors now.
+    const [verifiedKey] = await h.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${h.config.DB_SCHEMA}".verified_keys WHERE account_id = $1 AND scope = 'IP'`,
+      [accountId],
+    );
+    expect(verifiedKey?.n).toBe(1);
+  });
+});
+
 describe('challenges and channels through the responder', () => {
   it('passes a solved challenge, keeps a block, and suggests a voice call for a landline', async () => {
     const accountId = newAccount();

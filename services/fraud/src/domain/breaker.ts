@@ -1,12 +1,13 @@
 /**
  * Conversion breakers (docs/fraud.md "Breakers"): per account, the rolling sent-vs-verified of a
- * country, of each prefix and of the whole account. Pumped numbers never enter a code, so a key whose
- * unverified sends outgrow its own verified baseline opens a breaker for a cooling period.
+ * country, of each prefix, of the client address and of the whole account. Pumped numbers never enter
+ * a code, so a key whose unverified sends outgrow its own verified baseline opens a breaker for a
+ * cooling period.
  */
 export const breakerScopes = ['COUNTRY', 'PREFIX', 'IP', 'ACCOUNT'] as const;
 export type BreakerScope = (typeof breakerScopes)[number];
-/** The scopes this engine counts conversions for (IP conversion is not known: events carry no address). */
-export type CountedScope = Exclude<BreakerScope, 'IP'>;
+/** Every scope is counted (an address from the assessment that let the first message out). */
+export type CountedScope = BreakerScope;
 
 export const breakerWindows = ['1h', '24h'] as const;
 export type BreakerWindow = (typeof breakerWindows)[number];
@@ -15,6 +16,9 @@ export type BreakerWindow = (typeof breakerWindows)[number];
 export interface Conversion {
   sent: number;
   verified: number;
+  /** Of those, the ones whose first message went out on a passed challenge, and of them the verified (0 when absent). */
+  solvedSent?: number;
+  solvedVerified?: number;
 }
 
 /** One key's conversions as the rules read them. */
@@ -37,8 +41,13 @@ export interface BreakerModel {
   /** The first opening of a key cools this long; each further opening in 24 h doubles it. */
   coolingMinutes: number;
   maxCoolingMinutes: number;
-  /** An open PREFIX breaker blocks instead of challenging once unverified ≥ this × its threshold. */
+  /** An open PREFIX or IP breaker blocks instead of challenging once unverified ≥ this × its threshold. */
   prefixBlockFactor: number;
+  /**
+   * How many unverified sends a send that passed a challenge counts for while it has not verified: a
+   * real user who solved the proof of work goes on to enter the code; an attacker paying for it does not.
+   */
+  solvedWeight: number;
 }
 
 export const defaultBreakerModel: BreakerModel = {
@@ -46,18 +55,21 @@ export const defaultBreakerModel: BreakerModel = {
   floors: {
     COUNTRY: { '1h': { seen: 8, unseen: 1 }, '24h': { seen: 20, unseen: 1 } },
     PREFIX: { '1h': { seen: 3, unseen: 1 }, '24h': { seen: 6, unseen: 1 } },
+    IP: { '1h': { seen: 3, unseen: 2 }, '24h': { seen: 6, unseen: 3 } },
     ACCOUNT: { '1h': { seen: 60, unseen: 5 }, '24h': { seen: 200, unseen: 10 } },
   },
   coolingMinutes: 15,
   maxCoolingMinutes: 24 * 60,
   prefixBlockFactor: 3,
+  solvedWeight: 3,
 };
 
 /**
  * `max(floor, ratio × verified)`, the floor low where the key never verified — except, for a country
  * or the account, while the account has never verified anything at all: its first real users arrive
  * together and are all "unverified" until they enter their codes, so a brand-new account starts on
- * the higher floors until its first verification (prefixes keep the low floor).
+ * the higher floors until its first verification (prefixes and addresses keep the low floor: its
+ * first users do not share them).
  */
 export function breakerThreshold(
   model: BreakerModel,
@@ -66,7 +78,9 @@ export function breakerThreshold(
   accountNew = false,
 ): number {
   const floor = model.floors[conversion.scope][window];
-  const seen = conversion.everVerified || (accountNew && conversion.scope !== 'PREFIX');
+  const seen =
+    conversion.everVerified ||
+    (accountNew && (conversion.scope === 'COUNTRY' || conversion.scope === 'ACCOUNT'));
   return Math.max(
     seen ? floor.seen : floor.unseen,
     Math.ceil(model.ratio * conversion.window[window].verified),
@@ -80,14 +94,17 @@ export interface Trip {
   conversionRate: number | null;
 }
 
-export const unverifiedOf = (c: Conversion) => Math.max(0, c.sent - c.verified);
+/** Sends not verified, a passed challenge's counting `solvedWeight` times until it verifies. */
+export const unverifiedOf = (model: BreakerModel, c: Conversion) =>
+  Math.max(0, c.sent - c.verified) +
+  (model.solvedWeight - 1) * Math.max(0, (c.solvedSent ?? 0) - (c.solvedVerified ?? 0));
 
 /** The first window whose unverified sends exceed its threshold, or null. */
 export function tripOf(model: BreakerModel, conversion: KeyConversion, accountNew = false): Trip | null {
   for (const window of breakerWindows) {
     const threshold = breakerThreshold(model, conversion, window, accountNew);
     const counts = conversion.window[window];
-    const unverified = unverifiedOf(counts);
+    const unverified = unverifiedOf(model, counts);
     if (unverified > threshold) {
       return {
         window,

@@ -129,6 +129,12 @@ export function normalizeCidr(text: string): string | null {
   return `${formatIp(network, range.version)}/${range.maskBits}`;
 }
 
+/** One text per address (`::ffff:203.0.113.7` → `203.0.113.7`, IPv6 groups in full), or null when it is not one. */
+export function canonicalIp(text: string): string | null {
+  const ip = parseIp(text);
+  return ip === null ? null : formatIp(ip.bits, ip.version);
+}
+
 function formatIp(bits: bigint, version: 4 | 6): string {
   if (version === 4) {
     return [24n, 16n, 8n, 0n].map((shift) => String((bits >> shift) & 0xffn)).join('.');

@@ -132,7 +132,7 @@ export interface Signals {
     /** SHARED: the store every instance shares; LOCAL: this instance's own counts (store unavailable). */
     source: 'SHARED' | 'LOCAL';
   };
-  /** Conversions of the keys this send falls under (the country, each prefix, the account). */
+  /** Conversions of the keys this send falls under (the country, each prefix, the client address, the account). */
   conversions: KeyConversion[];
   /** Breakers open now on those keys. */
   breakers: OpenBreaker[];
@@ -272,17 +272,20 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
   const unverifiedAt = (b: { scope: string; key: string }) => {
     const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
     return conversion
-      ? Math.max(unverifiedOf(conversion.window['1h']), unverifiedOf(conversion.window['24h']))
+      ? Math.max(
+          unverifiedOf(breakerModel, conversion.window['1h']),
+          unverifiedOf(breakerModel, conversion.window['24h']),
+        )
       : 0;
   };
-  // A PREFIX breaker escalates; so does a COUNTRY breaker for a country where an account that has
-  // verified elsewhere never verified anyone: no known real user of the account is there to turn
+  // A PREFIX or IP breaker escalates; so does a COUNTRY breaker for a country where an account that
+  // has verified elsewhere never verified anyone: no known real user of the account is there to turn
   // away, and a challenge alone lets an attacker who pays its proof of work through.
   const escalated = acting.filter((b) => {
     const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
     const unserved =
       b.scope === 'COUNTRY' && signals.accountEverVerified && conversion?.everVerified === false;
-    if (b.scope !== 'PREFIX' && !unserved) return false;
+    if (b.scope !== 'PREFIX' && b.scope !== 'IP' && !unserved) return false;
     return unverifiedAt(b) >= breakerModel.prefixBlockFactor * b.threshold;
   });
   // How far past their thresholds the acting breakers' keys are: what a challenge costs (challengeWorkOf).

@@ -1,7 +1,7 @@
 import { badInput, type Clock, type Outbox, type PiiCipher, type Transaction } from '@attestor/platform';
 import { uuidv7, type RpcReply, type RpcRequest } from '@attestor/contracts';
 import { coolingMinutesOf, type BreakerModel, type KeyConversion } from '../domain/breaker.js';
-import { listVerdict, parseIp } from '../domain/lists.js';
+import { canonicalIp, listVerdict } from '../domain/lists.js';
 import { numberShapeOf } from '../domain/number.js';
 import { thresholdsOf, type FraudPolicy, type RiskThresholds } from '../domain/policy.js';
 import {
@@ -62,8 +62,10 @@ export class Assessor {
     if (!ENTITY_ID.test(request.verificationId)) {
       throw badInput('verificationId is not a verification id', 'verificationId');
     }
-    const ip = request.ip === null || request.ip.trim() === '' ? null : request.ip.trim();
-    if (ip !== null && parseIp(ip) === null) throw badInput('ip is not an IP address', 'ip');
+    const ipText = request.ip === null || request.ip.trim() === '' ? null : request.ip.trim();
+    // One address, one key: `::ffff:203.0.113.7` and `203.0.113.7`, `2001:DB8::1` and `2001:db8:0::1`.
+    const ip = ipText === null ? null : canonicalIp(ipText);
+    if (ipText !== null && ip === null) throw badInput('ip is not an IP address', 'ip');
     let phoneNumber: string;
     try {
       phoneNumber = d.pii.open(request.phoneNumberSealed);
@@ -79,9 +81,10 @@ export class Assessor {
     const shape = numberShapeOf(phoneNumber, request.countryCode);
     const countryCode = shape.countryCode;
     const prefixHashes = shape.prefixes.map((prefix) => d.pii.hash(prefix));
+    const ipHash = ip === null ? null : d.pii.hash(`ip:${ip}`);
     const velocityKeys: VelocityKeys = {
       NUMBER: `${accountId}|${phoneHash}`,
-      ...(ip === null ? {} : { IP: `${accountId}|${d.pii.hash(`ip:${ip}`)}` }),
+      ...(ipHash === null ? {} : { IP: `${accountId}|${ipHash}` }),
       PREFIX_2: `${accountId}|${prefixHashes[0]}`,
       PREFIX_3: `${accountId}|${prefixHashes[1]}`,
       PREFIX_4: `${accountId}|${prefixHashes[2]}`,
@@ -95,6 +98,7 @@ export class Assessor {
         key: prefixHashes[i] as string,
         label: prefix,
       })),
+      ...(ip === null || ipHash === null ? [] : [{ scope: 'IP' as const, key: ipHash, label: ip }]),
       { scope: 'ACCOUNT' as const, key: '', label: accountId },
     ];
 
@@ -170,6 +174,7 @@ export class Assessor {
       mode: outcome.mode,
       phoneHash,
       prefixHashes,
+      ipHash,
       createdAt: now,
     });
     const record = async (tx: Transaction, outcome: Assessment) => {

@@ -45,8 +45,8 @@ export class AssessmentStore extends Store {
     await db.query(
       `INSERT INTO ${this.table('assessments')} (id, account_id, inquiry_id, verification_id, decision, score,
               reasons, details, country_code, line_type, sms_pumping_risk_score, mode, phone_hash, prefix_hashes,
-              created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+              ip_hash, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         row.id,
         row.accountId,
@@ -62,6 +62,7 @@ export class AssessmentStore extends Store {
         row.mode,
         row.phoneHash,
         row.prefixHashes,
+        row.ipHash,
         row.createdAt,
       ],
     );
@@ -89,26 +90,48 @@ export class AssessmentStore extends Store {
     return [...latest.values()];
   }
 
-  /** The prefix hashes the newest assessment of a verification recorded (for events that carry none). */
-  async prefixHashesOf(db: EntityManager, accountId: string, verificationId: string): Promise<string[]> {
+  /**
+   * What the phone events of a verification count under, from our assessments of it: the prefix
+   * hashes the newest one recorded (for events that carry none), and the address and whether a
+   * challenge was passed of the first that let a message out (the send the conversion counts).
+   */
+  async conversionFactsOf(
+    db: EntityManager,
+    accountId: string,
+    verificationId: string,
+  ): Promise<{ prefixHashes: string[]; ipHash: string | null; solved: boolean }> {
+    const t = this.table('assessments');
     const [row] = (await db.query(
-      `SELECT prefix_hashes FROM ${this.table('assessments')}
-        WHERE account_id = $1 AND verification_id = $2 AND prefix_hashes IS NOT NULL
-        ORDER BY created_at DESC LIMIT 1`,
+      `SELECT (SELECT prefix_hashes FROM ${t}
+                WHERE account_id = $1 AND verification_id = $2 AND prefix_hashes IS NOT NULL
+                ORDER BY created_at DESC LIMIT 1) AS prefix_hashes,
+              first.ip_hash, coalesce(first.reasons ? 'CHALLENGE_PASSED', false) AS solved
+         FROM (SELECT 1) AS one
+         LEFT JOIN LATERAL (
+           SELECT ip_hash, reasons FROM ${t}
+            WHERE account_id = $1 AND verification_id = $2 AND decision = 'ALLOW'
+            ORDER BY created_at, id LIMIT 1
+         ) AS first ON true`,
       [accountId, verificationId],
-    )) as Array<{ prefix_hashes: string[] }>;
-    return row?.prefix_hashes ?? [];
+    )) as Array<{ prefix_hashes: string[] | null; ip_hash: string | null; solved: boolean }>;
+    return {
+      prefixHashes: row?.prefix_hashes ?? [],
+      ipHash: row?.ip_hash ?? null,
+      solved: row?.solved ?? false,
+    };
   }
 
-  /** Forgets which number an inquiry's assessments were about; answers the hashes it erased. */
+  /** Forgets which number (and address) an inquiry's assessments were about; answers the number hashes it erased. */
   async erasePhoneHashes(db: EntityManager, accountId: string, inquiryId: string): Promise<string[]> {
     const rows = (await db.query(
       `WITH erased AS (
          SELECT id, phone_hash FROM ${this.table('assessments')}
-          WHERE account_id = $1 AND inquiry_id = $2 AND (phone_hash IS NOT NULL OR prefix_hashes IS NOT NULL)
+          WHERE account_id = $1 AND inquiry_id = $2
+            AND (phone_hash IS NOT NULL OR prefix_hashes IS NOT NULL OR ip_hash IS NOT NULL)
           FOR UPDATE
        ), cleared AS (
-         UPDATE ${this.table('assessments')} a SET phone_hash = NULL, prefix_hashes = NULL FROM erased
+         UPDATE ${this.table('assessments')} a SET phone_hash = NULL, prefix_hashes = NULL, ip_hash = NULL
+           FROM erased
           WHERE a.id = erased.id
        )
        SELECT DISTINCT phone_hash FROM erased WHERE phone_hash IS NOT NULL`,

@@ -29,14 +29,19 @@ export class ConversionStore extends Store {
     accountId: string,
     keys: readonly ConversionKey[],
     at: Date,
-    counts: { sent: number; verified: number },
+    /** `solved`: the verification's first message went out on a passed challenge (counted apart too). */
+    counts: { sent: number; verified: number; solved: boolean },
   ): Promise<void> {
     if (keys.length === 0 || (counts.sent === 0 && counts.verified === 0)) return;
+    const solved = counts.solved ? 1 : 0;
     await db.query(
-      `INSERT INTO ${this.table('conversions')} AS c (account_id, scope, key, bucket_start, sent, verified)
-       SELECT $1, k.scope, k.key, $4, $5, $6 FROM unnest($2::text[], $3::text[]) AS k(scope, key)
+      `INSERT INTO ${this.table('conversions')} AS c
+              (account_id, scope, key, bucket_start, sent, verified, solved_sent, solved_verified)
+       SELECT $1, k.scope, k.key, $4, $5, $6, $7, $8 FROM unnest($2::text[], $3::text[]) AS k(scope, key)
        ON CONFLICT (account_id, scope, key, bucket_start)
-       DO UPDATE SET sent = c.sent + EXCLUDED.sent, verified = c.verified + EXCLUDED.verified`,
+       DO UPDATE SET sent = c.sent + EXCLUDED.sent, verified = c.verified + EXCLUDED.verified,
+                     solved_sent = c.solved_sent + EXCLUDED.solved_sent,
+                     solved_verified = c.solved_verified + EXCLUDED.solved_verified`,
       [
         accountId,
         keys.map((k) => k.scope),
@@ -44,6 +49,8 @@ export class ConversionStore extends Store {
         bucketOf(at),
         counts.sent,
         counts.verified,
+        counts.sent * solved,
+        counts.verified * solved,
       ],
     );
     if (counts.verified > 0) {

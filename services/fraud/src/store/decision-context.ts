@@ -73,13 +73,18 @@ export class DecisionContextStore extends Store {
        ), conversions AS (
          -- Per key (LATERAL): each sum is one range of the primary key (account, scope, key, bucket).
          SELECT k.scope, k.key, w.hour_sent, w.hour_verified, w.day_sent, w.day_verified,
+                w.hour_solved_sent, w.hour_solved_verified, w.day_solved_sent, w.day_solved_verified,
                 EXISTS (SELECT 1 FROM ${t('verified_keys')} v
                          WHERE v.account_id = $1 AND v.scope = k.scope AND v.key = k.key) AS ever_verified
            FROM k CROSS JOIN LATERAL (
              SELECT coalesce(sum(c.sent) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_sent,
                     coalesce(sum(c.verified) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_verified,
                     coalesce(sum(c.sent), 0)::int AS day_sent,
-                    coalesce(sum(c.verified), 0)::int AS day_verified
+                    coalesce(sum(c.verified), 0)::int AS day_verified,
+                    coalesce(sum(c.solved_sent) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_solved_sent,
+                    coalesce(sum(c.solved_verified) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_solved_verified,
+                    coalesce(sum(c.solved_sent), 0)::int AS day_solved_sent,
+                    coalesce(sum(c.solved_verified), 0)::int AS day_solved_verified
                FROM ${t('conversions')} c
               WHERE c.account_id = $1 AND c.scope = k.scope AND c.key = k.key
                 AND c.bucket_start > $5::timestamptz - interval '24 hours' AND c.bucket_start <= $5
@@ -124,6 +129,10 @@ export class DecisionContextStore extends Store {
         hour_verified: number;
         day_sent: number;
         day_verified: number;
+        hour_solved_sent: number;
+        hour_solved_verified: number;
+        day_solved_sent: number;
+        day_solved_verified: number;
         ever_verified: boolean;
       }>;
     }>;
@@ -149,8 +158,18 @@ export class DecisionContextStore extends Store {
       conversions: row.conversions.map((c) => ({
         scope: c.scope,
         key: c.key,
-        hour: { sent: c.hour_sent, verified: c.hour_verified },
-        day: { sent: c.day_sent, verified: c.day_verified },
+        hour: {
+          sent: c.hour_sent,
+          verified: c.hour_verified,
+          solvedSent: c.hour_solved_sent,
+          solvedVerified: c.hour_solved_verified,
+        },
+        day: {
+          sent: c.day_sent,
+          verified: c.day_verified,
+          solvedSent: c.day_solved_sent,
+          solvedVerified: c.day_solved_verified,
+        },
         everVerified: c.ever_verified,
       })),
     };

@@ -31,6 +31,8 @@ export interface AssessmentRow {
   phoneHash: string | null;
   /** Keyed hashes of the number's prefixes (domain/number.ts); erased with the number's hash. */
   prefixHashes: string[] | null;
+  /** Keyed hash of the client address the send was asked from (null without one); erased with the number's. */
+  ipHash: string | null;
   createdAt: Date;
 }
 
@@ -52,6 +54,7 @@ export const AssessmentEntity = new EntitySchema<AssessmentRow>({
     mode: { type: 'text' },
     phoneHash: { type: 'text', name: 'phone_hash', nullable: true },
     prefixHashes: { type: 'text', name: 'prefix_hashes', array: true, nullable: true },
+    ipHash: { type: 'text', name: 'ip_hash', nullable: true },
     createdAt: { type: 'timestamptz', name: 'created_at' },
   },
 });
