@@ -11,6 +11,7 @@
  *   share (CLOCK_OFFSET_FILE), so the two days keep their hours. Challenged real users solve the
  *   proof-of-work (altcha-lib) and retry with `challengeSolution`; attackers give up on a challenge
  *   unless --attackers-solve. Defaults to a smaller customer (--real-per-day 400 --attack-scale 0.2).
+ *   In engine mode --attackers-solve has attackers retry as solved without doing the work.
  * --each-layer runs the chosen mode once with everything on and once with each layer off.
  * Prints, per kind and overall: fraudulent messages sent / attempted, real users without a message,
  * messages sent before a kind's first refusal, real users' challenge rate, cost avoided, and
@@ -173,7 +174,12 @@ async function engine(off: Layer[]) {
   log(
     `engine, layers off: ${off.length === 0 ? 'none' : off.join(', ')} — ${traffic.warmUp.length} warm-up and ${traffic.measured.length} measured attempts, ${traffic.seeds.length} numbers`,
   );
-  const result = await runEngine(traffic, { layersOff: off, concurrency, log });
+  const result = await runEngine(traffic, {
+    layersOff: off,
+    concurrency,
+    log,
+    attackersSolve: values['attackers-solve'],
+  });
   const { lines, summary } = report(result);
   console.log(
     `\n== engine, layers off: ${off.length === 0 ? 'none' : off.join(', ')}\n${lines.join('\n')}\n`,

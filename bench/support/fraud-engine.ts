@@ -89,7 +89,13 @@ interface Action {
 
 export async function runEngine(
   traffic: Traffic,
-  options: { layersOff: Layer[]; concurrency: number; log: (line: string) => void },
+  options: {
+    layersOff: Layer[];
+    concurrency: number;
+    log: (line: string) => void;
+    /** Attackers retry a challenged send as solved too (here they pay nothing: see e2e for the work). */
+    attackersSolve?: boolean;
+  },
 ): Promise<EngineResult> {
   const run = uniqueName('fraudbench');
   const emulator = await startEmulator({ port: 0 });
@@ -241,8 +247,8 @@ export async function runEngine(
         t.usersChallenged += 1;
         for (const r of reply.reasons) realChallengeReasons.set(r, (realChallengeReasons.get(r) ?? 0) + 1);
       }
-      if (attempt.actor === 'real') {
-        // A person solves the proof-of-work and asks again with the solution.
+      if (attempt.actor === 'real' || options.attackersSolve) {
+        // A person (or a paying attacker) solves the proof-of-work and asks again with the solution.
         reply = await ask(body(true, resend));
       }
     }

@@ -236,24 +236,28 @@ describe('conversion breakers', () => {
     );
   });
 
-  it('counts a send that passed a challenge three times while it has not verified, once when it has', () => {
+  it('counts a passed challenge past its grace three times against the address and the account, until it verifies', () => {
     const solved = (sent: number, verified: number, solvedSent: number, solvedVerified: number) => ({
       sent,
       verified,
       solvedSent,
       solvedVerified,
     });
-    expect(unverifiedOf(model, solved(4, 0, 0, 0))).toBe(4);
-    expect(unverifiedOf(model, solved(4, 0, 1, 0))).toBe(6);
-    expect(unverifiedOf(model, solved(4, 1, 1, 1))).toBe(3);
-    expect(unverifiedOf(model, { sent: 2, verified: 0 })).toBe(2);
-    // A prefix with one unverified send trips only once a second one passed a challenge.
-    const prefix = (solvedSent: number): KeyConversion => ({
-      ...conversion('PREFIX', [1, 0], false),
+    expect(unverifiedOf(model, 'IP', solved(4, 0, 0, 0))).toBe(4);
+    expect(unverifiedOf(model, 'IP', solved(4, 0, 1, 0))).toBe(6);
+    expect(unverifiedOf(model, 'ACCOUNT', solved(4, 0, 1, 0))).toBe(6);
+    expect(unverifiedOf(model, 'IP', solved(4, 1, 1, 1))).toBe(3);
+    expect(unverifiedOf(model, 'IP', { sent: 2, verified: 0 })).toBe(2);
+    // A country or a range is shared with real users: a passed challenge counts once there.
+    expect(unverifiedOf(model, 'PREFIX', solved(4, 0, 1, 0))).toBe(4);
+    expect(unverifiedOf(model, 'COUNTRY', solved(4, 0, 1, 0))).toBe(4);
+    // An address with one unverified send trips only when it passed a challenge.
+    const address = (solvedSent: number): KeyConversion => ({
+      ...conversion('IP', [1, 0], false, [1, 0], 'ip1'),
       window: { '1h': solved(1, 0, solvedSent, 0), '24h': solved(1, 0, solvedSent, 0) },
     });
-    expect(tripOf(model, prefix(0))).toBeNull();
-    expect(tripOf(model, prefix(1))).toMatchObject({ window: '1h', unverified: 3, threshold: 1 });
+    expect(tripOf(model, address(0))).toBeNull();
+    expect(tripOf(model, address(1))).toMatchObject({ window: '1h', unverified: 3, threshold: 2 });
   });
 
   it('counts the client address: low floors even for a brand-new account, and a block at 3 × its threshold', () => {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '@attestor/platform';
 import { eventually, partnerCaller, publishEvent, TestClock, uniqueName } from '@attestor/platform/testing';
+import { SOLVED_GRACE_MINUTES } from '../src/domain/breaker.js';
 import { prefixesOf } from '../src/domain/number.js';
 import { DecisionContextStore } from '../src/store/decision-context.js';
 import { startFraudHarness, type FraudHarness } from './harness.js';
@@ -452,9 +453,12 @@ describe('the client address and passed challenges', () => {
     const afterSolved = await inboxCount();
     await sent(accountId, solved, fourth);
     await handled(afterSolved, 1);
-    // 4 unverified sends, the solved one counted 3 times: 6 = 3 × the threshold, a block no proof of work passes.
-    const fifth = await assess(accountId, await number(), { ip, challengeSolved: true });
-    expect(fifth).toMatchObject({ decision: 'BLOCK', reasons: ['BREAKER_ESCALATED', 'BREAKER_OPEN'] });
+    // While the solved send may still verify it counts once: 4 unverified, below 3 × the threshold.
+    expect((await assess(accountId, await number(), { ip })).decision).toBe('CHALLENGE');
+    // Past its grace it counts 3 times: 6 = 3 × the threshold, a block no proof of work passes.
+    clock.advanceBy(SOLVED_GRACE_MINUTES * 60_000);
+    const blocked = await assess(accountId, await number(), { ip, challengeSolved: true });
+    expect(blocked).toMatchObject({ decision: 'BLOCK', reasons: ['BREAKER_ESCALATED', 'BREAKER_OPEN'] });
     // Another address of the same account is not held to it.
     expect((await assess(accountId, await number(), { ip: '203.0.113.8' })).decision).toBe('ALLOW');
     const [counted] = await h.sql<{ sent: number; solved_sent: number }>(

@@ -16,10 +16,19 @@ export type BreakerWindow = (typeof breakerWindows)[number];
 export interface Conversion {
   sent: number;
   verified: number;
-  /** Of those, the ones whose first message went out on a passed challenge, and of them the verified (0 when absent). */
+  /**
+   * Verifications whose first message went out on a passed challenge, sent at least
+   * SOLVED_GRACE_MINUTES ago (by bucket), and such verifications verified in the window; 0 when absent.
+   */
   solvedSent?: number;
   solvedVerified?: number;
 }
+
+/**
+ * A passed challenge weighs more only once it had the time to verify: a code lives 10 minutes, and a
+ * send is past its grace when its 5-minute bucket started this long ago (so 5 to 10 minutes after it).
+ */
+export const SOLVED_GRACE_MINUTES = 10;
 
 /** One key's conversions as the rules read them. */
 export interface KeyConversion {
@@ -44,10 +53,12 @@ export interface BreakerModel {
   /** An open PREFIX or IP breaker blocks instead of challenging once unverified ≥ this × its threshold. */
   prefixBlockFactor: number;
   /**
-   * How many unverified sends a send that passed a challenge counts for while it has not verified: a
-   * real user who solved the proof of work goes on to enter the code; an attacker paying for it does not.
+   * Per scope, how many unverified sends a send that passed a challenge and did not verify within its
+   * grace counts for: a real user who solved the proof of work goes on to enter the code; an attacker
+   * paying for it does not. Heavier on the address and the account only — a country or a range is
+   * shared with real users, and a never-verified range's floor of 1 would block the next real user.
    */
-  solvedWeight: number;
+  solvedWeight: Record<CountedScope, number>;
 }
 
 export const defaultBreakerModel: BreakerModel = {
@@ -61,7 +72,7 @@ export const defaultBreakerModel: BreakerModel = {
   coolingMinutes: 15,
   maxCoolingMinutes: 24 * 60,
   prefixBlockFactor: 3,
-  solvedWeight: 3,
+  solvedWeight: { COUNTRY: 1, PREFIX: 1, IP: 3, ACCOUNT: 3 },
 };
 
 /**
@@ -94,17 +105,17 @@ export interface Trip {
   conversionRate: number | null;
 }
 
-/** Sends not verified, a passed challenge's counting `solvedWeight` times until it verifies. */
-export const unverifiedOf = (model: BreakerModel, c: Conversion) =>
+/** Sends not verified, a passed challenge past its grace counting `solvedWeight` times for the scope. */
+export const unverifiedOf = (model: BreakerModel, scope: CountedScope, c: Conversion) =>
   Math.max(0, c.sent - c.verified) +
-  (model.solvedWeight - 1) * Math.max(0, (c.solvedSent ?? 0) - (c.solvedVerified ?? 0));
+  (model.solvedWeight[scope] - 1) * Math.max(0, (c.solvedSent ?? 0) - (c.solvedVerified ?? 0));
 
 /** The first window whose unverified sends exceed its threshold, or null. */
 export function tripOf(model: BreakerModel, conversion: KeyConversion, accountNew = false): Trip | null {
   for (const window of breakerWindows) {
     const threshold = breakerThreshold(model, conversion, window, accountNew);
     const counts = conversion.window[window];
-    const unverified = unverifiedOf(model, counts);
+    const unverified = unverifiedOf(model, conversion.scope, counts);
     if (unverified > threshold) {
       return {
         window,

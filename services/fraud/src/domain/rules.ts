@@ -273,8 +273,8 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
     const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
     return conversion
       ? Math.max(
-          unverifiedOf(breakerModel, conversion.window['1h']),
-          unverifiedOf(breakerModel, conversion.window['24h']),
+          unverifiedOf(breakerModel, conversion.scope, conversion.window['1h']),
+          unverifiedOf(breakerModel, conversion.scope, conversion.window['24h']),
         )
       : 0;
   };

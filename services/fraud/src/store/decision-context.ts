@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { RecentMap, Store } from '@attestor/platform';
 import type { FraudPolicy } from '../domain/policy.js';
 import { breakerOf, breakerStateOf, type BreakerState, type RawBreaker } from './breakers.js';
+import { SOLVED_GRACE_MINUTES } from '../domain/breaker.js';
 import type { ConversionKey, StoredConversion } from './conversions.js';
 import type { PolicyRow } from './entities.js';
 import { listEntryOf, type ListEntryRow, type RawListEntry } from './lists.js';
@@ -81,9 +82,11 @@ export class DecisionContextStore extends Store {
                     coalesce(sum(c.verified) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_verified,
                     coalesce(sum(c.sent), 0)::int AS day_sent,
                     coalesce(sum(c.verified), 0)::int AS day_verified,
-                    coalesce(sum(c.solved_sent) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_solved_sent,
+                    -- A passed challenge counts once past its grace (domain/breaker.ts SOLVED_GRACE_MINUTES).
+                    coalesce(sum(c.solved_sent) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'
+                                                          AND c.bucket_start <= $5::timestamptz - $7::interval), 0)::int AS hour_solved_sent,
                     coalesce(sum(c.solved_verified) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_solved_verified,
-                    coalesce(sum(c.solved_sent), 0)::int AS day_solved_sent,
+                    coalesce(sum(c.solved_sent) FILTER (WHERE c.bucket_start <= $5::timestamptz - $7::interval), 0)::int AS day_solved_sent,
                     coalesce(sum(c.solved_verified), 0)::int AS day_solved_verified
                FROM ${t('conversions')} c
               WHERE c.account_id = $1 AND c.scope = k.scope AND c.key = k.key
@@ -114,6 +117,7 @@ export class DecisionContextStore extends Store {
         ask.keys.map((k) => k.key),
         ask.now,
         copy?.version ?? -1,
+        `${SOLVED_GRACE_MINUTES} minutes`,
       ],
     )) as Array<{
       settings_version: number;
