@@ -251,29 +251,34 @@ describe('conversion breakers', () => {
     // A country or a range is shared with real users: a passed challenge counts once there.
     expect(unverifiedOf(model, 'PREFIX', solved(4, 0, 1, 0))).toBe(4);
     expect(unverifiedOf(model, 'COUNTRY', solved(4, 0, 1, 0))).toBe(4);
-    // An address with one unverified send trips only when it passed a challenge.
+    // An address with 3 unverified sends (floor 4) trips only when one of them passed a challenge.
     const address = (solvedSent: number): KeyConversion => ({
-      ...conversion('IP', [1, 0], false, [1, 0], 'ip1'),
-      window: { '1h': solved(1, 0, solvedSent, 0), '24h': solved(1, 0, solvedSent, 0) },
+      ...conversion('IP', [3, 0], false, [3, 0], 'ip1'),
+      window: { '1h': solved(3, 0, solvedSent, 0), '24h': solved(3, 0, solvedSent, 0) },
     });
     expect(tripOf(model, address(0))).toBeNull();
-    expect(tripOf(model, address(1))).toMatchObject({ window: '1h', unverified: 3, threshold: 2 });
+    expect(tripOf(model, address(1))).toMatchObject({ window: '1h', unverified: 5, threshold: 4 });
   });
 
-  it('counts the client address: low floors even for a brand-new account, and a block at 3 × its threshold', () => {
-    expect(breakerThreshold(model, conversion('IP', [0, 0], false, [0, 0], 'ip1'), '1h')).toBe(2);
-    expect(breakerThreshold(model, conversion('IP', [0, 0], true, [0, 0], 'ip1'), '1h')).toBe(3);
-    expect(breakerThreshold(model, conversion('IP', [0, 0], false, [0, 0], 'ip1'), '24h')).toBe(3);
-    expect(tripOf(model, conversion('IP', [3, 0], false, [3, 0], 'ip1'), true)?.threshold).toBe(2);
-    const address = (unverified: number) => conversion('IP', [unverified, 0], false, [unverified, 0], 'ip1');
-    const breakers = [openBreaker('IP', 'ip1', 2)];
-    expect(assess(input({ conversions: [address(5)], breakers })).decision).toBe('CHALLENGE');
-    expect(assess(input({ conversions: [address(6)], breakers })).reasons).toEqual([
+  it('counts the client address: floors by VELOCITY_IP’s even for a brand-new account, a block at 3 × its threshold', () => {
+    const address = (hour: number, day = hour, everVerified = false) =>
+      conversion('IP', [hour, 0], everVerified, [day, 0], 'ip1');
+    expect(breakerThreshold(model, address(0), '1h')).toBe(4);
+    expect(breakerThreshold(model, address(0, 0, true), '1h')).toBe(5);
+    expect(breakerThreshold(model, address(0), '24h')).toBe(8);
+    expect(breakerThreshold(model, address(0, 0, true), '24h')).toBe(12);
+    expect(tripOf(model, address(4), true)).toBeNull();
+    expect(tripOf(model, address(5), true)?.threshold).toBe(4);
+    // One address dripping under the hourly floor all day.
+    expect(tripOf(model, address(2, 9))).toMatchObject({ window: '24h', threshold: 8 });
+    const breakers = [openBreaker('IP', 'ip1', 4)];
+    expect(assess(input({ conversions: [address(11)], breakers })).decision).toBe('CHALLENGE');
+    expect(assess(input({ conversions: [address(12)], breakers })).reasons).toEqual([
       'BREAKER_ESCALATED',
       'BREAKER_OPEN',
     ]);
     // A solved challenge does not pass the block.
-    expect(assess(input({ conversions: [address(6)], breakers, challengeSolved: true })).decision).toBe(
+    expect(assess(input({ conversions: [address(12)], breakers, challengeSolved: true })).decision).toBe(
       'BLOCK',
     );
   });
