@@ -26,6 +26,8 @@ afterAll(async () => {
 });
 
 const newAccount = () => `acc_${randomUUID().slice(0, 8)}`;
+/** Whether a second instance runs (tests that need one start it once). */
+let replicated = false;
 let serial = 0;
 /** A fresh valid mobile number of one country, seeded clean (score 5) unless told otherwise. */
 async function number(
@@ -398,7 +400,10 @@ describe('conversion breakers from the phone events', () => {
   });
 
   it('opens one breaker when replicas trip the same key together', async () => {
-    await h.replica();
+    if (!replicated) {
+      await h.replica();
+      replicated = true;
+    }
     const accountId = await established();
     const before = await inboxCount();
     for (let i = 0; i < 3; i++) {
@@ -415,6 +420,34 @@ describe('conversion breakers from the phone events', () => {
       [accountId],
     );
     expect(rows.find((r) => r.scope === 'COUNTRY')?.n).toBe(1);
+  });
+});
+
+describe('conversions of events that arrive together', () => {
+  it('counts a verification once when its started and approved events are handled at the same time', async () => {
+    // Two instances share the consumer: one verification's two events can be handled at once.
+    if (!replicated) {
+      await h.replica();
+      replicated = true;
+    }
+    const accountId = newAccount();
+    const before = await inboxCount();
+    const verifications = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const phone = await number();
+        return { phone, a: await assess(accountId, phone, { ip: null }) };
+      }),
+    );
+    await Promise.all(
+      verifications.flatMap(({ phone, a }) => [sent(accountId, a, phone), approved(accountId, a, phone)]),
+    );
+    await handled(before, 40);
+    const [row] = await h.sql<{ sent: number; verified: number }>(
+      `SELECT sum(sent)::int AS sent, sum(verified)::int AS verified FROM "${h.config.DB_SCHEMA}".conversions
+        WHERE account_id = $1 AND scope = 'ACCOUNT'`,
+      [accountId],
+    );
+    expect(row).toEqual({ sent: 20, verified: 20 });
   });
 });
 

@@ -23,7 +23,8 @@ export interface OutcomeChange {
 
 /**
  * Verification outcomes kept from the phone service's events. Every write is an upsert, so events
- * of one verification may arrive in any order; a row never changes account. `send_count` only grows.
+ * of one verification may arrive in any order, or at once; a row never changes account.
+ * `send_count` only grows.
  */
 export class OutcomeStore extends Store {
   private async upsert(
@@ -32,6 +33,12 @@ export class OutcomeStore extends Store {
     options: { approved: boolean; blocked: boolean; countSends: boolean },
   ): Promise<OutcomeChange> {
     const t = this.table('verification_outcomes');
+    // Two events of one verification handled at once would both find no row before them and both
+    // count its first send: they take turns (the lock ends with the inbox transaction), and the upsert,
+    // a statement of its own, sees what the other committed.
+    await db.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+      `fraud-outcome:${event.verificationId}`,
+    ]);
     const [row] = (await db.query(
       `WITH before AS (
          SELECT send_count, approved_at FROM ${t} WHERE verification_id = $1 AND account_id = $2 FOR UPDATE
