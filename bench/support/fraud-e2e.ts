@@ -440,6 +440,9 @@ export async function runEndToEnd(
       attackerProofOfWork: attackerProofOfWork.sort((a, b) => a - b),
       statuses,
     };
+  } catch (error) {
+    console.error(`the platform's last output before the failure:\n${platform.outputTail()}`);
+    throw error;
   } finally {
     http.close();
     await db.end().catch(() => undefined);

@@ -20,6 +20,8 @@ export interface LaunchedPlatform {
   readySeconds: number;
   /** Stops it with SIGINT, as Ctrl-C would; resolves with its exit code. */
   stop(): Promise<number | null>;
+  /** The last `chars` of what the platform printed (its warnings and errors): what a failed run shows. */
+  outputTail(chars?: number): string;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function launchPlatform(
     },
     emulatorUrl: `http://127.0.0.1:${base + 10}`,
     readySeconds: Number(/\((\d+(?:\.\d+)?) s to ready\)/.exec(output)?.[1] ?? Number.NaN),
+    outputTail: (chars = 4000) => output.slice(-chars),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);
