@@ -22,6 +22,8 @@ export interface SubgraphTransportOptions {
   /** Keep-alive sockets per subgraph. */
   maxSockets: number;
   timeoutMs?: number;
+  /** An idle kept-alive socket is closed after this long (default 30 s, below the subgraphs' 65 s). */
+  idleSocketMs?: number;
   /** In-flight deduplication of identical queries of one caller (GATEWAY_DEDUP). */
   share: boolean;
   /** Told of every fetch: whether it joined one in flight instead of sending its own. */
@@ -35,6 +37,8 @@ export interface SubgraphRequest {
   body: string;
   /** The caller's identity when others may share this request (a query); undefined: never shared. */
   sharing: string | undefined;
+  /** A query: safe to send again when a kept-alive socket died under it (a mutation never is). */
+  query?: boolean;
 }
 
 export type SubgraphTransport = (request: SubgraphRequest) => Promise<SubgraphAnswer>;
@@ -46,10 +50,13 @@ export type SubgraphTransport = (request: SubgraphRequest) => Promise<SubgraphAn
  * identity and the body — never the signature, which differs on every request.
  */
 export function subgraphTransport(options: SubgraphTransportOptions): SubgraphTransport {
-  const { secret, maxSockets, timeoutMs = 30_000 } = options;
+  const { secret, maxSockets, timeoutMs = 30_000, idleSocketMs = 30_000 } = options;
+  // An idle socket is closed here before the subgraph's keep-alive timeout closes it there, so a
+  // request is not written to a socket the subgraph is closing (which no retry makes safe for a mutation).
+  const pool = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
   const agents = {
-    http: new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' }),
+    http: new Agent({ ...pool, timeout: idleSocketMs }),
+    https: new HttpsAgent({ ...pool, timeout: idleSocketMs }),
   };
   const fetches = new SharedFetches();
   return (request) => {
@@ -69,7 +76,21 @@ export function subgraphTransport(options: SubgraphTransportOptions): SubgraphTr
     return answer;
   };
 
-  function send({ url, headers: given, body }: SubgraphRequest): Promise<SubgraphAnswer> {
+  /**
+   * A query on a kept-alive socket that died before any answer (the subgraph closed it as the request
+   * went out) goes once more on a fresh socket, as Node's documentation advises for `reusedSocket`.
+   * A mutation does not: the subgraph may have run it before the socket died.
+   */
+  async function send(request: SubgraphRequest): Promise<SubgraphAnswer> {
+    try {
+      return await sendOnce(request);
+    } catch (error) {
+      if (!(error instanceof StaleSocketError) || request.query !== true) throw error;
+      return sendOnce(request);
+    }
+  }
+
+  function sendOnce({ url, headers: given, body }: SubgraphRequest): Promise<SubgraphAnswer> {
     const headers = { ...given };
     const encodedClaims = headers[contextHeaders.claims];
     if (encodedClaims) Object.assign(headers, signEncodedClaims(secret, encodedClaims, body));
@@ -100,10 +121,24 @@ export function subgraphTransport(options: SubgraphTransportOptions): SubgraphTr
           });
         },
       );
+      let answered = false;
+      outgoing.on('response', () => (answered = true));
       outgoing.on('timeout', () => outgoing.destroy(new Error(`subgraph ${url.host} timed out`)));
-      outgoing.on('error', reject);
+      outgoing.on('error', (error: NodeJS.ErrnoException) => {
+        const stale = outgoing.reusedSocket && !answered && STALE_SOCKET_CODES.has(error.code ?? '');
+        reject(stale ? new StaleSocketError(error) : error);
+      });
       outgoing.end(body);
     });
+  }
+}
+
+/** How a kept-alive socket closed by the other side fails a request written to it. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+class StaleSocketError extends Error {
+  constructor(cause: Error) {
+    super(`kept-alive socket closed by the subgraph: ${cause.message}`, { cause });
   }
 }
 
@@ -147,6 +182,8 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     const context = 'context' in options ? options.context : undefined;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     let sharing: string | undefined;
+    const document = 'document' in options ? options.document : undefined;
+    const query = isQueryFetch(document ? getOperationAST(document)?.operation : undefined, request.query);
     if (context?.caller) {
       headers[contextHeaders.claims] = encodeClaims({
         caller: context.caller,
@@ -154,9 +191,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
         ip: context.ip,
       });
       headers[contextHeaders.requestId] = context.requestId;
-      const document = 'document' in options ? options.document : undefined;
-      const operationKind = document ? getOperationAST(document)?.operation : undefined;
-      if (isQueryFetch(operationKind, request.query)) sharing = sharingIdentity(context.caller, context.ip);
+      if (query) sharing = sharingIdentity(context.caller, context.ip);
     }
     const body = JSON.stringify({
       query: request.query,
@@ -166,7 +201,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     });
     let answer: SubgraphAnswer;
     try {
-      answer = await this.transport({ url: this.url, headers, body, sharing });
+      answer = await this.transport({ url: this.url, headers, body, sharing, query });
     } catch (error) {
       // Refused, reset or timed out: the rest of the answer stands, and the client learns which part is
       // missing and why (the cause itself is logged by the error formatter, not shown).
