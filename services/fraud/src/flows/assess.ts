@@ -81,10 +81,11 @@ export class Assessor {
     const shape = numberShapeOf(phoneNumber, request.countryCode);
     const countryCode = shape.countryCode;
     const prefixHashes = shape.prefixes.map((prefix) => d.pii.hash(prefix));
-    const ipHash = ip === null ? null : d.pii.hash(`ip:${ip}`);
+    // The address and its keyed hash: the velocity IP counter and the IP conversions use the hash.
+    const address = ip === null ? null : { ip, hash: d.pii.hash(`ip:${ip}`) };
     const velocityKeys: VelocityKeys = {
       NUMBER: `${accountId}|${phoneHash}`,
-      ...(ipHash === null ? {} : { IP: `${accountId}|${ipHash}` }),
+      ...(address === null ? {} : { IP: `${accountId}|${address.hash}` }),
       PREFIX_2: `${accountId}|${prefixHashes[0]}`,
       PREFIX_3: `${accountId}|${prefixHashes[1]}`,
       PREFIX_4: `${accountId}|${prefixHashes[2]}`,
@@ -98,7 +99,7 @@ export class Assessor {
         key: prefixHashes[i] as string,
         label: prefix,
       })),
-      ...(ip === null || ipHash === null ? [] : [{ scope: 'IP' as const, key: ipHash, label: ip }]),
+      ...(address === null ? [] : [{ scope: 'IP' as const, key: address.hash, label: address.ip }]),
       { scope: 'ACCOUNT' as const, key: '', label: accountId },
     ];
 
@@ -174,7 +175,7 @@ export class Assessor {
       mode: outcome.mode,
       phoneHash,
       prefixHashes,
-      ipHash,
+      ipHash: address?.hash ?? null,
       createdAt: now,
     });
     const record = async (tx: Transaction, outcome: Assessment) => {
