@@ -101,6 +101,63 @@ describe('the fraud block through the gateway', () => {
     expect(stats['costAvoidedUsd']).toBeGreaterThan(0);
   });
 
+  it('refuses SMS to a landline without failing the inquiry: the voice call it suggests verifies', async () => {
+    const { apiKey, templateId } = await partner();
+    const landline = '+14155550179';
+    await seedNumber(platform.emulator, {
+      phoneNumber: landline,
+      smsPumpingRiskScore: 3,
+      lineType: 'landline',
+    });
+    const created = await gql<{ createInquiry: { inquiry: { id: string }; sessionToken: string } }>(
+      apiKey,
+      `mutation ($t: ID!) { createInquiry(input: { templateId: $t }) { inquiry { id } sessionToken } }`,
+      { t: templateId },
+    );
+    const { inquiry, sessionToken } = created.data!.createInquiry;
+    const startOn = (channel: string) =>
+      gql<{ startPhoneVerification: { verification: { id: string; status: string; channel: string } } }>(
+        sessionToken,
+        `mutation ($i: ID!, $p: String!, $c: PhoneChannel) { startPhoneVerification(inquiryId: $i, phoneNumber: $p, channel: $c) {
+           verification { id status channel } } }`,
+        { i: inquiry.id, p: landline, c: channel },
+      );
+    const sms = await startOn('SMS');
+    expect(sms.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(sms.errors?.[0]?.message).toMatch(/a voice call works \(channel CALL\)/);
+    await expect(latestCode(platform.emulator, landline)).rejects.toThrow(/no code/);
+    // The refused SMS is the fraud engine's BLOCK of that channel only: the inquiry stays open for the call.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const call = await startOn('CALL');
+    expect(call.errors).toBeUndefined();
+    expect(call.data!.startPhoneVerification.verification).toMatchObject({
+      status: 'PENDING',
+      channel: 'CALL',
+    });
+    const checked = await gql<{ checkPhoneVerification: { status: string } }>(
+      sessionToken,
+      `mutation ($v: ID!, $c: String!) { checkPhoneVerification(verificationId: $v, code: $c) { status } }`,
+      {
+        v: call.data!.startPhoneVerification.verification.id,
+        c: await latestCode(platform.emulator, landline),
+      },
+    );
+    expect(checked.data?.checkPhoneVerification.status).toBe('APPROVED');
+    const settled = await eventually(
+      async () => {
+        const read = await gql<{ inquiry: { status: string } }>(
+          apiKey,
+          `query ($id: ID!) { inquiry(id: $id) { status } }`,
+          { id: inquiry.id },
+        );
+        const status = read.data?.inquiry.status;
+        return status === 'PENDING' || status === 'CREATED' ? undefined : status;
+      },
+      { what: 'the inquiry to settle after the phone step' },
+    );
+    expect(settled).not.toBe('FAILED');
+  });
+
   it('serves the policy, breakers and lists of the contract, each account its own', async () => {
     const { apiKey } = await partner();
     const other = await partner();

@@ -181,7 +181,7 @@ export class Assessor {
     const record = async (tx: Transaction, outcome: Assessment) => {
       await this.openBreakers(tx, accountId, outcome.opens, breakerState.recentOpenings, now);
       const row = await d.assessments.insert(tx.manager, rowOf(outcome));
-      if (outcome.decision === 'BLOCK') {
+      if (blocksTheStep(outcome)) {
         await tx.publish('fraud.assessment.blocked', {
           accountId,
           subjectId: row.id,
@@ -219,7 +219,7 @@ export class Assessor {
     // counters hold one send too many, an error on the safe side.
     const outcome = decide({ countryLastHour: 0, accountLastDay: 0 });
     const storing =
-      outcome.opens.length === 0 && outcome.decision !== 'BLOCK'
+      outcome.opens.length === 0 && !blocksTheStep(outcome)
         ? d.assessments.insert(d.assessments.reader, rowOf(outcome)).then((row) => replyOf(row.id, outcome))
         : d.outbox.transaction((tx) => record(tx, outcome), { requestId: meta.requestId });
     const [reply] = await Promise.all([storing, count(outcome.decision)]);
@@ -264,6 +264,15 @@ export class Assessor {
       if (opened) await publishBreakerOpened(tx, opened, trip.conversionRate);
     }
   }
+}
+
+/**
+ * A BLOCK that another channel escapes (SMS to a landline, where a voice call is suggested) refuses that
+ * send only: the end user may take the suggested channel, so the inquiry's phone step goes on and no
+ * `fraud.assessment.blocked` ends it.
+ */
+function blocksTheStep(outcome: Assessment): boolean {
+  return outcome.decision === 'BLOCK' && outcome.suggestedChannel === null;
 }
 
 /** Whether the policy caps sends (the caps are counted exactly, under the account's lock). */
