@@ -3,6 +3,7 @@ import {
   breakerThreshold,
   coolingMinutesOf,
   defaultBreakerModel,
+  paidChallengesFail,
   tripOf,
   unverifiedOf,
   type KeyConversion,
@@ -258,6 +259,42 @@ describe('conversion breakers', () => {
     });
     expect(tripOf(model, address(0))).toBeNull();
     expect(tripOf(model, address(1))).toMatchObject({ window: '1h', unverified: 5, threshold: 4 });
+  });
+
+  it('blocks through a breaker whose recent passed challenges do not verify while more keep arriving', () => {
+    const paid = (sent: number, verified: number, arriving: number): KeyConversion => ({
+      ...conversion('COUNTRY', [60, 40], true),
+      recentSolved: { sent, verified, arriving },
+    });
+    // At least 10 past their grace, fewer than 5% of them verified, at least 5 more in their grace.
+    expect(paidChallengesFail(model, paid(10, 0, 5))).toBe(true);
+    expect(paidChallengesFail(model, paid(9, 0, 5))).toBe(false);
+    expect(paidChallengesFail(model, paid(20, 0, 4))).toBe(false);
+    expect(paidChallengesFail(model, paid(20, 1, 5))).toBe(false);
+    expect(paidChallengesFail(model, paid(40, 1, 5))).toBe(true);
+    expect(paidChallengesFail(model, conversion('COUNTRY', [60, 0], true))).toBe(false);
+
+    const breakers = [openBreaker('COUNTRY', 'US', 8)];
+    const served = (c: KeyConversion, overrides: Partial<AssessmentInput> = {}) =>
+      assess(input({ accountEverVerified: true, conversions: [c], breakers, ...overrides }));
+    const blocked = served(paid(30, 0, 10));
+    expect(blocked.decision).toBe('BLOCK');
+    expect(blocked.reasons).toEqual(['BREAKER_ESCALATED', 'BREAKER_OPEN']);
+    expect(blocked.details.rules.find((r) => r.rule === 'BREAKER_ESCALATED')?.saw).toMatchObject({
+      paidChallengesUnverified: ['COUNTRY:US'],
+    });
+    // A solved challenge does not pass it; a number that verified before does; real users who solve
+    // and verify keep the country on challenges; so does an attack that stopped.
+    expect(served(paid(30, 0, 10), { challengeSolved: true }).decision).toBe('BLOCK');
+    expect(served(paid(30, 0, 10), { verifiedBefore: true }).decision).toBe('ALLOW');
+    expect(served(paid(30, 28, 10)).decision).toBe('CHALLENGE');
+    expect(served(paid(30, 0, 0)).decision).toBe('CHALLENGE');
+    // No breaker acting (the country's own sends convert): nothing to escalate.
+    const converting = {
+      ...conversion('COUNTRY', [50, 45], true),
+      recentSolved: { sent: 30, verified: 0, arriving: 10 },
+    };
+    expect(assess(input({ accountEverVerified: true, conversions: [converting] })).decision).toBe('ALLOW');
   });
 
   it('counts the client address: floors by VELOCITY_IP’s even for a brand-new account, a block at 3 × its threshold', () => {

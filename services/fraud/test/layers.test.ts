@@ -539,6 +539,56 @@ describe('the client address and passed challenges', () => {
   });
 });
 
+describe('a served country whose passed challenges stop verifying', () => {
+  it('blocks it while they keep arriving, and goes back to challenges once they stop', async () => {
+    const accountId = await established();
+    let address = 0;
+    const nextIp = () => `198.18.${Math.floor(address / 250)}.${(address++ % 250) + 1}`;
+    // 9 unverified sends from as many addresses: more than the country's floor of 8 an hour.
+    const unverified = await inboxCount();
+    for (let i = 0; i < 9; i++) {
+      const phone = await number();
+      const a = await assess(accountId, phone, { ip: nextIp() });
+      expect(a.decision).toBe('ALLOW');
+      await sent(accountId, a, phone);
+    }
+    await handled(unverified, 9);
+    /** Sends that pass the country's challenge and are never verified: what a paying attacker does. */
+    const paid = async (n: number) => {
+      const before = await inboxCount();
+      for (let i = 0; i < n; i++) {
+        const phone = await number();
+        const ip = nextIp();
+        const asked = await assess(accountId, phone, { ip });
+        expect(asked.decision).toBe('CHALLENGE');
+        const solved = await assess(accountId, phone, { ...asked, ip, challengeSolved: true });
+        expect(solved.decision).toBe('ALLOW');
+        await sent(accountId, solved, phone);
+      }
+      await handled(before, n);
+    };
+    await paid(10);
+    // Still in their grace: a challenge, as for every new number of the country.
+    expect((await assess(accountId, await number(), { ip: nextIp() })).decision).toBe('CHALLENGE');
+    // Past it, none verified, and more arriving: a block no proof of work passes.
+    clock.advanceBy((SOLVED_GRACE_MINUTES + 5) * 60_000);
+    await paid(5);
+    const blocked = await assess(accountId, await number(), { ip: nextIp(), challengeSolved: true });
+    expect(blocked.decision).toBe('BLOCK');
+    expect(blocked.reasons).toEqual(expect.arrayContaining(['BREAKER_ESCALATED', 'BREAKER_OPEN']));
+    const [stored] = await h.sql<{ saw: Record<string, unknown> }>(
+      `SELECT r -> 'saw' AS saw FROM "${h.config.DB_SCHEMA}".assessments a,
+              jsonb_array_elements(a.details -> 'rules') r
+        WHERE a.id = $1 AND r ->> 'rule' = 'BREAKER_ESCALATED'`,
+      [blocked.assessmentId],
+    );
+    expect(stored?.saw['paidChallengesUnverified']).toEqual(['COUNTRY:US']);
+    // Once no more arrive, the country's next real users are challenged again, not turned away.
+    clock.advanceBy((SOLVED_GRACE_MINUTES + 5) * 60_000);
+    expect((await assess(accountId, await number(), { ip: nextIp() })).decision).toBe('CHALLENGE');
+  });
+});
+
 describe('challenges and channels through the responder', () => {
   it('passes a solved challenge, keeps a block, and suggests a voice call for a landline', async () => {
     const accountId = newAccount();

@@ -30,6 +30,12 @@ export interface Conversion {
  */
 export const SOLVED_GRACE_MINUTES = 10;
 
+/**
+ * How far back, before the grace, the passed challenges that decide BreakerModel.paidEscalation are
+ * counted: recent enough that an attack that stopped stops blocking the key's real users soon after.
+ */
+export const PAID_WINDOW_MINUTES = 20;
+
 /** One key's conversions as the rules read them. */
 export interface KeyConversion {
   scope: CountedScope;
@@ -40,6 +46,12 @@ export interface KeyConversion {
   window: Record<BreakerWindow, Conversion>;
   /** Whether this key ever had a verified send for the account (else the low floor applies). */
   everVerified: boolean;
+  /**
+   * Verifications whose first message went out on a passed challenge: in the PAID_WINDOW_MINUTES
+   * before the grace (`sent`), those of them and since verified (`verified`: approvals counted from the
+   * window's start), and those still in their grace (`arriving`).
+   */
+  recentSolved?: { sent: number; verified: number; arriving: number };
 }
 
 export interface BreakerModel {
@@ -59,6 +71,14 @@ export interface BreakerModel {
    * shared with real users, and a never-verified range's floor of 1 would block the next real user.
    */
   solvedWeight: Record<CountedScope, number>;
+  /**
+   * An acting breaker also blocks once its key's passed challenges stop verifying: at least
+   * `minSolved` of them in the PAID_WINDOW_MINUTES before their grace, and fewer than `minConversion`
+   * of them verified. People who solve the proof of work go on to enter their code; an attacker who
+   * pays for it never does. A block there turns away at most one real user per
+   * `(1 − minConversion) / minConversion` pumped messages it stops.
+   */
+  paidEscalation: { minSolved: number; minConversion: number };
 }
 
 export const defaultBreakerModel: BreakerModel = {
@@ -75,7 +95,20 @@ export const defaultBreakerModel: BreakerModel = {
   maxCoolingMinutes: 24 * 60,
   prefixBlockFactor: 3,
   solvedWeight: { COUNTRY: 1, PREFIX: 1, IP: 3, ACCOUNT: 3 },
+  paidEscalation: { minSolved: 10, minConversion: 0.05 },
 };
+
+/** The key's recent passed challenges do not verify (BreakerModel.paidEscalation). */
+export function paidChallengesFail(model: BreakerModel, conversion: KeyConversion): boolean {
+  const recent = conversion.recentSolved ?? { sent: 0, verified: 0, arriving: 0 };
+  const { minSolved, minConversion } = model.paidEscalation;
+  // Still arriving: once the attack stops, the key's next real users are not blocked for its past.
+  return (
+    recent.sent >= minSolved &&
+    recent.verified < minConversion * recent.sent &&
+    recent.arriving >= Math.ceil(minSolved / 2)
+  );
+}
 
 /**
  * `max(floor, ratio × verified)`, the floor low where the key never verified — except, for a country

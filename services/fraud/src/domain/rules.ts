@@ -1,6 +1,7 @@
 import type { PhoneChannel } from '@attestor/contracts';
 import {
   defaultBreakerModel,
+  paidChallengesFail,
   tripOf,
   unverifiedOf,
   type BreakerModel,
@@ -268,9 +269,11 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
     ...signals.breakers.map((b) => ({ scope: b.scope, label: b.label, threshold: b.threshold, key: b.key })),
     ...opens.map((o) => ({ ...o.conversion, threshold: o.trip.threshold })),
   ].filter((b) => b.scope !== 'ACCOUNT' || !countryEverVerified);
+  const conversionOf = (b: { scope: string; key: string }) =>
+    signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
   /** A key's unverified sends, the worse of its two windows. */
   const unverifiedAt = (b: { scope: string; key: string }) => {
-    const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
+    const conversion = conversionOf(b);
     return conversion
       ? Math.max(
           unverifiedOf(breakerModel, conversion.scope, conversion.window['1h']),
@@ -280,9 +283,16 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
   };
   // A PREFIX or IP breaker escalates; so does a COUNTRY breaker for a country where an account that
   // has verified elsewhere never verified anyone: no known real user of the account is there to turn
-  // away, and a challenge alone lets an attacker who pays its proof of work through.
+  // away, and a challenge alone lets an attacker who pays its proof of work through. Any acting
+  // breaker escalates once its key's passed challenges stop verifying (paidChallengesFail): someone
+  // pays the proof of work there and never enters a code, so a challenge no longer holds.
+  const unconverted = acting.filter((b) => {
+    const conversion = conversionOf(b);
+    return conversion !== undefined && paidChallengesFail(breakerModel, conversion);
+  });
   const escalated = acting.filter((b) => {
-    const conversion = signals.conversions.find((c) => c.scope === b.scope && c.key === b.key);
+    if (unconverted.includes(b)) return true;
+    const conversion = conversionOf(b);
     const unserved =
       b.scope === 'COUNTRY' && signals.accountEverVerified && conversion?.everVerified === false;
     if (b.scope !== 'PREFIX' && b.scope !== 'IP' && !unserved) return false;
@@ -367,7 +377,11 @@ function evaluate(input: AssessmentInput, signals: Signals): Evaluated {
     {
       rule: 'BREAKER_ESCALATED',
       fired: escalated.length > 0,
-      saw: { breakers: escalated.map(label), factor: breakerModel.prefixBlockFactor },
+      saw: {
+        breakers: escalated.map(label),
+        factor: breakerModel.prefixBlockFactor,
+        paidChallengesUnverified: unconverted.map(label),
+      },
     },
     {
       rule: 'VELOCITY_IP',

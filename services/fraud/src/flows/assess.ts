@@ -127,6 +127,7 @@ export class Assessor {
           '24h': found?.day ?? { sent: 0, verified: 0 },
         },
         everVerified: found?.everVerified ?? false,
+        recentSolved: found?.recentSolved ?? { sent: 0, verified: 0, arriving: 0 },
       };
     });
     const listEntry = listVerdict(entries, { phoneHash, e164: phoneNumber, ip, countryCode });

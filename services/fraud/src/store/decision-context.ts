@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { RecentMap, Store } from '@attestor/platform';
 import type { FraudPolicy } from '../domain/policy.js';
 import { breakerOf, breakerStateOf, type BreakerState, type RawBreaker } from './breakers.js';
-import { SOLVED_GRACE_MINUTES } from '../domain/breaker.js';
+import { PAID_WINDOW_MINUTES, SOLVED_GRACE_MINUTES } from '../domain/breaker.js';
 import type { ConversionKey, StoredConversion } from './conversions.js';
 import type { PolicyRow } from './entities.js';
 import { listEntryOf, type ListEntryRow, type RawListEntry } from './lists.js';
@@ -75,6 +75,7 @@ export class DecisionContextStore extends Store {
          -- Per key (LATERAL): each sum is one range of the primary key (account, scope, key, bucket).
          SELECT k.scope, k.key, w.hour_sent, w.hour_verified, w.day_sent, w.day_verified,
                 w.hour_solved_sent, w.hour_solved_verified, w.day_solved_sent, w.day_solved_verified,
+                w.recent_solved_sent, w.recent_solved_verified, w.recent_solved_arriving,
                 EXISTS (SELECT 1 FROM ${t('verified_keys')} v
                          WHERE v.account_id = $1 AND v.scope = k.scope AND v.key = k.key) AS ever_verified
            FROM k CROSS JOIN LATERAL (
@@ -87,7 +88,12 @@ export class DecisionContextStore extends Store {
                                                           AND c.bucket_start <= $5::timestamptz - $7::interval), 0)::int AS hour_solved_sent,
                     coalesce(sum(c.solved_verified) FILTER (WHERE c.bucket_start > $5::timestamptz - interval '1 hour'), 0)::int AS hour_solved_verified,
                     coalesce(sum(c.solved_sent) FILTER (WHERE c.bucket_start <= $5::timestamptz - $7::interval), 0)::int AS day_solved_sent,
-                    coalesce(sum(c.solved_verified), 0)::int AS day_solved_verified
+                    coalesce(sum(c.solved_verified), 0)::int AS day_solved_verified,
+                    -- The recent passed challenges (domain/breaker.ts PAID_WINDOW_MINUTES before the grace).
+                    coalesce(sum(c.solved_sent) FILTER (WHERE c.bucket_start > $5::timestamptz - $7::interval - $8::interval
+                                                          AND c.bucket_start <= $5::timestamptz - $7::interval), 0)::int AS recent_solved_sent,
+                    coalesce(sum(c.solved_verified) FILTER (WHERE c.bucket_start > $5::timestamptz - $7::interval - $8::interval), 0)::int AS recent_solved_verified,
+                    coalesce(sum(c.solved_sent) FILTER (WHERE c.bucket_start > $5::timestamptz - $7::interval), 0)::int AS recent_solved_arriving
                FROM ${t('conversions')} c
               WHERE c.account_id = $1 AND c.scope = k.scope AND c.key = k.key
                 AND c.bucket_start > $5::timestamptz - interval '24 hours' AND c.bucket_start <= $5
@@ -118,6 +124,7 @@ export class DecisionContextStore extends Store {
         ask.now,
         copy?.version ?? -1,
         `${SOLVED_GRACE_MINUTES} minutes`,
+        `${PAID_WINDOW_MINUTES} minutes`,
       ],
     )) as Array<{
       settings_version: number;
@@ -137,6 +144,9 @@ export class DecisionContextStore extends Store {
         hour_solved_verified: number;
         day_solved_sent: number;
         day_solved_verified: number;
+        recent_solved_sent: number;
+        recent_solved_verified: number;
+        recent_solved_arriving: number;
         ever_verified: boolean;
       }>;
     }>;
@@ -175,6 +185,11 @@ export class DecisionContextStore extends Store {
           solvedVerified: c.day_solved_verified,
         },
         everVerified: c.ever_verified,
+        recentSolved: {
+          sent: c.recent_solved_sent,
+          verified: c.recent_solved_verified,
+          arriving: c.recent_solved_arriving,
+        },
       })),
     };
   }
