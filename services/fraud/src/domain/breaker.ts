@@ -73,10 +73,11 @@ export interface BreakerModel {
   solvedWeight: Record<CountedScope, number>;
   /**
    * An acting breaker also blocks once its key's passed challenges stop verifying: at least
-   * `minSolved` of them in the PAID_WINDOW_MINUTES before their grace, and fewer than `minConversion`
-   * of them verified. People who solve the proof of work go on to enter their code; an attacker who
-   * pays for it never does. A block there turns away at most one real user per
-   * `(1 − minConversion) / minConversion` pumped messages it stops.
+   * `minSolved` of them in the PAID_WINDOW_MINUTES before their grace, fewer than `minConversion` of
+   * them verified, and at least half as many still in their grace (the attack goes on). People who
+   * solve the proof of work go on to enter their code; an attacker who pays for it never does. A
+   * block there turns away at most one real user per `(1 − minConversion) / minConversion` pumped
+   * messages it stops.
    */
   paidEscalation: { minSolved: number; minConversion: number };
 }
