@@ -51,8 +51,17 @@ export interface KeyConversion {
    * before the grace (`sent`), those of them and since verified (`verified`: approvals counted from the
    * window's start), and those still in their grace (`arriving`).
    */
-  recentSolved?: { sent: number; verified: number; arriving: number };
+  recentSolved?: RecentSolved;
 }
+
+export interface RecentSolved {
+  sent: number;
+  verified: number;
+  arriving: number;
+}
+
+/** A key with no passed challenge lately. */
+export const noRecentSolved: RecentSolved = { sent: 0, verified: 0, arriving: 0 };
 
 export interface BreakerModel {
   /** Unverified sends may be at most `ratio × verified` of the same window. */
@@ -75,9 +84,9 @@ export interface BreakerModel {
    * An acting breaker also blocks once its key's passed challenges stop verifying: at least
    * `minSolved` of them in the PAID_WINDOW_MINUTES before their grace, fewer than `minConversion` of
    * them verified, and at least half as many still in their grace (the attack goes on). People who
-   * solve the proof of work go on to enter their code; an attacker who pays for it never does. A
-   * block there turns away at most one real user per `(1 − minConversion) / minConversion` pumped
-   * messages it stops.
+   * solve the proof of work go on to enter their code; an attacker who pays for it never does. Where
+   * the sends it blocks look like those recent ones, it turns away about one real user per
+   * `(1 − minConversion) / minConversion` pumped messages it stops, at worst.
    */
   paidEscalation: { minSolved: number; minConversion: number };
 }
@@ -101,7 +110,7 @@ export const defaultBreakerModel: BreakerModel = {
 
 /** The key's recent passed challenges do not verify (BreakerModel.paidEscalation). */
 export function paidChallengesFail(model: BreakerModel, conversion: KeyConversion): boolean {
-  const recent = conversion.recentSolved ?? { sent: 0, verified: 0, arriving: 0 };
+  const recent = conversion.recentSolved ?? noRecentSolved;
   const { minSolved, minConversion } = model.paidEscalation;
   // Still arriving: once the attack stops, the key's next real users are not blocked for its past.
   return (

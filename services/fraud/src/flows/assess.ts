@@ -1,6 +1,11 @@
 import { badInput, type Clock, type Outbox, type PiiCipher, type Transaction } from '@attestor/platform';
 import { uuidv7, type RpcReply, type RpcRequest } from '@attestor/contracts';
-import { coolingMinutesOf, type BreakerModel, type KeyConversion } from '../domain/breaker.js';
+import {
+  coolingMinutesOf,
+  noRecentSolved,
+  type BreakerModel,
+  type KeyConversion,
+} from '../domain/breaker.js';
 import { canonicalIp, listVerdict } from '../domain/lists.js';
 import { numberShapeOf } from '../domain/number.js';
 import { thresholdsOf, type FraudPolicy, type RiskThresholds } from '../domain/policy.js';
@@ -127,7 +132,7 @@ export class Assessor {
           '24h': found?.day ?? { sent: 0, verified: 0 },
         },
         everVerified: found?.everVerified ?? false,
-        recentSolved: found?.recentSolved ?? { sent: 0, verified: 0, arriving: 0 },
+        recentSolved: found?.recentSolved ?? noRecentSolved,
       };
     });
     const listEntry = listVerdict(entries, { phoneHash, e164: phoneNumber, ip, countryCode });

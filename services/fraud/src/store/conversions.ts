@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Store } from '@attestor/platform';
-import type { Conversion, CountedScope, KeyConversion } from '../domain/breaker.js';
+import type { Conversion, CountedScope, RecentSolved } from '../domain/breaker.js';
 
 /** A key the conversions are counted under: (scope, key) of one account. */
 export interface ConversionKey {
@@ -20,7 +20,7 @@ export interface StoredConversion extends ConversionKey {
   hour: Conversion;
   day: Conversion;
   everVerified: boolean;
-  recentSolved: NonNullable<KeyConversion['recentSolved']>;
+  recentSolved: RecentSolved;
 }
 
 /** Sent and verified messages per account key and bucket: what the conversion breakers read. */
