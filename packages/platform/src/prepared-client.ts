@@ -43,6 +43,16 @@ export function statementName(text: string): string | null {
  */
 export const CUSTOM_PLANS = '-c plan_cache_mode=force_custom_plan';
 
+/**
+ * The session setting of a pool whose statements are planned once per connection and never again:
+ * for a statement whose every table access is an index range on its parameters, where planning is most
+ * of its cost. Sequential scans are off, so a plan made while a table was small cannot keep one as it
+ * grows (the reason for CUSTOM_PLANS elsewhere): the only plans left are the index ranges the statement
+ * was written for. Only for a pool that runs such statements alone: elsewhere a scan is sometimes the
+ * right plan.
+ */
+export const GENERIC_INDEX_PLANS = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off';
+
 type QueryArguments = Parameters<pg.Client['query']>;
 
 /**

@@ -84,6 +84,8 @@ export const fraudConfigShape = {
     .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
     .optional(),
   FRAUD_VELOCITY_POOL_SIZE: positiveInt.max(100).default(8),
+  /** Connections of the assessments' read (its statement planned once per connection). */
+  FRAUD_CONTEXT_POOL_SIZE: positiveInt.max(100).default(4),
   /** How long a velocity read or write may take before this instance counts on its own. */
   FRAUD_VELOCITY_TIMEOUT_MS: positiveInt.max(10_000).default(250),
   FRAUD_SMS_PRICES_USD: priceTable,

@@ -23,7 +23,7 @@ import { fraudResponders } from './rpc.js';
 import { AssessmentStore } from './store/assessments.js';
 import { BreakerStore } from './store/breakers.js';
 import { ConversionStore } from './store/conversions.js';
-import { DecisionContextStore } from './store/decision-context.js';
+import { DecisionContextStore, plannedContextPool } from './store/decision-context.js';
 import { fraudEntities } from './store/entities.js';
 import { ListStore } from './store/lists.js';
 import { LookupCache } from './store/lookups.js';
@@ -72,8 +72,11 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
     verifiedNumbers: new VerifiedNumberStore(dataSource, schema),
     conversions: new ConversionStore(dataSource, schema),
     breakers: new BreakerStore(dataSource, schema),
-    context: new DecisionContextStore(dataSource, schema),
   };
+  const planned = config.DB_PREPARED_STATEMENTS
+    ? plannedContextPool({ url: config.DATABASE_URL, poolSize: config.FRAUD_CONTEXT_POOL_SIZE, logger })
+    : null;
+  const context = new DecisionContextStore(dataSource, schema, planned?.reader ?? null);
   const velocity = new Velocity(
     postgresVelocity({
       url: config.FRAUD_VELOCITY_DATABASE_URL ?? config.DATABASE_URL,
@@ -92,6 +95,7 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
     pii,
     clock,
     ...stores,
+    context,
     velocity,
     facts: new NumberFactsReader(
       twilio.lookup,
@@ -128,6 +132,9 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
         run: () => stores.conversions.prune(stores.conversions.reader, clock.now()),
       }),
       { name: 'fraud velocity store', start: () => undefined, stop: () => velocity.close() },
+      ...(planned
+        ? [{ name: 'fraud decision context pool', start: () => undefined, stop: () => planned.close() }]
+        : []),
     ],
   };
   return { parts, assessor };

@@ -6,7 +6,7 @@ import { request } from '@attestor/platform';
 import { eventually, partnerCaller, publishEvent, TestClock, uniqueName } from '@attestor/platform/testing';
 import { SOLVED_GRACE_MINUTES } from '../src/domain/breaker.js';
 import { prefixesOf } from '../src/domain/number.js';
-import { DecisionContextStore } from '../src/store/decision-context.js';
+import { DecisionContextStore, plannedContextPool } from '../src/store/decision-context.js';
 import { startFraudHarness, type FraudHarness } from './harness.js';
 
 /**
@@ -274,6 +274,49 @@ describe('policy and lists kept in memory per instance', () => {
       id: added.data?.addFraudListEntry.id,
     });
     for (const store of instances) expect((await read(store)).entries).toEqual([]);
+  });
+
+  it('reads the same context on the planned pool, its statement planned once and never by a scan', async () => {
+    const planned = plannedContextPool({
+      url: h.config.DATABASE_URL,
+      poolSize: 1,
+      logger: h.service.deps.logger,
+    });
+    try {
+      const schema = h.config.DB_SCHEMA as string;
+      const onPool = new DecisionContextStore(h.service.deps.dataSource, schema, planned.reader);
+      const onService = new DecisionContextStore(h.service.deps.dataSource, schema);
+      expect(onPool.decisionReader).toBe(planned.reader);
+      const accountId = await established();
+      const phone = await number('US');
+      await assess(accountId, phone);
+      const ask = {
+        accountId,
+        phoneHash: h.pii.hash(phone),
+        keys: [
+          { scope: 'COUNTRY' as const, key: 'US' },
+          { scope: 'ACCOUNT' as const, key: '' },
+        ],
+        now: clock.now(),
+      };
+      const expected = await onService.read(onService.decisionReader, ask);
+      expect(expected.accountEverVerified).toBe(true);
+      for (let run = 0; run < 3; run++)
+        expect(await onPool.read(onPool.decisionReader, ask)).toEqual(expected);
+      // The pool's one connection: its settings, and how its statement was planned.
+      expect(await planned.reader.query('SELECT current_setting($1) AS v', ['enable_seqscan'])).toEqual([
+        { v: 'off' },
+      ]);
+      const plans = (await planned.reader.query(
+        `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE $1`,
+        ['WITH sv AS%'],
+      )) as Array<{ generic_plans: string; custom_plans: string }>;
+      expect(plans).toHaveLength(1);
+      expect(Number(plans[0]?.generic_plans)).toBeGreaterThanOrEqual(2);
+      expect(Number(plans[0]?.custom_plans)).toBe(0);
+    } finally {
+      await planned.close();
+    }
   });
 
   it('answers every ask after a policy change by the new policy, whichever replica answers', async () => {

@@ -117,7 +117,7 @@ export class Assessor {
       d.disabled.has('velocity')
         ? Promise.resolve({ counts: {}, source: 'SHARED' as const })
         : d.velocity.read(velocityKeys, now),
-      d.context.read(d.context.reader, { accountId, phoneHash, keys: conversionKeys, now }),
+      d.context.read(d.context.decisionReader, { accountId, phoneHash, keys: conversionKeys, now }),
     ]);
     const { policy, entries, verifiedBefore, accountEverVerified, breakers: breakerState } = context;
     const stored = context.conversions;
