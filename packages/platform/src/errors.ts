@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from './connection-loss.js';
 
 /** The only codes a client ever sees in `extensions.code` (contract.graphql `ErrorCode`). */
 export const ErrorCode = {
@@ -130,6 +131,15 @@ export function createFormatError(logger: Logger) {
         message: formatted.message,
         ...base,
         extensions: publicExtensions(ErrorCode.BAD_USER_INPUT, formatted.extensions),
+      };
+    }
+    if (isDatabaseUnavailable(original)) {
+      // Still our fault, but one the caller can act on: the same request, a little later.
+      logger.error({ err: original, path: formatted.path }, 'database unavailable in a GraphQL request');
+      return {
+        message: 'Temporarily unavailable: the service could not reach its database; try again shortly',
+        ...base,
+        extensions: { code: ErrorCode.INTERNAL, reason: 'TEMPORARILY_UNAVAILABLE' },
       };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL request');

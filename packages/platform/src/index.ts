@@ -10,6 +10,7 @@ export * from './errors.js';
 export * from './pii.js';
 export * from './caller.js';
 export * from './access.js';
+export * from './connection-loss.js';
 export * from './db.js';
 export * from './prepared-client.js';
 export * from './sql.js';

@@ -1,8 +1,18 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { GraphQLError } from 'graphql';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { isConnectionLoss, retryOnConnectionLoss } from '../src/index.js';
+import {
+  createFormatError,
+  createLogger,
+  isConnectionLoss,
+  isDatabaseUnavailable,
+  retryOnConnectionLoss,
+} from '../src/index.js';
 import { withinTransaction } from '../src/request-scope.js';
-import { cleanupTestRun, openTestDatabase, uniqueName } from '../src/testing.js';
+import { cleanupTestRun, openTestDatabase, TEST_DATABASE_URL, uniqueName } from '../src/testing.js';
 
 /**
  * A write that must not be lost to a database blip, against the real PostgreSQL: the session is
@@ -77,5 +87,80 @@ describe('retryOnConnectionLoss', () => {
     await expect(withinTransaction(() => retryOnConnectionLoss(async () => 1))).rejects.toThrow(
       /not inside one/,
     );
+  });
+});
+
+/**
+ * What a caller reads when the database is not there: the driver's real errors (nothing listens; a
+ * server that takes the connection and never answers) through the services' error formatter.
+ */
+describe('a GraphQL error from a database that does not answer', () => {
+  const format = createFormatError(createLogger({ service: 'test', level: 'silent', format: 'json' }));
+  const asClientSees = (error: unknown) =>
+    format(
+      { message: String((error as Error).message), extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+      new GraphQLError(String((error as Error).message), { originalError: error as Error }),
+    );
+  const silent = new Set<Socket>();
+  let mute: Server;
+  beforeAll(async () => {
+    mute = createServer((socket) => silent.add(socket));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    for (const socket of silent) socket.destroy();
+    await new Promise((resolve) => mute.close(resolve));
+  });
+
+  const failureOf = async (connectionString: string) => {
+    const pool = new pg.Pool({ connectionString, connectionTimeoutMillis: 300, max: 1 });
+    pool.on('error', () => undefined);
+    try {
+      return await pool.query('SELECT 1').then(
+        () => null,
+        (error: unknown) => error,
+      );
+    } finally {
+      await pool.end();
+    }
+  };
+
+  it('says it is temporary, without the driver message, when nothing listens or nothing answers', async () => {
+    const refused = await failureOf('postgres://postgres@127.0.0.1:1/none');
+    const port = (mute.address() as AddressInfo).port;
+    const unanswered = await failureOf(`postgres://postgres@127.0.0.1:${port}/none`);
+    for (const error of [refused, unanswered]) {
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      expect(asClientSees(error)).toEqual({
+        message: 'Temporarily unavailable: the service could not reach its database; try again shortly',
+        extensions: { code: 'INTERNAL', reason: 'TEMPORARILY_UNAVAILABLE' },
+      });
+    }
+  });
+
+  it('says the same when every connection of the pool stays busy past its wait', async () => {
+    const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 200, max: 1 });
+    const held = await pool.connect();
+    try {
+      const waited = await pool.query('SELECT 1').then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(isConnectionLoss(waited)).toBe(false);
+      expect(isDatabaseUnavailable(waited)).toBe(true);
+      expect(asClientSees(waited).extensions).toEqual({
+        code: 'INTERNAL',
+        reason: 'TEMPORARILY_UNAVAILABLE',
+      });
+    } finally {
+      held.release();
+      await pool.end();
+    }
+  });
+
+  it('keeps any other fault a plain internal error', () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    expect(isDatabaseUnavailable(bug)).toBe(false);
+    expect(asClientSees(bug)).toEqual({ message: 'Internal error', extensions: { code: 'INTERNAL' } });
   });
 });
