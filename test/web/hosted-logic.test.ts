@@ -1,4 +1,6 @@
+import { CombinedError } from 'urql';
 import { describe, expect, it } from 'vitest';
+import { apiErrorOf } from '../../web/src/api/errors.js';
 import type { HostedVerificationFragment } from '../../web/src/graphql/generated.js';
 import { messages, pickLanguage, translate, translatePlural } from '../../web/src/i18n/messages.js';
 import {
@@ -224,6 +226,22 @@ describe("the hosted flow's words for API errors", () => {
     });
     expect(errorMessage({ code: 'NETWORK', message: 'x' })).toEqual({ key: 'error.network' });
     expect(errorMessage({ code: 'INTERNAL', message: 'stack trace?' })).toEqual({ key: 'error.unknown' });
+  });
+
+  it('say a database blip on our side is brief, from the reason the API gives', () => {
+    const error = apiErrorOf(
+      new CombinedError({
+        graphQLErrors: [
+          {
+            message: 'Temporarily unavailable: the service could not reach its database; try again shortly',
+            extensions: { code: 'INTERNAL', reason: 'TEMPORARILY_UNAVAILABLE' },
+          },
+        ],
+      }),
+    );
+    expect(error).toMatchObject({ code: 'INTERNAL', reason: 'TEMPORARILY_UNAVAILABLE' });
+    expect(errorMessage(error)).toEqual({ key: 'error.unavailable' });
+    expect(translate('es', 'error.unavailable')).toContain('Inténtalo de nuevo');
   });
 
   it('end the session for an expired or foreign token only', () => {

@@ -19,6 +19,8 @@ export interface ApiError {
   /** The input it refers to, for BAD_USER_INPUT (`extensions.field`). */
   field?: string;
   retryAfterSeconds?: number;
+  /** Why, as a name (`extensions.reason`): TEMPORARILY_UNAVAILABLE, QUERY_TOO_COMPLEX… */
+  reason?: string;
 }
 
 const codes: readonly ApiErrorCode[] = [
@@ -36,7 +38,12 @@ const codes: readonly ApiErrorCode[] = [
 export function apiErrorOf(error: CombinedError): ApiError {
   const [first] = error.graphQLErrors;
   if (!first) return { code: 'NETWORK', message: error.networkError?.message ?? error.message };
-  const extensions = first.extensions as { code?: unknown; field?: unknown; retryAfterSeconds?: unknown };
+  const extensions = first.extensions as {
+    code?: unknown;
+    field?: unknown;
+    retryAfterSeconds?: unknown;
+    reason?: unknown;
+  };
   const code = codes.find((known) => known === extensions.code) ?? 'INTERNAL';
   return {
     code,
@@ -45,5 +52,6 @@ export function apiErrorOf(error: CombinedError): ApiError {
     ...(typeof extensions.retryAfterSeconds === 'number' && {
       retryAfterSeconds: extensions.retryAfterSeconds,
     }),
+    ...(typeof extensions.reason === 'string' && { reason: extensions.reason }),
   };
 }

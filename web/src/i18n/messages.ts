@@ -79,6 +79,7 @@ const en = {
   'error.provider': 'We could not reach our messaging service just now. Please try again in a moment.',
   'error.rateLimited': 'Too many requests. Please wait {seconds} s and try again.',
   'error.network': 'We could not connect. Check your connection and try again.',
+  'error.unavailable': 'Our service is briefly unavailable. Please try again in a moment.',
   'error.unknown': 'Something went wrong. Please try again.',
 } as const;
 
@@ -158,6 +159,8 @@ const es: Record<MessageKey, string> = {
     'Ahora mismo no podemos contactar con nuestro servicio de mensajes. Inténtalo de nuevo en un momento.',
   'error.rateLimited': 'Demasiadas solicitudes. Espera {seconds} s e inténtalo de nuevo.',
   'error.network': 'No hemos podido conectar. Revisa tu conexión e inténtalo de nuevo.',
+  'error.unavailable':
+    'Nuestro servicio no está disponible por un momento. Inténtalo de nuevo en un momento.',
   'error.unknown': 'Algo ha fallado. Inténtalo de nuevo.',
 };
 

@@ -10,6 +10,9 @@ export function errorMessage(error: ApiError): { key: MessageKey; vars?: Vars } 
       return { key: 'error.rateLimited', vars: { seconds: error.retryAfterSeconds ?? 60 } };
     case 'NETWORK':
       return { key: 'error.network' };
+    case 'INTERNAL':
+      // A database blip on our side: the same step works again in a moment.
+      return { key: error.reason === 'TEMPORARILY_UNAVAILABLE' ? 'error.unavailable' : 'error.unknown' };
     default:
       return { key: 'error.unknown' };
   }
