@@ -180,6 +180,8 @@ describe('a subgraph that does not answer', () => {
       expect(messages(refused)).toEqual([
         ['INTERNAL', 'The fraud service did not answer; the fields it serves are null in this answer'],
       ]);
+      expect(refused.errors?.[0]?.extensions?.['reason']).toBe('TEMPORARILY_UNAVAILABLE');
+      expect(partial.errors?.[0]?.extensions?.['reason']).toBeUndefined();
     } finally {
       await gateway.stop();
       await new Promise((resolve) => failing.close(resolve));

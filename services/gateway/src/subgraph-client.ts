@@ -204,11 +204,12 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
       answer = await this.transport({ url: this.url, headers, body, sharing, query });
     } catch (error) {
       // Refused, reset or timed out: the rest of the answer stands, and the client learns which part is
-      // missing and why (the cause itself is logged by the error formatter, not shown).
+      // missing and why (the cause itself is logged by the error formatter, not shown); the same
+      // request may work in a moment (a restarted service), as the reason says.
       throw new AppError(
         ErrorCode.INTERNAL,
         `The ${this.name} service did not answer; the fields it serves are null in this answer`,
-        {},
+        { reason: 'TEMPORARILY_UNAVAILABLE' },
         error,
       );
     }
