@@ -20,6 +20,9 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && codes.has(value);
 }
 
+/** The reason of an INTERNAL error the same request may get past a little later (an outage, not a bug). */
+export const TEMPORARILY_UNAVAILABLE = 'TEMPORARILY_UNAVAILABLE';
+
 /** Extensions a client may see besides the code; anything else is dropped by formatError. */
 export interface ErrorDetails {
   /** The input field at fault, for BAD_USER_INPUT. */
@@ -139,7 +142,7 @@ export function createFormatError(logger: Logger) {
       return {
         message: 'Temporarily unavailable: the service could not reach its database; try again shortly',
         ...base,
-        extensions: { code: ErrorCode.INTERNAL, reason: 'TEMPORARILY_UNAVAILABLE' },
+        extensions: { code: ErrorCode.INTERNAL, reason: TEMPORARILY_UNAVAILABLE },
       };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL request');

@@ -10,6 +10,7 @@ import {
   inSpan,
   signEncodedClaims,
   SpanKind,
+  TEMPORARILY_UNAVAILABLE,
   traceHeaders,
 } from '@attestor/platform';
 import type { GatewayContext } from './context.js';
@@ -209,7 +210,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
       throw new AppError(
         ErrorCode.INTERNAL,
         `The ${this.name} service did not answer; the fields it serves are null in this answer`,
-        { reason: 'TEMPORARILY_UNAVAILABLE' },
+        { reason: TEMPORARILY_UNAVAILABLE },
         error,
       );
     }

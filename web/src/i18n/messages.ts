@@ -159,8 +159,7 @@ const es: Record<MessageKey, string> = {
     'Ahora mismo no podemos contactar con nuestro servicio de mensajes. Inténtalo de nuevo en un momento.',
   'error.rateLimited': 'Demasiadas solicitudes. Espera {seconds} s e inténtalo de nuevo.',
   'error.network': 'No hemos podido conectar. Revisa tu conexión e inténtalo de nuevo.',
-  'error.unavailable':
-    'Nuestro servicio no está disponible por un momento. Inténtalo de nuevo en un momento.',
+  'error.unavailable': 'Nuestro servicio no está disponible ahora mismo. Inténtalo de nuevo en un momento.',
   'error.unknown': 'Algo ha fallado. Inténtalo de nuevo.',
 };
 

@@ -11,7 +11,7 @@ export function errorMessage(error: ApiError): { key: MessageKey; vars?: Vars } 
     case 'NETWORK':
       return { key: 'error.network' };
     case 'INTERNAL':
-      // A database blip on our side: the same step works again in a moment.
+      // A blip on our side (a database or a service that did not answer): the same step works again soon.
       return { key: error.reason === 'TEMPORARILY_UNAVAILABLE' ? 'error.unavailable' : 'error.unknown' };
     default:
       return { key: 'error.unknown' };
