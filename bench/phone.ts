@@ -383,7 +383,10 @@ async function postgresBackends(): Promise<Map<number, string>> {
       'SELECT pid, application_name FROM pg_stat_activity WHERE datname = $1',
       [DATABASE],
     );
-    return new Map(rows.map((row) => [row.pid, row.application_name.replace(/^attestor-/, '')]));
+    // attestor-<schema>, or attestor-<schema>-<pool> for a service's pools of its own (openSidePool).
+    return new Map(
+      rows.map((row) => [row.pid, row.application_name.replace(/^attestor-([a-z0-9_]+).*$/, '$1')]),
+    );
   } finally {
     await client.end();
   }

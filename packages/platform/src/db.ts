@@ -94,6 +94,41 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   return dataSource;
 }
 
+/**
+ * A pool of its own beside the service's DataSource, for a store whose statements need settings of
+ * their own (a shared limiter's store, a read planned once). Its backends are named
+ * `attestor-<name>`, so pg_stat_activity (and bench:phone's CPU per service) counts them with the
+ * service they serve; a connection that breaks while idle (the database restarted) is logged, and
+ * never takes the process down.
+ */
+export function openSidePool(options: {
+  url: string;
+  /** `<schema>-<purpose>`, e.g. `fraud-velocity`. */
+  name: string;
+  size: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs?: number;
+  /** Repeated statements named by PreparingClient (a library that names its own sets false). */
+  preparing: boolean;
+  /** The session's planner settings (CUSTOM_PLANS, GENERIC_INDEX_PLANS), if any. */
+  plans?: string;
+  logger: Logger;
+}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.size,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
+    application_name: `attestor-${options.name}`,
+    ...(options.preparing ? { Client: PreparingClient } : {}),
+    ...(options.plans === undefined ? {} : { options: options.plans }),
+  });
+  pool.on('error', (error) =>
+    options.logger.warn({ err: error, pool: options.name }, 'pool connection lost'),
+  );
+  return pool;
+}
+
 /** True when a trivial query answers: the readiness probe's database half. */
 export async function databaseReachable(dataSource: DataSource): Promise<boolean> {
   try {

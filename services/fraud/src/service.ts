@@ -74,7 +74,12 @@ export function buildFraud(deps: ServiceDeps<FraudConfig>): {
     breakers: new BreakerStore(dataSource, schema),
   };
   const planned = config.DB_PREPARED_STATEMENTS
-    ? plannedContextPool({ url: config.DATABASE_URL, poolSize: config.FRAUD_CONTEXT_POOL_SIZE, logger })
+    ? plannedContextPool({
+        url: config.DATABASE_URL,
+        schema,
+        poolSize: config.FRAUD_CONTEXT_POOL_SIZE,
+        logger,
+      })
     : null;
   const context = new DecisionContextStore(dataSource, schema, planned?.reader ?? null);
   const velocity = new Velocity(

@@ -279,6 +279,7 @@ describe('policy and lists kept in memory per instance', () => {
   it('reads the same context on the planned pool, its statement planned once and never by a scan', async () => {
     const planned = plannedContextPool({
       url: h.config.DATABASE_URL,
+      schema: h.config.DB_SCHEMA as string,
       poolSize: 1,
       logger: h.service.deps.logger,
     });

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import {
   RateLimiterMemory,
   RateLimiterPostgres,
@@ -6,7 +5,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { CUSTOM_PLANS, openDatabase, withTimeout, type Logger } from '@attestor/platform';
+import { CUSTOM_PLANS, openDatabase, openSidePool, withTimeout, type Logger } from '@attestor/platform';
 import {
   GatewaySubscriptionHolds1766000000000,
   postgresHoldStore,
@@ -109,17 +108,17 @@ export async function sharedRateLimit(options: SharedRateLimitOptions): Promise<
     logger: options.logger,
   });
   await migrations.destroy();
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize,
-    connectionTimeoutMillis: options.timeoutMs,
-    statement_timeout: Math.max(options.timeoutMs, 1000),
-    application_name: 'attestor-gateway-rate-limit',
+  const pool = openSidePool({
+    url: options.url,
+    name: 'gateway-rate-limit',
+    size: options.poolSize,
+    connectTimeoutMs: options.timeoutMs,
+    statementTimeoutMs: Math.max(options.timeoutMs, 1000),
     // The library's statements are named (prepared): planned for each run's key all the same.
-    options: CUSTOM_PLANS,
+    preparing: false,
+    plans: CUSTOM_PLANS,
+    logger: options.logger,
   });
-  // A connection that breaks (the database restarted) must not take the gateway down.
-  pool.on('error', (error) => options.logger.warn({ err: error }, 'rate limit store connection lost'));
   const window = windowOf(options.ratePerSecond, options.burst);
   const store = new RateLimiterPostgres({
     storeClient: pool,

@@ -1,6 +1,5 @@
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { GENERIC_INDEX_PLANS, PreparingClient, RecentMap, Store, type Logger } from '@attestor/platform';
+import { GENERIC_INDEX_PLANS, openSidePool, RecentMap, Store, type Logger } from '@attestor/platform';
 import type { FraudPolicy } from '../domain/policy.js';
 import { breakerOf, breakerStateOf, type BreakerState, type RawBreaker } from './breakers.js';
 import { PAID_WINDOW_MINUTES, SOLVED_GRACE_MINUTES } from '../domain/breaker.js';
@@ -41,20 +40,24 @@ export interface ContextReader {
  * a generic plan 0.03 ms). Named statements are what carry a plan over from one run to the next, so
  * without them (DB_PREPARED_STATEMENTS=false) the service's own pool serves the read.
  */
-export function plannedContextPool(options: { url: string; poolSize: number; logger: Logger }): {
+export function plannedContextPool(options: {
+  url: string;
+  schema: string;
+  poolSize: number;
+  logger: Logger;
+}): {
   reader: ContextReader;
   close: () => Promise<void>;
 } {
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize,
-    connectionTimeoutMillis: 5000,
-    application_name: 'attestor-fraud-context',
-    Client: PreparingClient,
-    options: GENERIC_INDEX_PLANS,
+  const pool = openSidePool({
+    url: options.url,
+    name: `${options.schema}-context`,
+    size: options.poolSize,
+    connectTimeoutMs: 5000,
+    preparing: true,
+    plans: GENERIC_INDEX_PLANS,
+    logger: options.logger,
   });
-  // An idle connection that breaks (the database restarted) must not take the process down.
-  pool.on('error', (error) => options.logger.warn({ err: error }, 'decision context connection lost'));
   return {
     reader: { query: async (text, values) => (await pool.query(text, values)).rows },
     close: () => pool.end(),

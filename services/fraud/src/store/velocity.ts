@@ -1,6 +1,5 @@
-import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { CUSTOM_PLANS, PreparingClient, withTimeout, type Logger } from '@attestor/platform';
+import { CUSTOM_PLANS, openSidePool, withTimeout, type Logger } from '@attestor/platform';
 import {
   velocityCounters,
   velocityLimits,
@@ -112,15 +111,16 @@ export function postgresVelocity(options: {
   preparedStatements: boolean;
   logger: Logger;
 }): VelocityCounterStore {
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize,
-    connectionTimeoutMillis: options.timeoutMs,
-    statement_timeout: options.timeoutMs,
-    ...(options.preparedStatements ? { Client: PreparingClient, options: CUSTOM_PLANS } : {}),
+  const pool = openSidePool({
+    url: options.url,
+    name: `${options.schema}-velocity`,
+    size: options.poolSize,
+    connectTimeoutMs: options.timeoutMs,
+    statementTimeoutMs: options.timeoutMs,
+    preparing: options.preparedStatements,
+    ...(options.preparedStatements ? { plans: CUSTOM_PLANS } : {}),
+    logger: options.logger,
   });
-  // An idle connection that breaks (the database restarted) must not take the process down.
-  pool.on('error', (error) => options.logger.warn({ err: error }, 'velocity store connection lost'));
   const limiterOf = limitersBy(
     (duration) =>
       new RateLimiterPostgres({
