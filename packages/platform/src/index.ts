@@ -23,7 +23,7 @@ export * from './http/io.js';
 export * from './http/server.js';
 export * from './http/metrics-endpoint.js';
 export { NatsBus, STALE_DETECTION_MS, streamSubjects } from './bus/nats.js';
-export { Outbox, type Transaction, type TransactionOptions } from './bus/outbox.js';
+export { Outbox, type InsertBatch, type Transaction, type TransactionOptions } from './bus/outbox.js';
 export { OutboxRelay } from './bus/relay.js';
 export {
   DurableConsumer,

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, EntityTarget } from 'typeorm';
-import { qualified } from './sql.js';
+import { qualified, type Statement } from './sql.js';
 
 /**
  * The one repository convention of every service: all SQL lives in `store/` classes extending Store.
@@ -59,6 +59,13 @@ export abstract class Store {
    */
   protected async insertAs<T>(db: EntityManager, entity: EntityTarget<T>, rows: readonly T[]): Promise<void> {
     if (rows.length === 0) return;
+    const statement = this.insertStatementOf(entity, rows);
+    await db.query(statement.text, statement.values);
+  }
+
+  /** insertAs's statement, unsent: for a write sent as one statement (`Outbox.insertOnce`). */
+  protected insertStatementOf<T>(entity: EntityTarget<T>, rows: readonly T[]): Statement {
+    if (rows.length === 0) throw new Error('an insert needs a row');
     const metadata = this.dataSource.getMetadata(entity);
     const values: unknown[] = [];
     const tuples = rows.map((row) => {
@@ -70,10 +77,10 @@ export abstract class Store {
       });
       return `(${cells.join(', ')})`;
     });
-    await db.query(
-      `INSERT INTO ${this.table(metadata.tableName)} (${this.columnsOf(entity)}) VALUES ${tuples.join(', ')}`,
+    return {
+      text: `INSERT INTO ${this.table(metadata.tableName)} (${this.columnsOf(entity)}) VALUES ${tuples.join(', ')}`,
       values,
-    );
+    };
   }
 
   /**
@@ -115,7 +122,7 @@ export abstract class Store {
     patch: Partial<T>,
     where: string,
     whereValues: unknown[],
-  ): { text: string; values: unknown[] } | null {
+  ): Statement | null {
     const metadata = this.dataSource.getMetadata(entity);
     const values = [...whereValues];
     const sets: string[] = [];

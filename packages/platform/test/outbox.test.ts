@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { createLogger, NatsBus, Outbox, OutboxRelay } from '../src/index.js';
@@ -138,6 +138,55 @@ describe('transactional outbox against the shared NATS', () => {
       relay = new OutboxRelay(dataSource, schema, bus, logger, { pollMs: 50 });
       relay.start();
     }
+  });
+
+  it('writes inserts and their events as one statement: all of them, in one round trip, or none', async () => {
+    await dataSource.query(`CREATE TABLE "${schema}".parent (id text PRIMARY KEY)`);
+    await dataSource.query(
+      `CREATE TABLE "${schema}".child (id text PRIMARY KEY, parent_id text NOT NULL REFERENCES "${schema}".parent (id))`,
+    );
+    const insert = (table: string, ...values: string[]) => ({
+      text: `INSERT INTO "${schema}".${table} VALUES (${values.map((_, k) => `$${k + 1}`).join(', ')})`,
+      values,
+    });
+    const queries = vi.spyOn(dataSource, 'query');
+    const transactions = vi.spyOn(dataSource, 'transaction');
+    // The child comes before its parent: foreign keys are checked at the end of the whole statement.
+    const event = await outbox.insertOnce((batch) => {
+      batch.add(insert('child', 'c1', 'p1'));
+      batch.add(insert('parent', 'p1'));
+      return batch.publish('inquiry.redacted', redacted('inq-one-statement'));
+    });
+    expect(queries).toHaveBeenCalledTimes(1);
+    expect(queries.mock.calls[0]?.[0]).toMatch(/^WITH w1 AS \(INSERT .*\), w2 AS \(INSERT .*\) INSERT INTO/s);
+    expect(transactions).not.toHaveBeenCalled();
+    queries.mockRestore();
+    transactions.mockRestore();
+    expect(await dataSource.query(`SELECT id, parent_id FROM "${schema}".child`)).toEqual([
+      { id: 'c1', parent_id: 'p1' },
+    ]);
+    await eventually(async () => (await relay.pendingCount()) === 0, { what: 'outbox drained' });
+    const jsm = await nc.jetstreamManager();
+    const stored = await jsm.streams.getMessage(bus.stream, {
+      last_by_subj: `${bus.namespace}inquiry.redacted.inq-one-statement`,
+    });
+    expect(stored.header.get('Nats-Msg-Id')).toBe(event.id);
+
+    // The last insert fails: the rows before it and the event vanish with it.
+    const outboxRows = async () =>
+      (
+        (await dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)) as Array<{ n: number }>
+      )[0]?.n;
+    const before = await outboxRows();
+    await expect(
+      outbox.insertOnce((batch) => {
+        batch.add(insert('parent', 'p2'));
+        batch.publish('inquiry.redacted', redacted('inq-failed-statement'));
+        batch.add(insert('child', 'c2', 'no-such-parent'));
+      }),
+    ).rejects.toThrow(/foreign key/);
+    expect(await dataSource.query(`SELECT id FROM "${schema}".parent ORDER BY id`)).toEqual([{ id: 'p1' }]);
+    expect(await outboxRows()).toBe(before);
   });
 });
 

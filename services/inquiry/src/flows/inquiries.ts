@@ -17,7 +17,8 @@ import {
 import { canonicalJson, checkIdempotencyKey } from '../domain/idempotency.js';
 import { checkPageSize, decodeCursor, encodeCursor } from '../domain/cursor.js';
 import { unfinishedStatuses } from '../domain/lifecycle.js';
-import type { Inquiry, InquiryEventRow } from '../store/entities.js';
+import type { EntityManager } from 'typeorm';
+import type { Inquiry, InquiryEventRow, Template } from '../store/entities.js';
 import { newId } from '../store/ids.js';
 import type { InquiryStores } from '../store/index.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -59,6 +60,8 @@ export class Inquiries {
   /**
    * Creates an inquiry, or with an idempotency key replays the first result for the same input. The key
    * is claimed in the creating transaction, so concurrent retries wait for the first and then read it.
+   * Without a key the write reads nothing (a template never changes, so its kept copy answers): the
+   * inquiry, its history row and its event go to the database as one statement.
    */
   async create(
     accountId: string,
@@ -69,67 +72,86 @@ export class Inquiries {
     const now = this.clock.now();
     const referenceId = checkReferenceId(input.referenceId);
     const fields = checkInquiryFields(input.fields, now);
+    if (key === null) {
+      const template = await this.templateOf(this.stores.templates.reader, accountId, input.templateId);
+      const inquiry = this.newInquiry(newId(now.getTime()), accountId, template, referenceId, fields, now);
+      await this.outbox.insertOnce((batch) => {
+        batch.add(this.stores.inquiries.insertStatement(inquiry));
+        const created = creationOf(inquiry, template);
+        this.lifecycle.recordIn(batch, 'inquiry.created', created.target, created.history, created.data);
+      });
+      return { inquiry, sessionToken: this.sessionToken(inquiry) };
+    }
     // Keyed: the canonical input holds PII, and a plain hash of a phone number is easy to reverse.
     const requestHash = this.pii.hash(canonicalJson({ templateId: input.templateId, referenceId, fields }));
     const outcome = await this.outbox.transaction(async (tx) => {
       const id = newId(now.getTime());
-      if (key !== null) {
-        const expiredBefore = new Date(now.getTime() - this.options.idempotencyTtlHours * 3_600_000);
-        const winner = await this.stores.idempotency.claim(
-          tx.manager,
-          accountId,
-          key,
-          { inquiryId: id, requestHash },
-          now,
-          expiredBefore,
-        );
-        if (winner.inquiryId !== id) {
-          if (winner.requestHash !== requestHash) {
-            throw conflict('This idempotency key was used with another input');
-          }
-          return { replayOf: winner.inquiryId };
-        }
-      }
-      if (!isUuid(input.templateId)) throw notFound('Template');
-      const template = await this.stores.templates.ofAccount(tx.manager, accountId, input.templateId);
-      if (!template) throw notFound('Template');
-      const inquiry: Inquiry = {
-        id,
+      const expiredBefore = new Date(now.getTime() - this.options.idempotencyTtlHours * 3_600_000);
+      const winner = await this.stores.idempotency.claim(
+        tx.manager,
         accountId,
-        templateId: template.id,
-        referenceId,
-        status: 'CREATED',
-        stepsDone: {},
-        identityStatus: null,
-        nameMatch: null,
-        nameFirstSealed: this.pii.sealNullable(fields.nameFirst),
-        nameMiddleSealed: this.pii.sealNullable(fields.nameMiddle),
-        nameLastSealed: this.pii.sealNullable(fields.nameLast),
-        birthdateSealed: this.pii.sealNullable(fields.birthdate),
-        phoneNumberSealed: this.pii.sealNullable(fields.phoneNumber),
-        phoneHash: fields.phoneNumber === null ? null : this.pii.hash(fields.phoneNumber),
-        createdAt: now,
-        startedAt: null,
-        completedAt: null,
-        decidedAt: null,
-        expiresAt: new Date(now.getTime() + template.expiresInSeconds * 1000),
-        redactedAt: null,
-        sendHeldUntil: null,
-        updatedAt: now,
-      };
-      await this.stores.inquiries.insert(tx.manager, inquiry);
-      await this.lifecycle.record(
-        tx,
-        'inquiry.created',
-        { accountId, inquiryId: id, at: now },
-        { fromStatus: null, toStatus: 'CREATED', reason: null },
-        { templateId: template.id, referenceId, steps: template.steps, status: 'CREATED' },
+        key,
+        { inquiryId: id, requestHash },
+        now,
+        expiredBefore,
       );
+      if (winner.inquiryId !== id) {
+        if (winner.requestHash !== requestHash) {
+          throw conflict('This idempotency key was used with another input');
+        }
+        return { replayOf: winner.inquiryId };
+      }
+      const template = await this.templateOf(tx.manager, accountId, input.templateId);
+      const inquiry = this.newInquiry(id, accountId, template, referenceId, fields, now);
+      await this.stores.inquiries.insert(tx.manager, inquiry);
+      const created = creationOf(inquiry, template);
+      await this.lifecycle.record(tx, 'inquiry.created', created.target, created.history, created.data);
       return { created: inquiry };
     });
     const inquiry = 'created' in outcome ? outcome.created : await this.get(accountId, outcome.replayOf);
     if (!inquiry) throw notFound('Inquiry');
     return { inquiry, sessionToken: this.sessionToken(inquiry) };
+  }
+
+  private async templateOf(db: EntityManager, accountId: string, templateId: string): Promise<Template> {
+    if (!isUuid(templateId)) throw notFound('Template');
+    const template = await this.stores.templates.ofAccount(db, accountId, templateId);
+    if (!template) throw notFound('Template');
+    return template;
+  }
+
+  private newInquiry(
+    id: string,
+    accountId: string,
+    template: Template,
+    referenceId: string | null,
+    fields: InquiryFields,
+    now: Date,
+  ): Inquiry {
+    return {
+      id,
+      accountId,
+      templateId: template.id,
+      referenceId,
+      status: 'CREATED',
+      stepsDone: {},
+      identityStatus: null,
+      nameMatch: null,
+      nameFirstSealed: this.pii.sealNullable(fields.nameFirst),
+      nameMiddleSealed: this.pii.sealNullable(fields.nameMiddle),
+      nameLastSealed: this.pii.sealNullable(fields.nameLast),
+      birthdateSealed: this.pii.sealNullable(fields.birthdate),
+      phoneNumberSealed: this.pii.sealNullable(fields.phoneNumber),
+      phoneHash: fields.phoneNumber === null ? null : this.pii.hash(fields.phoneNumber),
+      createdAt: now,
+      startedAt: null,
+      completedAt: null,
+      decidedAt: null,
+      expiresAt: new Date(now.getTime() + template.expiresInSeconds * 1000),
+      redactedAt: null,
+      sendHeldUntil: null,
+      updatedAt: now,
+    };
   }
 
   /** Drops idempotency keys past their TTL (their replay window is over). */
@@ -315,4 +337,18 @@ export class Inquiries {
     if (held) return { held: true, inquiry: held };
     return { held: false, inquiry: await this.get(accountId, inquiryId) };
   }
+}
+
+/** What a creation records: its history row and the `inquiry.created` event's data. */
+function creationOf(inquiry: Inquiry, template: Template) {
+  return {
+    target: { accountId: inquiry.accountId, inquiryId: inquiry.id, at: inquiry.createdAt },
+    history: { fromStatus: null, toStatus: 'CREATED' as const, reason: null },
+    data: {
+      templateId: template.id,
+      referenceId: inquiry.referenceId,
+      steps: template.steps,
+      status: 'CREATED' as const,
+    },
+  };
 }

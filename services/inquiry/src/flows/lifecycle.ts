@@ -8,7 +8,7 @@ import {
   type NameMatchResult,
   type VerificationStep,
 } from '@attestor/contracts';
-import { badInput, type Transaction } from '@attestor/platform';
+import { badInput, type InsertBatch, type Transaction } from '@attestor/platform';
 import {
   isLegalTransition,
   isUnfinished,
@@ -72,17 +72,19 @@ export class Lifecycle {
     data: EventInput<T>,
   ): Promise<void> {
     const event = await tx.publish(type, { accountId: target.accountId, subjectId: target.inquiryId, data });
-    await this.stores.inquiries.insertEvent(tx.manager, {
-      id: event.id,
-      inquiryId: target.inquiryId,
-      accountId: target.accountId,
-      type: event.type,
-      fromStatus: history.fromStatus,
-      toStatus: history.toStatus,
-      reason: history.reason,
-      comment: history.comment ?? null,
-      at: target.at,
-    });
+    await this.stores.inquiries.insertEvent(tx.manager, historyRow(event, target, history));
+  }
+
+  /** record, in a write sent as one statement (Outbox.insertOnce). */
+  recordIn<T extends EventType>(
+    batch: InsertBatch,
+    type: T,
+    target: { accountId: string; inquiryId: string; at: Date },
+    history: Pick<InquiryEventRow, 'fromStatus' | 'toStatus' | 'reason'> & { comment?: string | null },
+    data: EventInput<T>,
+  ): void {
+    const event = batch.publish(type, { accountId: target.accountId, subjectId: target.inquiryId, data });
+    batch.add(this.stores.inquiries.insertEventStatement(historyRow(event, target, history)));
   }
 
   /** One status change: the row, an inquiry event and the published event commit together. */
@@ -267,4 +269,23 @@ export class Lifecycle {
 function patchOf(change: StatusChange, at: Date): Partial<Inquiry> {
   const stamp = timestampOf(change.to);
   return { status: change.to, updatedAt: at, ...(stamp ? { [stamp]: at } : {}) };
+}
+
+/** The history row of a published inquiry event: it carries the event's id. */
+function historyRow(
+  event: { id: string; type: string },
+  target: { accountId: string; inquiryId: string; at: Date },
+  history: Pick<InquiryEventRow, 'fromStatus' | 'toStatus' | 'reason'> & { comment?: string | null },
+): InquiryEventRow {
+  return {
+    id: event.id,
+    inquiryId: target.inquiryId,
+    accountId: target.accountId,
+    type: event.type,
+    fromStatus: history.fromStatus,
+    toStatus: history.toStatus,
+    reason: history.reason,
+    comment: history.comment ?? null,
+    at: target.at,
+  };
 }

@@ -8,7 +8,7 @@ import {
   type FindOptionsWhere,
 } from 'typeorm';
 import type { InquiryStatus } from '@attestor/contracts';
-import { Store } from '@attestor/platform';
+import { Store, type Statement } from '@attestor/platform';
 import { InquiryEntity, InquiryEventEntity, type Inquiry, type InquiryEventRow } from './entities.js';
 
 /** Inquiries and their event history. */
@@ -17,6 +17,11 @@ export class InquiryStore extends Store {
 
   async insert(db: EntityManager, inquiry: Inquiry): Promise<void> {
     await this.insertAs(db, InquiryEntity, [inquiry]);
+  }
+
+  /** insert's statement, for a write sent as one (Outbox.insertOnce). */
+  insertStatement(inquiry: Inquiry): Statement {
+    return this.insertStatementOf(InquiryEntity, [inquiry]);
   }
 
   async get(db: EntityManager, accountId: string, id: string): Promise<Inquiry | null> {
@@ -136,6 +141,10 @@ export class InquiryStore extends Store {
 
   async insertEvent(db: EntityManager, row: InquiryEventRow): Promise<void> {
     await this.insertAs(db, InquiryEventEntity, [row]);
+  }
+
+  insertEventStatement(row: InquiryEventRow): Statement {
+    return this.insertStatementOf(InquiryEventEntity, [row]);
   }
 
   /** Events of several inquiries, oldest first per inquiry (one query for a whole page). */
