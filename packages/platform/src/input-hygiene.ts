@@ -62,8 +62,23 @@ export function findUnsafeVariable(value: unknown, path: string): UnsafeInput | 
   return null;
 }
 
+/**
+ * Each document's verdict, kept while the document is: Apollo's document store hands the same parsed
+ * document to every request with the same query text, so a hot query is walked once, not per request.
+ */
+const literalVerdicts = new WeakMap<DocumentNode, UnsafeInput | null>();
+
 /** The first unsafe string literal in a document (arguments, defaults), named by its argument. */
 export function findUnsafeLiteral(document: DocumentNode): UnsafeInput | null {
+  let verdict = literalVerdicts.get(document);
+  if (verdict === undefined) {
+    verdict = walkForUnsafeLiteral(document);
+    literalVerdicts.set(document, verdict);
+  }
+  return verdict;
+}
+
+function walkForUnsafeLiteral(document: DocumentNode): UnsafeInput | null {
   let found: UnsafeInput | null = null;
   const argumentNames: string[] = [];
   visit(document, {
