@@ -22,7 +22,7 @@ export interface Transaction {
 
 /**
  * A write made only of inserts, and the events it publishes, collected to be sent as one statement
- * (`Outbox.insertOnce`): nothing here reads, so nothing can wait on a row lock or see a half-made write.
+ * (`Outbox.insertOnce`): nothing is read first, so nothing needs a transaction to stay consistent.
  */
 export interface InsertBatch {
   add(statement: Statement): void;

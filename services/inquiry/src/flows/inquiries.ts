@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { isUuid, parseInternationalNumber, type InquiryStatus, type RpcReply } from '@attestor/contracts';
 import {
   badInput,
@@ -17,7 +18,6 @@ import {
 import { canonicalJson, checkIdempotencyKey } from '../domain/idempotency.js';
 import { checkPageSize, decodeCursor, encodeCursor } from '../domain/cursor.js';
 import { unfinishedStatuses } from '../domain/lifecycle.js';
-import type { EntityManager } from 'typeorm';
 import type { Inquiry, InquiryEventRow, Template } from '../store/entities.js';
 import { newId } from '../store/ids.js';
 import type { InquiryStores } from '../store/index.js';
