@@ -23,6 +23,47 @@ describe('asOneStatement', () => {
     });
   });
 
+  it("keeps a statement's own WITH items by name, numbered with its values, before what follows", () => {
+    expect(
+      asOneStatement([
+        { text: 'INSERT INTO a VALUES ($1)', values: ['a1'] },
+        {
+          with: [
+            ['created', 'INSERT INTO b VALUES ($1) RETURNING id'],
+            ['sent', 'INSERT INTO c SELECT id, $2 FROM created'],
+          ],
+          text: 'DELETE FROM d WHERE id = $3',
+          values: ['b1', 'c1', 'd1'],
+        },
+        { text: 'INSERT INTO e VALUES ($1)', values: ['e1'] },
+      ]),
+    ).toEqual({
+      text:
+        'WITH w1 AS (INSERT INTO a VALUES ($1)), created AS (INSERT INTO b VALUES ($2) RETURNING id), ' +
+        'sent AS (INSERT INTO c SELECT id, $3 FROM created), w2 AS (DELETE FROM d WHERE id = $4) ' +
+        'INSERT INTO e VALUES ($5)',
+      values: ['a1', 'b1', 'c1', 'd1', 'e1'],
+    });
+    const alone = asOneStatement([
+      { with: [['x', 'INSERT INTO a VALUES ($1) RETURNING id']], text: 'SELECT id FROM x', values: [1] },
+    ]);
+    expect(alone).toEqual({
+      text: 'WITH x AS (INSERT INTO a VALUES ($1) RETURNING id) SELECT id FROM x',
+      values: [1],
+    });
+  });
+
+  it('refuses a WITH item name used twice, or one of the names it gives itself', () => {
+    const named = (name: string) => ({
+      with: [[name, 'INSERT INTO a VALUES (1)'] as const],
+      text: 'SELECT 1',
+      values: [],
+    });
+    expect(() => asOneStatement([named('created'), named('created')])).toThrow('not a fresh');
+    expect(() => asOneStatement([named('w1')])).toThrow('not a fresh');
+    expect(() => asOneStatement([named('Bad Name')])).toThrow('not a fresh');
+  });
+
   it('refuses a placeholder without its value, and an empty list', () => {
     expect(() =>
       asOneStatement([

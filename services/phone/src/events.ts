@@ -11,7 +11,7 @@ export type VerificationEvent = 'started' | 'resent' | 'approved' | 'failed' | '
  * and the keyed hashes of the number's prefixes — and never the number (`approved` carries it sealed).
  */
 export async function publishVerificationEvent(
-  tx: Transaction,
+  tx: Pick<Transaction, 'publish'>,
   event: VerificationEvent,
   record: PhoneVerificationRecord,
 ): Promise<void> {

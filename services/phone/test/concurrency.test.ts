@@ -2,6 +2,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '@attestor/platform/testing';
+import { uuidv7 } from '@attestor/contracts';
+import { PhoneVerificationStore } from '../src/store/verifications.js';
 import { PhoneHarness } from './harness.js';
 
 const h = new PhoneHarness();
@@ -41,6 +43,57 @@ describe('concurrency', () => {
       await h.sql('SELECT id FROM $schema.phone_verifications WHERE inquiry_id = $1', [inquiry.id]),
     ).toHaveLength(1);
     expect((await h.outbox(phoneNumber)).length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('a second active verification of one inquiry', () => {
+  it('is refused whole, as CONFLICT: no row, no send, no event, the claim still there', async () => {
+    const { verification } = await h.started();
+    const { dataSource, schema, outbox } = h.service.deps;
+    const store = new PhoneVerificationStore(dataSource, schema);
+    const active = await store.find(dataSource.manager, { accountId: h.accountId }, verification.id);
+    if (!active) throw new Error('the started verification is not there');
+    const rival = { ...active, id: uuidv7() };
+    const claimToken = uuidv7();
+    await h.sql(
+      "INSERT INTO $schema.start_claims (account_id, inquiry_id, token, claimed_until) VALUES ($1, $2, $3, now() + interval '1 minute')",
+      [active.accountId, active.inquiryId, claimToken],
+    );
+    const outboxRows = async () => ((await h.sql('SELECT seq FROM $schema.outbox')) as unknown[]).length;
+    const before = await outboxRows();
+    const failure = await outbox
+      .insertOnce((batch) => {
+        batch.add(
+          store.insertStatement(rival, {
+            sent: { outcome: 'SENT', at: new Date() },
+            releaseStartClaim: claimToken,
+          }),
+        );
+        batch.publish('phone.verification.started', {
+          accountId: rival.accountId,
+          subjectId: rival.id,
+          data: {
+            inquiryId: rival.inquiryId,
+            countryCode: rival.countryCode,
+            channel: rival.channel,
+            sendCount: 1,
+            prefixHashes: rival.prefixHashes,
+          },
+        });
+      })
+      .then(
+        () => null,
+        (error: unknown) => store.whyInsertFailed(error),
+      );
+    expect(failure).toMatchObject({ code: 'CONFLICT' });
+    expect(await h.sql('SELECT id FROM $schema.phone_verifications WHERE id = $1', [rival.id])).toEqual([]);
+    expect(
+      await h.sql('SELECT id FROM $schema.send_attempts WHERE verification_id = $1', [rival.id]),
+    ).toEqual([]);
+    expect(await h.sql('SELECT token FROM $schema.start_claims WHERE token = $1', [claimToken])).toHaveLength(
+      1,
+    );
+    expect(await outboxRows()).toBe(before);
   });
 });
 

@@ -77,13 +77,17 @@ export class Outbox {
   /**
    * A write of inserts only, with its events, as one statement (asOneStatement): atomic like a
    * transaction, in one round trip instead of one per row plus BEGIN and COMMIT. For the hot writes
-   * that read nothing first (an inquiry's creation); anything that must read or lock uses transaction().
+   * that read nothing first (an inquiry's creation, a phone verification's); anything that must read
+   * or lock uses transaction().
    */
-  async insertOnce<R>(build: (batch: InsertBatch) => R, options: TransactionOptions = {}): Promise<R> {
+  async insertOnce<R>(
+    build: (batch: InsertBatch) => R | Promise<R>,
+    options: TransactionOptions = {},
+  ): Promise<R> {
     const statements: Statement[] = [];
     let published = 0;
     const requestId = options.requestId ?? currentRequestId();
-    const result = build({
+    const result = await build({
       add: (statement) => {
         statements.push(statement);
       },

@@ -35,16 +35,29 @@ export class VerificationWrites {
     startClaim: ClaimHandle,
   ): Promise<PhoneVerificationRecord> {
     const created = { ...record, status: transition(null, record.status, cause) };
-    await this.deps.outbox.transaction(
-      async (tx) => {
-        await this.deps.store.insert(tx.manager, created, {
-          sent: effects.sent ? { outcome: effects.sent.outcome, at: this.deps.clock.now() } : null,
-          releaseStartClaim: startClaim.token,
-        });
-        if (effects.event) await publishVerificationEvent(tx, effects.event, created);
-      },
-      { requestId: ctx.requestId },
-    );
+    // Nothing to read: the row, its first send, the claim given back and the event go as one statement.
+    try {
+      await this.deps.outbox.insertOnce(
+        async (batch) => {
+          batch.add(
+            this.deps.store.insertStatement(created, {
+              sent: effects.sent ? { outcome: effects.sent.outcome, at: this.deps.clock.now() } : null,
+              releaseStartClaim: startClaim.token,
+            }),
+          );
+          if (effects.event) {
+            await publishVerificationEvent(
+              { publish: async (type, fields) => batch.publish(type, fields) },
+              effects.event,
+              created,
+            );
+          }
+        },
+        { requestId: ctx.requestId },
+      );
+    } catch (error) {
+      throw this.deps.store.whyInsertFailed(error);
+    }
     startClaim.settled = true;
     return created;
   }
@@ -117,7 +130,7 @@ export class VerificationWrites {
   }
 
   private async record(
-    manager: Parameters<FlowDeps['store']['insert']>[0],
+    manager: Parameters<FlowDeps['store']['recordSendAttempt']>[0],
     record: PhoneVerificationRecord,
     effects: Effects,
   ): Promise<void> {

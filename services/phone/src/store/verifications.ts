@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { uuidv7, type PhoneChannel } from '@attestor/contracts';
-import { conflict, Store, type ReadScope } from '@attestor/platform';
+import { conflict, Store, type ReadScope, type Statement } from '@attestor/platform';
 import type { Challenge } from '../domain/challenge.js';
 import type { VerificationStatus } from '../domain/verification.js';
 import {
@@ -232,13 +232,13 @@ export class PhoneVerificationStore extends Store {
 
   /**
    * A new verification, with its first send attempt and the start's claim on its inquiry given back,
-   * in one statement. CONFLICT if the inquiry already has an active one (a start that lost its claim).
+   * as one statement to send with its event (Outbox.insertOnce). Sent, it fails with a unique
+   * violation if the inquiry already has an active one (a start that lost its claim): `whyInsertFailed`.
    */
-  async insert(
-    db: EntityManager,
+  insertStatement(
     record: PhoneVerificationRecord,
     also: { sent: { outcome: SendOutcome; at: Date } | null; releaseStartClaim: string | null },
-  ): Promise<void> {
+  ): Statement {
     const columns = INSERTED.map(([, column]) => column).join(', ');
     const values = INSERTED.map(([field]) => {
       const value = record[field];
@@ -248,36 +248,39 @@ export class PhoneVerificationStore extends Store {
     });
     const placeholders = INSERTED.map((_, i) => `$${i + 1}`).join(', ');
     const n = INSERTED.length;
-    try {
-      await db.query(
-        `WITH created AS (
-           INSERT INTO ${this.table('phone_verifications')} (${columns}) VALUES (${placeholders}) RETURNING id
-         ), sent AS (
-           INSERT INTO ${this.table('send_attempts')} (id, account_id, verification_id, channel, outcome, created_at)
-           SELECT $${n + 1}::uuid, $${n + 2}, id, $${n + 3}, $${n + 4}::text, $${n + 5}::timestamptz
-             FROM created WHERE $${n + 4}::text IS NOT NULL
-         ), released AS (
-           DELETE FROM ${this.table('start_claims')}
-            WHERE account_id = $${n + 2} AND inquiry_id = $${n + 6} AND token = $${n + 7}::uuid
-         )
-         SELECT id FROM created`,
+    return {
+      with: [
         [
-          ...values,
-          uuidv7((also.sent?.at ?? record.createdAt).getTime()),
-          record.accountId,
-          record.channel,
-          also.sent?.outcome ?? null,
-          also.sent?.at ?? null,
-          record.inquiryId,
-          also.releaseStartClaim,
+          'created',
+          `INSERT INTO ${this.table('phone_verifications')} (${columns}) VALUES (${placeholders}) RETURNING id`,
         ],
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw conflict('Another phone verification of this inquiry started at the same moment; try again');
-      }
-      throw error;
-    }
+        [
+          'sent',
+          `INSERT INTO ${this.table('send_attempts')} (id, account_id, verification_id, channel, outcome, created_at)
+           SELECT $${n + 1}::uuid, $${n + 2}, id, $${n + 3}, $${n + 4}::text, $${n + 5}::timestamptz
+             FROM created WHERE $${n + 4}::text IS NOT NULL`,
+        ],
+      ],
+      text: `DELETE FROM ${this.table('start_claims')}
+              WHERE account_id = $${n + 2} AND inquiry_id = $${n + 6} AND token = $${n + 7}::uuid`,
+      values: [
+        ...values,
+        uuidv7((also.sent?.at ?? record.createdAt).getTime()),
+        record.accountId,
+        record.channel,
+        also.sent?.outcome ?? null,
+        also.sent?.at ?? null,
+        record.inquiryId,
+        also.releaseStartClaim,
+      ],
+    };
+  }
+
+  /** What a failed insertStatement means: CONFLICT for a verification started meanwhile, else the error. */
+  whyInsertFailed(error: unknown): unknown {
+    return isUniqueViolation(error)
+      ? conflict('Another phone verification of this inquiry started at the same moment; try again')
+      : error;
   }
 
   /**
