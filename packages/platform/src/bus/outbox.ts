@@ -21,8 +21,9 @@ export interface Transaction {
 }
 
 /**
- * A write made only of inserts, and the events it publishes, collected to be sent as one statement
- * (`Outbox.insertOnce`): nothing is read first, so nothing needs a transaction to stay consistent.
+ * A write that reads nothing first (inserts, and deletes whose answer nobody needs), and the events
+ * it publishes, collected to be sent as one statement (`Outbox.insertOnce`): nothing is read before
+ * it is written, so nothing needs a transaction to stay consistent.
  */
 export interface InsertBatch {
   add(statement: Statement): void;
@@ -75,7 +76,7 @@ export class Outbox {
   }
 
   /**
-   * A write of inserts only, with its events, as one statement (asOneStatement): atomic like a
+   * A write that reads nothing first, with its events, as one statement (asOneStatement): atomic like a
    * transaction, in one round trip instead of one per row plus BEGIN and COMMIT. For the hot writes
    * that read nothing first (an inquiry's creation, a phone verification's); anything that must read
    * or lock uses transaction().
