@@ -40,6 +40,13 @@ export class IllegalTransitionError extends Error {
   }
 }
 
+/** Whose history an event joins, and when. */
+type RecordTarget = { accountId: string; inquiryId: string; at: Date };
+/** The status change a history row records. */
+type RecordHistory = Pick<InquiryEventRow, 'fromStatus' | 'toStatus' | 'reason'> & {
+  comment?: string | null;
+};
+
 export interface StepResult {
   step: VerificationStep;
   identity?: { status: 'COMPLETED' | 'FAILED'; nameMatch: NameMatchResult | null };
@@ -67,8 +74,8 @@ export class Lifecycle {
   async record<T extends EventType>(
     tx: Transaction,
     type: T,
-    target: { accountId: string; inquiryId: string; at: Date },
-    history: Pick<InquiryEventRow, 'fromStatus' | 'toStatus' | 'reason'> & { comment?: string | null },
+    target: RecordTarget,
+    history: RecordHistory,
     data: EventInput<T>,
   ): Promise<void> {
     const event = await tx.publish(type, { accountId: target.accountId, subjectId: target.inquiryId, data });
@@ -79,8 +86,8 @@ export class Lifecycle {
   recordIn<T extends EventType>(
     batch: InsertBatch,
     type: T,
-    target: { accountId: string; inquiryId: string; at: Date },
-    history: Pick<InquiryEventRow, 'fromStatus' | 'toStatus' | 'reason'> & { comment?: string | null },
+    target: RecordTarget,
+    history: RecordHistory,
     data: EventInput<T>,
   ): void {
     const event = batch.publish(type, { accountId: target.accountId, subjectId: target.inquiryId, data });
@@ -274,8 +281,8 @@ function patchOf(change: StatusChange, at: Date): Partial<Inquiry> {
 /** The history row of a published inquiry event: it carries the event's id. */
 function historyRow(
   event: { id: string; type: string },
-  target: { accountId: string; inquiryId: string; at: Date },
-  history: Pick<InquiryEventRow, 'fromStatus' | 'toStatus' | 'reason'> & { comment?: string | null },
+  target: RecordTarget,
+  history: RecordHistory,
 ): InquiryEventRow {
   return {
     id: event.id,
